@@ -1,0 +1,90 @@
+/*
+ * cli.h - what the files of hook/ share: the options every mode takes, the
+ * report they write, and the exit codes of DESIGN.md section 6.
+ */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include "sasguard.h"
+
+#include <stdio.h>
+
+enum {
+	EXIT_CLEAN = 0,    /* nothing blocks */
+	EXIT_FINDINGS = 1, /* at least one error finding */
+	EXIT_USAGE = 2,    /* usage or configuration error */
+	EXIT_INTERNAL = 3  /* git, I/O or internal error */
+};
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF } report_format;
+
+typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG } run_mode;
+
+/* Options common to every mode, and the positional arguments. */
+typedef struct cli_opts {
+	run_mode mode;
+	const char *config;      /* --config FILE */
+	report_format format;    /* --format */
+	const char *output;      /* --output FILE */
+	int64_t now;             /* --now, or the time the run started */
+	int quiet;               /* --quiet: only findings that block, no summary */
+	int show_allowed;        /* --show-allowed */
+	int show;                /* config --show */
+	int threads;             /* --threads N, 0 = the cores */
+	const char *baseline;    /* --baseline FILE */
+	const char *write_baseline; /* --write-baseline FILE */
+	int nargs;
+	char **args;             /* positional arguments (borrowed from argv) */
+} cli_opts;
+
+/* Parses argv after the mode word. Returns 0, or EXIT_USAGE after printing why. */
+int cli_parse(cli_opts *o, int argc, char **argv);
+
+/*
+ * Builds the effective policy for the mode: defaults, the system file, then
+ * the user's file and repo_file (client modes), server_file (pre-receive), and
+ * --config. Returns 0 or EXIT_USAGE after printing the error.
+ */
+int cli_load_policy(const cli_opts *o, sg_policy *p, const char *repo_file, const char *server_file);
+
+/* The path of the system policy file: $SASGUARD_SYSTEM_CONFIG or /etc/sasguard.ini. */
+const char *cli_system_config(void);
+
+/* The modes, one file each. Each returns the exit code. */
+int cmd_scan(cli_opts *o);
+int cmd_config(cli_opts *o);
+
+/* ---- report -------------------------------------------------------------- */
+
+typedef struct report_stats {
+	unsigned long long files;          /* files or blobs scanned */
+	unsigned long long binary_skipped; /* skipped as binary */
+	unsigned long long large_skipped;  /* skipped as larger than max_file_size */
+	unsigned long long commits;        /* commits examined (git modes) */
+	unsigned long long errors;         /* files that could not be read */
+} report_stats;
+
+typedef struct report report;
+
+/* Opens the report: stdout, stderr (text in hook modes) or --output. NULL on error. */
+report *report_open(const cli_opts *o, const sg_policy *p);
+
+/* Adds a finding (the report takes ownership). path and commit are copied; commit may be NULL. */
+int report_add(report *r, sg_finding *f, const char *path, const char *commit);
+
+/* A note for the person, kept apart from findings ("skipped x: binary"). */
+void report_note(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Writes everything; verdict is the last line of the text summary. Returns the exit code. */
+int report_finish(report *r, const sg_stats *lib, const report_stats *st, const char *verdict_block,
+		  const char *verdict_pass);
+
+/* Number of findings that block (severity error, not allowed). */
+size_t report_blocking(const report *r);
+
+void report_free(report *r);
+
+/* Writes s with control bytes, backslash and non-UTF-8 escaped (\xNN). */
+void print_safe(FILE *out, const char *s);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * main.c - the sasguard program: reads the mode word and the options, and
+ * hands over to the mode. Nothing else lives here.
+ */
+#include "cli.h"
+
+#include <git2.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] =
+	"usage: sasguard scan [OPTIONS] FILE... | -\n"
+	"       sasguard config --show [--config FILE]\n"
+	"       sasguard --help | --version\n"
+	"\n"
+	"Finds Azure SAS tokens, storage account keys and Service Bus keys, and judges\n"
+	"each against a written policy: account-wide SAS, broad permissions, long\n"
+	"lifetimes, plain HTTP. Signatures and keys are never printed in full.\n"
+	"\n"
+	"Modes:\n"
+	"  scan FILE... | -    scan whole files, or standard input\n"
+	"  config --show       print the effective policy and where each value came from\n"
+	"\n"
+	"Options (any order, every mode):\n"
+	"  --config FILE       apply FILE over the system and user policy\n"
+	"  --format FMT        text (default), json or sarif\n"
+	"  --output FILE       write the report to FILE\n"
+	"  --now TIME          judge as if it were TIME (ISO 8601, e.g. 2026-11-23T00:00:00Z)\n"
+	"  --quiet, -q         report only findings that block, and no summary\n"
+	"  --show-allowed      also list findings that an allowance let through\n"
+	"\n"
+	"Policy layers, lowest first: built-in defaults, /etc/sasguard.ini\n"
+	"(or $SASGUARD_SYSTEM_CONFIG), $XDG_CONFIG_HOME/sasguard/config.ini, --config.\n"
+	"\n"
+	"Exit status: 0 nothing blocks; 1 a finding blocks; 2 usage or configuration\n"
+	"error; 3 git, I/O or internal error.\n";
+
+static int print_version(void)
+{
+	int major, minor, rev;
+	char lib[256];
+	git_libgit2_version(&major, &minor, &rev);
+	sg_version_info(lib, sizeof(lib));
+	printf("sasguard %s\nlibgit2 %d.%d.%d, %s\n", SG_VERSION, major, minor, rev, lib);
+	return EXIT_CLEAN;
+}
+
+int cmd_config(cli_opts *o)
+{
+	sg_policy p;
+	char value[1024];
+	int rc;
+
+	if (!o->show || o->nargs) {
+		fprintf(stderr, "sasguard: usage: sasguard config --show [--config FILE]\n");
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_load_policy(o, &p, NULL, NULL)) != 0)
+		return rc;
+	for (size_t i = 0; sg_policy_key_name(i); i++) {
+		sg_policy_key_value(&p, i, value, sizeof(value));
+		printf("%-28s = %-24s ; %s\n", sg_policy_key_name(i), value, p.origin[i]);
+	}
+	sg_policy_free(&p);
+	return EXIT_CLEAN;
+}
+
+int main(int argc, char **argv)
+{
+	cli_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *mode = argv[1];
+	if (strcmp(mode, "--help") == 0 || strcmp(mode, "-h") == 0 || strcmp(mode, "help") == 0) {
+		fputs(usage, stdout);
+		return EXIT_CLEAN;
+	}
+	if (strcmp(mode, "--version") == 0 || strcmp(mode, "version") == 0)
+		return print_version();
+	if (strcmp(mode, "scan") == 0)
+		o.mode = MODE_SCAN;
+	else if (strcmp(mode, "config") == 0)
+		o.mode = MODE_CONFIG;
+	else {
+		fprintf(stderr, "sasguard: unknown mode '%s'\n\n%s", mode, usage);
+		return EXIT_USAGE;
+	}
+	if ((rc = cli_parse(&o, argc - 2, argv + 2)) != 0) {
+		free(o.args);
+		return rc;
+	}
+	switch (o.mode) {
+	case MODE_SCAN:
+		rc = cmd_scan(&o);
+		break;
+	case MODE_CONFIG:
+		rc = cmd_config(&o);
+		break;
+	default:
+		rc = EXIT_USAGE;
+	}
+	free(o.args);
+	return rc;
+}

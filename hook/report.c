@@ -1,0 +1,521 @@
+/*
+ * report.c - findings for people and programs: text (colour only on a
+ * terminal), JSON ({"findings":[...],"stats":{...}}) and SARIF 2.1.0.
+ * Nothing here prints a secret: tokens arrive already redacted.
+ */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct entry {
+	sg_finding *f;
+	char *path;
+	char *commit;
+} entry;
+
+struct report {
+	const cli_opts *o;
+	const sg_policy *p;
+	FILE *out;      /* where findings go */
+	int own_out;    /* out was opened by us (--output) */
+	int colour;
+	entry *items;
+	size_t count, cap;
+	char **notes;
+	size_t nnotes;
+};
+
+static const char *mode_name(run_mode m)
+{
+	static const char *const names[] = { "scan", "pre-commit", "pre-receive", "all-history", "config" };
+	return names[m];
+}
+
+report *report_open(const cli_opts *o, const sg_policy *p)
+{
+	report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->o = o;
+	r->p = p;
+	int hook = o->mode == MODE_PRE_COMMIT || o->mode == MODE_PRE_RECEIVE;
+	r->out = o->format == FORMAT_TEXT && hook ? stderr : stdout;
+	if (o->output && strcmp(o->output, "-") != 0) {
+		if (!(r->out = fopen(o->output, "w"))) {
+			fprintf(stderr, "sasguard: cannot write %s: ", o->output);
+			perror(NULL);
+			free(r);
+			return NULL;
+		}
+		r->own_out = 1;
+	}
+	const char *nc = getenv("NO_COLOR");
+	r->colour = o->format == FORMAT_TEXT && isatty(fileno(r->out)) && !(nc && *nc);
+	return r;
+}
+
+int report_add(report *r, sg_finding *f, const char *path, const char *commit)
+{
+	if (r->count == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		entry *e = realloc(r->items, cap * sizeof(*e));
+		if (!e) {
+			sg_finding_free(f);
+			return SG_ENOMEM;
+		}
+		r->items = e;
+		r->cap = cap;
+	}
+	entry *e = &r->items[r->count];
+	e->f = f;
+	e->path = strdup(path ? path : "-");
+	e->commit = commit ? strdup(commit) : NULL;
+	if (!e->path || (commit && !e->commit)) {
+		free(e->path);
+		free(e->commit);
+		sg_finding_free(f);
+		return SG_ENOMEM;
+	}
+	r->count++;
+	return SG_OK;
+}
+
+void report_note(report *r, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	char **n = realloc(r->notes, (r->nnotes + 1) * sizeof(*n));
+	if (!n)
+		return;
+	r->notes = n;
+	if ((n[r->nnotes] = strdup(buf)))
+		r->nnotes++;
+}
+
+size_t report_blocking(const report *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++)
+		n += sg_finding_blocks(r->items[i].f) != 0;
+	return n;
+}
+
+void report_free(report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->count; i++) {
+		sg_finding_free(r->items[i].f);
+		free(r->items[i].path);
+		free(r->items[i].commit);
+	}
+	for (size_t i = 0; i < r->nnotes; i++)
+		free(r->notes[i]);
+	free(r->notes);
+	free(r->items);
+	if (r->own_out)
+		fclose(r->out);
+	free(r);
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	if (s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
+		return 2;
+	if (s[0] >= 0xe0 && s[0] <= 0xef && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+	    !(s[0] == 0xe0 && s[1] < 0xa0) && !(s[0] == 0xed && s[1] > 0x9f))
+		return 3;
+	if (s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
+	    (s[3] & 0xc0) == 0x80 && !(s[0] == 0xf0 && s[1] < 0x90) && !(s[0] == 0xf4 && s[1] > 0x8f))
+		return 4;
+	return 0;
+}
+
+void print_safe(FILE *out, const char *s)
+{
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t l;
+		if (*c >= 0x20 && *c < 0x7f && *c != '\\') {
+			fputc(*c++, out);
+		} else if (*c >= 0x80 && (l = utf8_len(c)) > 0) {
+			fwrite(c, 1, l, out);
+			c += l;
+		} else {
+			fprintf(out, "\\x%02x", *c++);
+		}
+	}
+}
+
+static void json_string(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t l;
+		if (*c == '"' || *c == '\\') {
+			fprintf(out, "\\%c", *c++);
+		} else if (*c == '\n') {
+			fputs("\\n", out), c++;
+		} else if (*c == '\t') {
+			fputs("\\t", out), c++;
+		} else if (*c < 0x20 || *c == 0x7f) {
+			fprintf(out, "\\u%04x", *c++);
+		} else if (*c < 0x80) {
+			fputc(*c++, out);
+		} else if ((l = utf8_len(c)) > 0) {
+			fwrite(c, 1, l, out);
+			c += l;
+		} else {
+			/* not UTF-8: keep the document valid, mark the byte */
+			fprintf(out, "\\ufffd");
+			c++;
+		}
+	}
+	fputc('"', out);
+}
+
+static const char *allowed_name(sg_allowance a)
+{
+	switch (a) {
+	case SG_ALLOWED_INLINE: return "inline";
+	case SG_ALLOWED_PATH: return "path";
+	case SG_ALLOWED_BASELINE: return "baseline";
+	case SG_ALLOWED_PUSH_OPTION: return "push-option";
+	default: return NULL;
+	}
+}
+
+static const char *colour(const report *r, sg_severity s)
+{
+	if (!r->colour)
+		return "";
+	return s == SG_SEV_ERROR ? "\033[1;31m" : s == SG_SEV_WARNING ? "\033[1;33m" : "\033[1;36m";
+}
+
+static const char *reset(const report *r)
+{
+	return r->colour ? "\033[0m" : "";
+}
+
+/* Is this entry shown? Allowed findings only with --show-allowed; --quiet shows blockers only. */
+static int shown(const report *r, const entry *e)
+{
+	if (e->f->allowed && !r->o->show_allowed)
+		return 0;
+	if (r->o->quiet && !sg_finding_blocks(e->f))
+		return 0;
+	return 1;
+}
+
+static void text_where(report *r, const entry *e)
+{
+	FILE *out = r->out;
+	if (e->commit)
+		fprintf(out, "%.12s:", e->commit);
+	print_safe(out, e->path);
+	fprintf(out, ":%zu:%zu: ", e->f->line, e->f->column);
+}
+
+static void text_finding(report *r, const entry *e)
+{
+	const sg_finding *f = e->f;
+	const sg_token *t = &f->token;
+	FILE *out = r->out;
+	char buf[2048], when[32];
+
+	text_where(r, e);
+	fprintf(out, "%s%s%s: %s", colour(r, f->severity), sg_severity_name(f->severity), reset(r),
+		sg_kind_label(t->kind));
+	if (t->account[0])
+		fprintf(out, " for %s", t->account);
+	else if (t->host[0])
+		fprintf(out, " for %s", t->host);
+	if (f->allowed)
+		fprintf(out, " (allowed: %s%s%s)", allowed_name(f->allowed), f->allow_reason[0] ? ": " : "",
+			f->allow_reason);
+	fprintf(out, "\n    %s\n", t->display);
+	for (size_t i = 0; i < f->nviolations; i++) {
+		const sg_violation *v = &f->violations[i];
+		fprintf(out, "  %s%-15s%s %s", colour(r, v->severity), sg_rule_name(v->rule), reset(r), v->value);
+		fprintf(out, " (limit: %s)\n", v->limit);
+		if (v->detail[0])
+			fprintf(out, "  %15s %s\n", "", v->detail);
+	}
+	if (f->expired) {
+		sg_time_format(f->expires, when, sizeof(when));
+		fprintf(out, "  expired %s: it grants nothing now, so it does not block\n", when);
+	}
+	if (f->note[0])
+		fprintf(out, "  note: %s\n", f->note);
+	if (!f->allowed && !f->expired) {
+		sg_finding_fix(f, r->p, buf, sizeof(buf));
+		fprintf(out, "  fix: %s\n", buf);
+	}
+	if (f->live && (r->o->mode == MODE_HISTORY)) {
+		sg_finding_revoke(f, buf, sizeof(buf));
+		fprintf(out, "  live now: revoke it: %s\n", buf);
+	}
+	fprintf(out, "  fingerprint: %s\n\n", t->fingerprint);
+}
+
+static void text_report(report *r, const report_stats *st, const char *verdict_block, const char *verdict_pass)
+{
+	size_t errors = 0, warnings = 0, infos = 0, allowed = 0, shown_n = 0;
+	FILE *out = r->out;
+
+	for (size_t i = 0; i < r->count; i++) {
+		const entry *e = &r->items[i];
+		if (e->f->allowed)
+			allowed++;
+		else if (e->f->severity == SG_SEV_ERROR)
+			errors++;
+		else if (e->f->severity == SG_SEV_WARNING)
+			warnings++;
+		else
+			infos++;
+		if (shown(r, e)) {
+			text_finding(r, e);
+			shown_n++;
+		}
+	}
+	for (size_t i = 0; i < r->nnotes && !r->o->quiet; i++)
+		fprintf(out, "sasguard: note: %s\n", r->notes[i]);
+	if (r->o->quiet && !errors)
+		return;
+	fprintf(out, "sasguard: %zu error%s, %zu warning%s, %zu info, %zu allowed", errors, errors == 1 ? "" : "s",
+		warnings, warnings == 1 ? "" : "s", infos, allowed);
+	fprintf(out, " in %llu %s", st->files, r->o->mode == MODE_PRE_RECEIVE || r->o->mode == MODE_HISTORY ? "blobs" : "files");
+	if (st->commits)
+		fprintf(out, " of %llu commit%s", st->commits, st->commits == 1 ? "" : "s");
+	if (st->binary_skipped || st->large_skipped)
+		fprintf(out, " (%llu binary, %llu too large: skipped)", st->binary_skipped, st->large_skipped);
+	fprintf(out, "\n");
+	if (allowed && !r->o->show_allowed)
+		fprintf(out, "sasguard: %zu allowed finding%s not shown (--show-allowed lists them)\n", allowed,
+			allowed == 1 ? "" : "s");
+	const char *verdict = errors ? verdict_block : verdict_pass;
+	if (verdict && *verdict)
+		fprintf(out, "sasguard: %s%s%s\n", errors ? colour(r, SG_SEV_ERROR) : "", verdict, errors ? reset(r) : "");
+}
+
+static void json_violations(FILE *out, const sg_finding *f)
+{
+	fputs("\"rules\":[", out);
+	for (size_t i = 0; i < f->nviolations; i++) {
+		fputs(i ? "," : "", out);
+		json_string(out, sg_rule_name(f->violations[i].rule));
+	}
+	fputs("],\"violations\":[", out);
+	for (size_t i = 0; i < f->nviolations; i++) {
+		const sg_violation *v = &f->violations[i];
+		fprintf(out, "%s{\"rule\":", i ? "," : "");
+		json_string(out, sg_rule_name(v->rule));
+		fputs(",\"severity\":", out);
+		json_string(out, sg_severity_name(v->severity));
+		fputs(",\"value\":", out);
+		json_string(out, v->value);
+		fputs(",\"limit\":", out);
+		json_string(out, v->limit);
+		fputs(",\"detail\":", out);
+		json_string(out, v->detail);
+		fputs("}", out);
+	}
+	fputs("]", out);
+}
+
+static void json_finding(report *r, const entry *e)
+{
+	const sg_finding *f = e->f;
+	const sg_token *t = &f->token;
+	FILE *out = r->out;
+	char buf[2048], when[32];
+
+	fputs("{\"path\":", out);
+	json_string(out, e->path);
+	fprintf(out, ",\"line\":%zu,\"column\":%zu,\"commit\":", f->line, f->column);
+	json_string(out, e->commit);
+	fputs(",\"kind\":", out);
+	json_string(out, sg_kind_name(t->kind));
+	fputs(",\"severity\":", out);
+	json_string(out, sg_severity_name(f->severity));
+	fprintf(out, ",\"blocking\":%s,", sg_finding_blocks(f) ? "true" : "false");
+	json_violations(out, f);
+	fputs(",\"account\":", out);
+	json_string(out, t->account[0] ? t->account : NULL);
+	fputs(",\"host\":", out);
+	json_string(out, t->host[0] ? t->host : NULL);
+	fputs(",\"token\":", out);
+	json_string(out, t->display);
+	fputs(",\"fingerprint\":", out);
+	json_string(out, t->fingerprint);
+	fputs(",\"expires\":", out);
+	if (f->expires != SG_TIME_NONE) {
+		sg_time_format(f->expires, when, sizeof(when));
+		json_string(out, when);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"expired\":%s,\"live\":%s,\"allowed\":", f->expired ? "true" : "false",
+		f->live ? "true" : "false");
+	if (f->allowed) {
+		fputs("{\"by\":", out);
+		json_string(out, allowed_name(f->allowed));
+		fputs(",\"reason\":", out);
+		json_string(out, f->allow_reason[0] ? f->allow_reason : NULL);
+		fputs("}", out);
+	} else {
+		fputs("null", out);
+	}
+	fputs(",\"note\":", out);
+	json_string(out, f->note[0] ? f->note : NULL);
+	sg_finding_fix(f, r->p, buf, sizeof(buf));
+	fputs(",\"fix\":", out);
+	json_string(out, buf);
+	sg_finding_revoke(f, buf, sizeof(buf));
+	fputs(",\"revoke\":", out);
+	json_string(out, buf);
+	fputs("}", out);
+}
+
+static void json_stats(report *r, const sg_stats *lib, const report_stats *st)
+{
+	size_t allowed = 0;
+	for (size_t i = 0; i < r->count; i++)
+		allowed += r->items[i].f->allowed != SG_ALLOWED_NO;
+	fprintf(r->out,
+		"{\"files\":%llu,\"commits\":%llu,\"bytes\":%llu,\"tokens\":%llu,\"findings\":%zu,"
+		"\"blocking\":%zu,\"allowed\":%zu,\"placeholders\":%llu,\"emulator\":%llu,"
+		"\"binary_skipped\":%llu,\"large_skipped\":%llu,\"read_errors\":%llu,\"limit_hits\":%llu,"
+		"\"dropped\":%llu}",
+		st->files, st->commits, (unsigned long long)lib->bytes, (unsigned long long)lib->tokens,
+		r->count, report_blocking(r), allowed, (unsigned long long)lib->placeholders,
+		(unsigned long long)lib->emulator, st->binary_skipped, st->large_skipped, st->errors,
+		(unsigned long long)lib->limit_hits, (unsigned long long)lib->dropped);
+}
+
+static void json_report(report *r, const sg_stats *lib, const report_stats *st)
+{
+	FILE *out = r->out;
+	char now[32];
+	sg_time_format(r->o->now, now, sizeof(now));
+	fprintf(out, "{\"version\":\"%s\",\"mode\":\"%s\",\"now\":\"%s\",\"findings\":[", SG_VERSION,
+		mode_name(r->o->mode), now);
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		if (!shown(r, &r->items[i]))
+			continue;
+		fputs(n++ ? ",\n" : "\n", out);
+		json_finding(r, &r->items[i]);
+	}
+	fputs("\n],\"notes\":[", out);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		fputs(i ? "," : "", out);
+		json_string(out, r->notes[i]);
+	}
+	fputs("],\"stats\":", out);
+	json_stats(r, lib, st);
+	fputs("}\n", out);
+}
+
+static const char *sarif_level(sg_severity s)
+{
+	return s == SG_SEV_ERROR ? "error" : s == SG_SEV_WARNING ? "warning" : "note";
+}
+
+static void sarif_rules(report *r)
+{
+	FILE *out = r->out;
+	for (int i = 0; i < SG_RULE_COUNT; i++) {
+		fprintf(out, "%s{\"id\":", i ? "," : "");
+		json_string(out, sg_rule_name((sg_rule)i));
+		fputs(",\"shortDescription\":{\"text\":", out);
+		json_string(out, sg_rule_title((sg_rule)i));
+		fputs("},\"fullDescription\":{\"text\":", out);
+		json_string(out, sg_rule_title((sg_rule)i));
+		fputs("},\"helpUri\":\"https://learn.microsoft.com/azure/storage/common/sas-expiration-policy\"",
+		      out);
+		fprintf(out, ",\"defaultConfiguration\":{\"level\":\"%s\",\"enabled\":%s}}",
+			sarif_level(r->p->severity[i]), r->p->severity[i] == SG_SEV_OFF ? "false" : "true");
+	}
+}
+
+static void sarif_result(report *r, const entry *e, const sg_violation *v)
+{
+	const sg_finding *f = e->f;
+	FILE *out = r->out;
+	char msg[1024];
+
+	snprintf(msg, sizeof(msg), "%s: %s (limit: %s). %s", sg_kind_label(f->token.kind), v->value, v->limit,
+		 v->detail);
+	fputs("{\"ruleId\":", out);
+	json_string(out, sg_rule_name(v->rule));
+	fprintf(out, ",\"ruleIndex\":%d,\"level\":\"%s\",\"message\":{\"text\":", (int)v->rule,
+		sarif_level(f->expired ? f->severity : v->severity));
+	json_string(out, msg);
+	fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
+	json_string(out, e->path);
+	fprintf(out, "},\"region\":{\"startLine\":%zu,\"startColumn\":%zu}}}]", f->line, f->column);
+	fputs(",\"partialFingerprints\":{\"sasguardToken/v1\":", out);
+	json_string(out, f->token.fingerprint);
+	fputs("}", out);
+	if (f->allowed) {
+		fputs(",\"suppressions\":[{\"kind\":\"inSource\",\"justification\":", out);
+		json_string(out, f->allow_reason[0] ? f->allow_reason : allowed_name(f->allowed));
+		fputs("}]", out);
+	}
+	fputs(",\"properties\":{\"kind\":", out);
+	json_string(out, sg_kind_name(f->token.kind));
+	fputs(",\"token\":", out);
+	json_string(out, f->token.display);
+	fputs(",\"commit\":", out);
+	json_string(out, e->commit);
+	fprintf(out, ",\"live\":%s}}", f->live ? "true" : "false");
+}
+
+static void sarif_report(report *r)
+{
+	FILE *out = r->out;
+	fprintf(out, "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
+		     "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"sasguard\",\"version\":\"%s\","
+		     "\"informationUri\":\"https://github.com/sasguard/sasguard\",\"rules\":[",
+		SG_VERSION);
+	sarif_rules(r);
+	fputs("]}},\"results\":[", out);
+	size_t n = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		const entry *e = &r->items[i];
+		if (!shown(r, e))
+			continue;
+		for (size_t v = 0; v < e->f->nviolations; v++) {
+			fputs(n++ ? ",\n" : "\n", out);
+			sarif_result(r, e, &e->f->violations[v]);
+		}
+	}
+	fputs("\n]}]}\n", out);
+}
+
+int report_finish(report *r, const sg_stats *lib, const report_stats *st, const char *verdict_block,
+		  const char *verdict_pass)
+{
+	if (r->o->format == FORMAT_JSON)
+		json_report(r, lib, st);
+	else if (r->o->format == FORMAT_SARIF)
+		sarif_report(r);
+	else
+		text_report(r, st, verdict_block, verdict_pass);
+	if (fflush(r->out) != 0 || ferror(r->out)) {
+		fprintf(stderr, "sasguard: error writing the report\n");
+		return EXIT_INTERNAL;
+	}
+	return report_blocking(r) || lib->dropped_blocking ? EXIT_FINDINGS : EXIT_CLEAN;
+}

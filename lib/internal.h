@@ -1,0 +1,63 @@
+/*
+ * internal.h - what the files of lib/ share and no caller should see:
+ * the decoded-window type, the fingerprint helper, small string helpers.
+ */
+#ifndef SG_INTERNAL_H
+#define SG_INTERNAL_H
+
+#include "sasguard.h"
+
+#include <stdint.h>
+#include <stddef.h>
+
+/*
+ * A decoded copy of a window of the scanned buffer. map[i] is the offset in
+ * the scanned buffer of the byte that produced text[i], so that findings can
+ * point at the original line and column. Both arrays are owned by the
+ * window and reused between calls (sg_window_free releases them).
+ */
+typedef struct sg_window {
+	char *text;
+	size_t *map;
+	size_t len;
+	size_t cap;
+} sg_window;
+
+void sg_window_free(sg_window *w);
+
+/*
+ * Undoes the escaping that files wrap around URLs: HTML (&amp; &#38; &#x26;),
+ * JSON (\u0026 \/ and other \u00XX ASCII), shell and cmd escapes (\& ^&).
+ * in[0..n) comes from buffer offset base (or through inmap when not NULL).
+ */
+int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
+		     sg_window *out);
+
+/* Percent-decodes every %XX once (the whole token was URL-encoded). */
+int sg_decode_percent(const char *in, size_t n, const size_t *inmap, sg_window *out);
+
+/* Percent-decodes a value into out (NUL-terminated); returns its length. */
+size_t sg_percent_decode_value(const char *in, size_t n, char *out);
+
+/* Fingerprint: 32 hex chars of SHA-256("sasguard/1" kind secret). */
+int sg_fingerprint(sg_kind kind, const char *secret, size_t len, char out[33]);
+
+/* ASCII helpers that do not depend on the locale. */
+static inline int sg_lower(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static inline int sg_is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static inline int sg_is_b64(int c)
+{
+	return sg_is_alnum(c) || c == '+' || c == '/';
+}
+
+int sg_ci_equal(const char *a, const char *b, size_t n);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * policy.c - the policy: built-in defaults, INI files read with inih and
+ * laid over each other (DESIGN.md section 5), and "locked" system policies
+ * that lower layers may only tighten.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_CONFIG_SIZE (1024 * 1024)
+
+enum key_type { K_SEVERITY, K_RULE, K_LETTERS, K_DURATION, K_BOOL, K_SIZE, K_SECONDS, K_STRING, K_GLOBS };
+
+/* Which way a change is a tightening, for locked policies. */
+enum direction { D_ANY, D_UP, D_DOWN, D_SUBSET, D_SYSTEM_ONLY, D_NONE_ADDED };
+
+static const struct key {
+	const char *section, *name;
+	enum key_type type;
+	enum direction tighter;
+	int rule;
+} keys[] = {
+	{ "policy", "allowed_permissions", K_LETTERS, D_SUBSET, -1 },
+	{ "policy", "max_lifetime", K_DURATION, D_DOWN, -1 },
+	{ "policy", "expired", K_SEVERITY, D_UP, -1 },
+	{ "policy", "scan_binary", K_BOOL, D_UP, -1 },
+	{ "policy", "max_file_size", K_SIZE, D_UP, -1 },
+	{ "policy", "locked", K_BOOL, D_SYSTEM_ONLY, -1 },
+	{ "rules", "account-sas", K_RULE, D_UP, SG_RULE_ACCOUNT_SAS },
+	{ "rules", "permissions", K_RULE, D_UP, SG_RULE_PERMISSIONS },
+	{ "rules", "lifetime", K_RULE, D_UP, SG_RULE_LIFETIME },
+	{ "rules", "http", K_RULE, D_UP, SG_RULE_HTTP },
+	{ "rules", "scope", K_RULE, D_UP, SG_RULE_SCOPE },
+	{ "rules", "ip-unrestricted", K_RULE, D_UP, SG_RULE_IP_UNRESTRICTED },
+	{ "rules", "stored-policy", K_RULE, D_UP, SG_RULE_STORED_POLICY },
+	{ "rules", "account-key", K_RULE, D_UP, SG_RULE_ACCOUNT_KEY },
+	{ "rules", "unparseable", K_RULE, D_UP, SG_RULE_UNPARSEABLE },
+	{ "server", "fail_open", K_BOOL, D_DOWN, -1 },
+	{ "server", "max_seconds", K_SECONDS, D_ANY, -1 },
+	{ "server", "allow_push_option", K_BOOL, D_DOWN, -1 },
+	{ "server", "log", K_STRING, D_ANY, -1 },
+	{ "allow", "path", K_GLOBS, D_NONE_ADDED, -1 },
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+_Static_assert(sizeof(keys) / sizeof(keys[0]) <= SG_POLICY_MAX_KEYS, "raise SG_POLICY_MAX_KEYS");
+
+void sg_policy_init(sg_policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->severity[SG_RULE_ACCOUNT_SAS] = SG_SEV_ERROR;
+	p->severity[SG_RULE_PERMISSIONS] = SG_SEV_ERROR;
+	p->severity[SG_RULE_LIFETIME] = SG_SEV_ERROR;
+	p->severity[SG_RULE_HTTP] = SG_SEV_ERROR;
+	p->severity[SG_RULE_SCOPE] = SG_SEV_OFF;
+	p->severity[SG_RULE_IP_UNRESTRICTED] = SG_SEV_OFF;
+	p->severity[SG_RULE_STORED_POLICY] = SG_SEV_WARNING;
+	p->severity[SG_RULE_ACCOUNT_KEY] = SG_SEV_ERROR;
+	p->severity[SG_RULE_UNPARSEABLE] = SG_SEV_ERROR;
+	strcpy(p->allowed_permissions, "rl");
+	p->max_lifetime = 7 * 86400;
+	p->expired = SG_SEV_INFO;
+	p->max_file_size = 100u * 1024 * 1024;
+	p->max_seconds = 30;
+	for (size_t i = 0; i < NKEYS; i++)
+		strcpy(p->origin[i], "default");
+}
+
+void sg_policy_free(sg_policy *p)
+{
+	for (size_t i = 0; i < p->nallow_paths; i++)
+		free(p->allow_paths[i]);
+	free(p->allow_paths);
+	sg_policy_init(p);
+}
+
+const char *sg_policy_key_name(size_t i)
+{
+	static char names[NKEYS][48];
+	if (i >= NKEYS)
+		return NULL;
+	if (!names[i][0])
+		snprintf(names[i], sizeof(names[i]), "%s.%s", keys[i].section, keys[i].name);
+	return names[i];
+}
+
+static const char *bool_name(int b)
+{
+	return b ? "true" : "false";
+}
+
+size_t sg_policy_key_value(const sg_policy *p, size_t i, char *buf, size_t size)
+{
+	const struct key *k = &keys[i];
+	int n = 0;
+	if (i >= NKEYS || size == 0)
+		return 0;
+	buf[0] = '\0';
+	if (k->type == K_RULE)
+		n = snprintf(buf, size, "%s", sg_severity_name(p->severity[k->rule]));
+	else if (strcmp(k->name, "allowed_permissions") == 0)
+		n = snprintf(buf, size, "%s", p->allowed_permissions);
+	else if (strcmp(k->name, "max_lifetime") == 0)
+		return sg_duration_format(p->max_lifetime, buf, size);
+	else if (strcmp(k->name, "expired") == 0)
+		n = snprintf(buf, size, "%s", sg_severity_name(p->expired));
+	else if (strcmp(k->name, "scan_binary") == 0)
+		n = snprintf(buf, size, "%s", bool_name(p->scan_binary));
+	else if (strcmp(k->name, "max_file_size") == 0)
+		n = snprintf(buf, size, "%llu", (unsigned long long)p->max_file_size);
+	else if (strcmp(k->name, "locked") == 0)
+		n = snprintf(buf, size, "%s", bool_name(p->locked));
+	else if (strcmp(k->name, "fail_open") == 0)
+		n = snprintf(buf, size, "%s", bool_name(p->fail_open));
+	else if (strcmp(k->name, "max_seconds") == 0)
+		n = snprintf(buf, size, "%lld", (long long)p->max_seconds);
+	else if (strcmp(k->name, "allow_push_option") == 0)
+		n = snprintf(buf, size, "%s", bool_name(p->allow_push_option));
+	else if (strcmp(k->name, "log") == 0)
+		n = snprintf(buf, size, "%s", p->log);
+	else if (k->type == K_GLOBS) {
+		size_t used = 0;
+		for (size_t g = 0; g < p->nallow_paths && used < size; g++) {
+			int w = snprintf(buf + used, size - used, "%s%s", g ? " " : "", p->allow_paths[g]);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+		}
+		return used < size ? used : size - 1;
+	}
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}
+
+int sg_policy_path_allowed(const sg_policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->nallow_paths; i++)
+		if (sg_glob_match(p->allow_paths[i], path))
+			return 1;
+	return 0;
+}
+
+/* ---- loading ------------------------------------------------------------- */
+
+typedef struct load_ctx {
+	sg_policy *p;
+	sg_layer layer;
+	const char *name;   /* file name for messages */
+	const char *text;   /* the whole file */
+	size_t len, pos;
+	int lineno;         /* line the reader handed out last */
+	int max_line;       /* the longest line inih reads whole */
+	int long_line;      /* first line that was too long, 0 if none */
+	int set_at[NKEYS];  /* line where this file set each key, 0 if not */
+	sg_diag *diag;
+	int failed;
+} load_ctx;
+
+static void fail(load_ctx *c, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static void fail(load_ctx *c, const char *f, ...)
+{
+	va_list ap;
+	if (c->failed++)
+		return; /* the first error is the one to fix */
+	int n = snprintf(c->diag->msg, sizeof(c->diag->msg), "%s:%d: ", c->name, c->lineno);
+	if (n < 0 || (size_t)n >= sizeof(c->diag->msg))
+		return;
+	va_start(ap, f);
+	vsnprintf(c->diag->msg + n, sizeof(c->diag->msg) - (size_t)n, f, ap);
+	va_end(ap);
+}
+
+/* fgets over the in-memory file, counting lines and catching truncation. */
+static char *reader(char *str, int num, void *stream)
+{
+	load_ctx *c = stream;
+	if (c->pos >= c->len || num < 2)
+		return NULL;
+	const char *start = c->text + c->pos;
+	const char *nl = memchr(start, '\n', c->len - c->pos);
+	size_t line = nl ? (size_t)(nl - start) + 1 : c->len - c->pos;
+	size_t n = line < (size_t)num - 1 ? line : (size_t)num - 1;
+	c->max_line = num - 3; /* inih needs room for \r, \n and the NUL */
+	memcpy(str, start, n);
+	str[n] = '\0';
+	c->lineno++;
+	if (n < line && !c->long_line)
+		c->long_line = c->lineno;
+	c->pos += line; /* the rest of an over-long line is dropped, not re-read */
+	return str;
+}
+
+static int parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" }, *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return *out = 1, SG_OK;
+		if (strcmp(v, no[i]) == 0)
+			return *out = 0, SG_OK;
+	}
+	return SG_EINVAL;
+}
+
+static int parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	if (*v < '0' || *v > '9')
+		return SG_EINVAL;
+	unsigned long long n = strtoull(v, &end, 10);
+	uint64_t mul = 1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1024ull * 1024 * 1024, end++;
+	if (errno || *end || n > UINT64_MAX / mul)
+		return SG_EINVAL;
+	*out = n * mul;
+	return SG_OK;
+}
+
+static int parse_letters(const char *v, char *out, size_t size)
+{
+	size_t n = 0;
+	for (; *v; v++) {
+		if (*v < 'a' || *v > 'z')
+			return SG_EINVAL;
+		if (!memchr(out, *v, n)) {
+			if (n + 1 >= size)
+				return SG_EINVAL;
+			out[n++] = *v;
+		}
+	}
+	out[n] = '\0';
+	return SG_OK;
+}
+
+static const struct key *find_key(const char *section, const char *name, size_t *idx, int *section_known)
+{
+	*section_known = 0;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (strcmp(keys[i].section, section) != 0)
+			continue;
+		*section_known = 1;
+		if (strcmp(keys[i].name, name) == 0) {
+			*idx = i;
+			return &keys[i];
+		}
+	}
+	return NULL;
+}
+
+/* Is new (vs old) a loosening, by the key's direction? */
+static int loosens(enum direction d, long long old, long long new)
+{
+	return (d == D_UP && new < old) || (d == D_DOWN && new > old);
+}
+
+static int check_locked(load_ctx *c, const struct key *k, size_t idx, long long old, long long new,
+			const char *newletters)
+{
+	sg_policy *p = c->p;
+	/* "locked = false" in a copy of the default file is harmless below the
+	 * system layer; locking, or unlocking a locked policy, is not. */
+	if (k->tighter == D_SYSTEM_ONLY && c->layer != SG_LAYER_SYSTEM && new != old) {
+		fail(c, "%s.%s can be set only in the system file", k->section, k->name);
+		return -1;
+	}
+	if (!p->locked || c->layer == SG_LAYER_SYSTEM)
+		return 0;
+	int bad = loosens(k->tighter, old, new);
+	if (k->tighter == D_SUBSET)
+		for (const char *l = newletters; *l; l++)
+			bad |= !strchr(p->allowed_permissions, *l);
+	if (k->tighter == D_NONE_ADDED)
+		bad = 1;
+	if (bad)
+		fail(c, "%s.%s would loosen a locked policy (set at %s); a lower layer may only tighten it",
+		     k->section, k->name, p->origin[idx]);
+	return bad ? -1 : 0;
+}
+
+static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v)
+{
+	sg_policy *p = c->p;
+	sg_severity sev;
+	int b;
+	int64_t d;
+	uint64_t sz;
+	char letters[32];
+
+	switch (k->type) {
+	case K_RULE:
+	case K_SEVERITY:
+		if (sg_severity_parse(v, &sev) < 0)
+			return fail(c, "%s.%s = %s: expected error, warning, info or off", k->section, k->name, v), -1;
+		sg_severity *sevp = k->type == K_RULE ? &p->severity[k->rule] : &p->expired;
+		if (check_locked(c, k, idx, *sevp, sev, NULL) < 0)
+			return -1;
+		*sevp = sev;
+		return 0;
+	case K_LETTERS:
+		if (parse_letters(v, letters, sizeof(letters)) < 0)
+			return fail(c, "%s.%s = %s: expected permission letters such as rl", k->section, k->name, v), -1;
+		if (check_locked(c, k, idx, 0, 0, letters) < 0)
+			return -1;
+		strcpy(p->allowed_permissions, letters);
+		return 0;
+	case K_DURATION:
+		if (sg_duration_parse(v, &d) < 0)
+			return fail(c, "%s.%s = %s: expected a duration such as 90m, 12h, 7d, 2w or 1y", k->section,
+				    k->name, v), -1;
+		if (check_locked(c, k, idx, p->max_lifetime, d, NULL) < 0)
+			return -1;
+		p->max_lifetime = d;
+		return 0;
+	case K_SECONDS:
+		if (sg_duration_parse(v, &d) < 0) {
+			char *end;
+			long long secs = strtoll(v, &end, 10);
+			if (end == v || *end || secs < 0 || secs > 86400)
+				return fail(c, "%s.%s = %s: expected seconds such as 4 or a duration such as 30s",
+					    k->section, k->name, v), -1;
+			d = secs;
+		}
+		p->max_seconds = d;
+		return 0;
+	case K_BOOL: {
+		if (parse_bool(v, &b) < 0)
+			return fail(c, "%s.%s = %s: expected true or false", k->section, k->name, v), -1;
+		int *slot = strcmp(k->name, "scan_binary") == 0 ? &p->scan_binary
+			  : strcmp(k->name, "locked") == 0      ? &p->locked
+			  : strcmp(k->name, "fail_open") == 0   ? &p->fail_open
+								: &p->allow_push_option;
+		if (check_locked(c, k, idx, *slot, b, NULL) < 0)
+			return -1;
+		*slot = b;
+		return 0;
+	}
+	case K_SIZE:
+		if (parse_size(v, &sz) < 0)
+			return fail(c, "%s.%s = %s: expected a size such as 100M", k->section, k->name, v), -1;
+		if (check_locked(c, k, idx, (long long)(p->max_file_size >> 10), (long long)(sz >> 10), NULL) < 0)
+			return -1;
+		p->max_file_size = sz;
+		return 0;
+	case K_STRING:
+		if (strlen(v) >= sizeof(p->log))
+			return fail(c, "%s.%s: value too long", k->section, k->name), -1;
+		strcpy(p->log, v);
+		return 0;
+	case K_GLOBS: {
+		if (!*v)
+			return fail(c, "%s.%s: empty glob", k->section, k->name), -1;
+		if (check_locked(c, k, idx, 0, 0, NULL) < 0)
+			return -1;
+		char **g = realloc(p->allow_paths, (p->nallow_paths + 1) * sizeof(*g));
+		if (!g)
+			return fail(c, "out of memory"), -1;
+		p->allow_paths = g;
+		if (!(g[p->nallow_paths] = strdup(v)))
+			return fail(c, "out of memory"), -1;
+		p->nallow_paths++;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	load_ctx *c = user;
+	size_t idx = 0;
+	int known;
+	const struct key *k = find_key(section, name, &idx, &known);
+
+	if (!*section)
+		return fail(c, "'%s' is outside any [section]", name), 0;
+	if (!k && !known)
+		return fail(c, "unknown section [%s]", section), 0;
+	if (!k)
+		return fail(c, "unknown key '%s' in [%s]", name, section), 0;
+	if (k->type != K_GLOBS && c->set_at[idx])
+		return fail(c, "%s.%s is set twice (first on line %d)", section, name, c->set_at[idx]), 0;
+	if (set_value(c, k, idx, value) < 0)
+		return 0;
+	c->set_at[idx] = c->lineno;
+	snprintf(c->p->origin[idx], SG_ORIGIN_MAX, "%s:%d", c->name, c->lineno);
+	return 1;
+}
+
+int sg_policy_load_string(sg_policy *p, const char *text, size_t len, const char *name,
+			  sg_layer layer, sg_diag *diag)
+{
+	load_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.layer = layer;
+	c.name = name;
+	c.text = text;
+	c.len = len;
+	c.diag = diag;
+	diag->msg[0] = '\0';
+
+	if (memchr(text, '\0', len)) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: binary data (a NUL byte) in a config file", name);
+		return SG_ECONFIG;
+	}
+	int rc = ini_parse_stream(reader, &c, handler, &c);
+	if (c.long_line && !c.failed) {
+		c.lineno = c.long_line;
+		fail(&c, "line too long (lines are read up to %d characters)", c.max_line);
+	}
+	if (!c.failed && rc > 0) {
+		c.lineno = rc;
+		fail(&c, "syntax error: expected [section] or key = value");
+	} else if (!c.failed && rc < 0) {
+		c.lineno = 0;
+		fail(&c, "cannot parse (inih error %d)", rc);
+	}
+	return c.failed ? SG_ECONFIG : SG_OK;
+}
+
+int sg_policy_load(sg_policy *p, const char *path, sg_layer layer, sg_diag *diag)
+{
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: cannot open: %s", path, strerror(errno));
+		return SG_EIO;
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: not a regular file%s", path,
+			 S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
+		fclose(f);
+		return SG_ECONFIG;
+	}
+	if (st.st_size > MAX_CONFIG_SIZE) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: %lld bytes is too big for a config file (limit %d)",
+			 path, (long long)st.st_size, MAX_CONFIG_SIZE);
+		fclose(f);
+		return SG_ECONFIG;
+	}
+	char *text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		fclose(f);
+		return SG_ENOMEM;
+	}
+	size_t n = fread(text, 1, (size_t)st.st_size, f);
+	int err = ferror(f);
+	fclose(f);
+	if (err) {
+		snprintf(diag->msg, sizeof(diag->msg), "%s: read error", path);
+		free(text);
+		return SG_EIO;
+	}
+	text[n] = '\0';
+	int rc = sg_policy_load_string(p, text, n, path, layer, diag);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,488 @@
+/*
+ * scan.c - find tokens in a buffer: a memchr prefilter for "sig=", "sig%3D",
+ * "AccountKey=" and "SharedAccessKey=", then, only in a window around each
+ * hit, decoding and PCRE2 (JIT) to cut out the token, then parse and judge.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "internal.h"
+
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A token is never longer than this either side of its anchor (real ones are
+ * < 2 KiB); the cap keeps hostile input (endless lines of "sig=") linear. */
+#define WINDOW_CAP 8192
+/* Beyond this many findings in one buffer, findings are counted, not kept. */
+#define MAX_FINDINGS_PER_BUFFER 10000
+#define MATCH_LIMIT 1000000
+
+/* One key=value query: "sv=..&sig=..", values may hold '=' '?' ':' '/'. */
+static const char QUERY_PATTERN[] =
+	"(?<![A-Za-z0-9_.-])[A-Za-z][A-Za-z0-9_.-]{0,39}=[^&;\\s\"'<>`\\\\]*+"
+	"(?:&++[A-Za-z][A-Za-z0-9_.-]{0,39}=[^&;\\s\"'<>`\\\\]*+)*+";
+/* A connection string: "Name=value;Name=value", a SAS value may hold '&'. */
+static const char CONN_PATTERN[] =
+	"(?<![A-Za-z0-9_.-])[A-Za-z][A-Za-z0-9]{0,39}=[^;\\s\"'<>`\\\\]*+"
+	"(?:;++[A-Za-z][A-Za-z0-9]{0,39}=[^;\\s\"'<>`\\\\]*+)*+;?";
+
+enum anchor_type { ANCHOR_NONE, ANCHOR_SAS, ANCHOR_KEY };
+
+struct sg_scanner {
+	const sg_policy *policy;
+	int64_t now;
+	pcre2_code *re_query;
+	pcre2_code *re_conn;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *jit;
+	sg_window levels[3]; /* markup-decoded, then percent-decoded once and twice */
+	sg_stats stats;
+};
+
+/* Per-call state of sg_scan_buffer. */
+typedef struct scan_ctx {
+	sg_scanner *s;
+	const char *path;
+	const char *buf;
+	size_t len;
+	size_t line;       /* line number at offset counted */
+	size_t line_start; /* offset where that line starts */
+	size_t counted;    /* newlines before this offset are counted */
+	size_t kept;       /* findings appended by this call */
+	int rc;            /* first error kept to return */
+	sg_findings *out;
+} scan_ctx;
+
+/* Bytes that can be part of a token or of the escaping around one. */
+static int is_token_char(unsigned char c)
+{
+	if (c <= 0x20 || c >= 0x7f)
+		return 0;
+	switch (c) {
+	case '"': case '\'': case '`': case '<': case '>':
+	case '(': case ')': case '[': case ']': case '{': case '}': case '|':
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static pcre2_code *compile(const char *pattern, sg_diag *diag)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &err, &off, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[128];
+		pcre2_get_error_message(err, msg, sizeof(msg));
+		if (diag)
+			snprintf(diag->msg, sizeof(diag->msg), "pattern error at %zu: %s", (size_t)off,
+				 (char *)msg);
+		return NULL;
+	}
+	/* Without JIT (SELinux, W^X) pcre2_match falls back to the interpreter. */
+	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+int sg_scanner_new(sg_scanner **out, const sg_policy *p, sg_diag *diag)
+{
+	sg_scanner *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (!s)
+		return SG_ENOMEM;
+	s->policy = p;
+	s->now = (int64_t)time(NULL);
+	s->re_query = compile(QUERY_PATTERN, diag);
+	s->re_conn = compile(CONN_PATTERN, diag);
+	if (!s->re_query || !s->re_conn) {
+		sg_scanner_free(s);
+		return SG_EINTERNAL;
+	}
+	s->md = pcre2_match_data_create(4, NULL);
+	s->mctx = pcre2_match_context_create(NULL);
+	s->jit = pcre2_jit_stack_create(32 * 1024, 512 * 1024, NULL);
+	if (!s->md || !s->mctx || !s->jit) {
+		sg_scanner_free(s);
+		return SG_ENOMEM;
+	}
+	pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mctx, 10000);
+	pcre2_jit_stack_assign(s->mctx, NULL, s->jit);
+	*out = s;
+	return SG_OK;
+}
+
+void sg_scanner_free(sg_scanner *s)
+{
+	if (!s)
+		return;
+	pcre2_code_free(s->re_query);
+	pcre2_code_free(s->re_conn);
+	pcre2_match_data_free(s->md);
+	pcre2_match_context_free(s->mctx);
+	pcre2_jit_stack_free(s->jit);
+	for (size_t i = 0; i < 3; i++)
+		sg_window_free(&s->levels[i]);
+	free(s);
+}
+
+void sg_scanner_set_now(sg_scanner *s, int64_t now)
+{
+	s->now = now;
+}
+
+int64_t sg_scanner_now(const sg_scanner *s)
+{
+	return s->now;
+}
+
+const sg_stats *sg_scanner_stats(const sg_scanner *s)
+{
+	return &s->stats;
+}
+
+int sg_buffer_is_binary(const char *buf, size_t len)
+{
+	return memchr(buf, '\0', len < 8000 ? len : 8000) != NULL;
+}
+
+/* How many times the '=' at buf[i] was percent-encoded: "=" 0, "%3D" 1, "%253D" 2. */
+static int encoding_depth(const char *buf, size_t len, size_t i)
+{
+	if (buf[i] != '%')
+		return 0;
+	if (i + 3 <= len && buf[i + 1] == '3' && sg_lower((unsigned char)buf[i + 2]) == 'd')
+		return 1;
+	if (i + 5 <= len && buf[i + 1] == '2' && buf[i + 2] == '5' && buf[i + 3] == '3' &&
+	    sg_lower((unsigned char)buf[i + 4]) == 'd')
+		return 2;
+	return -1;
+}
+
+/* Is the '=' or '%' at buf[i] the end of "sig", "AccountKey" or "SharedAccessKey"? */
+static enum anchor_type anchor_at(const char *buf, size_t len, size_t i)
+{
+	if (i < 3)
+		return ANCHOR_NONE;
+	int last = sg_lower((unsigned char)buf[i - 1]);
+	if (last == 'g' && sg_ci_equal(buf + i - 3, "sig", 3))
+		return encoding_depth(buf, len, i) >= 0 ? ANCHOR_SAS : ANCHOR_NONE;
+	if (last == 'y' && buf[i] == '=' &&
+	    ((i >= 10 && sg_ci_equal(buf + i - 10, "accountkey", 10)) ||
+	     (i >= 15 && sg_ci_equal(buf + i - 15, "sharedaccesskey", 15))))
+		return ANCHOR_KEY;
+	return ANCHOR_NONE;
+}
+
+static void count_lines(scan_ctx *c, size_t to)
+{
+	const char *p = c->buf + c->counted, *end = c->buf + to;
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		c->line++;
+		c->line_start = (size_t)(++p - c->buf);
+	}
+	c->counted = to;
+}
+
+/* The inline allowance "sasguard:allow <reason>" near the token on its line. */
+static void inline_allowance(scan_ctx *c, size_t from, size_t to, sg_finding *f)
+{
+	static const char marker[] = "sasguard:allow";
+	size_t lo = from > c->line_start + 4096 ? from - 4096 : c->line_start;
+	size_t hi = to + 4096 < c->len ? to + 4096 : c->len;
+	const char *nl = memchr(c->buf + to, '\n', hi - to);
+	if (nl)
+		hi = (size_t)(nl - c->buf);
+	const char *m = memmem(c->buf + lo, hi - lo, marker, sizeof(marker) - 1);
+	if (!m)
+		return;
+	const char *r = m + sizeof(marker) - 1, *e = c->buf + hi;
+	while (r < e && (*r == ' ' || *r == '\t' || *r == ':'))
+		r++;
+	while (e > r && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '/' ||
+			 e[-1] == '*' || e[-1] == '>' || e[-1] == '-' || e[-1] == '"' || e[-1] == '#'))
+		e--;
+	int words = 0;
+	for (const char *q = r; q < e; q++)
+		words |= sg_is_alnum((unsigned char)*q);
+	if (!words) {
+		snprintf(f->note, sizeof(f->note), "sasguard:allow without a reason is ignored");
+		return;
+	}
+	size_t n = (size_t)(e - r) < sizeof(f->allow_reason) - 1 ? (size_t)(e - r)
+								 : sizeof(f->allow_reason) - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)r[i];
+		f->allow_reason[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	f->allow_reason[n] = '\0';
+	f->allowed = SG_ALLOWED_INLINE;
+}
+
+/* Parses, judges and keeps the token at text[start..end) of a decoded level. */
+static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end, size_t wend)
+{
+	sg_scanner *s = c->s;
+	sg_token tok;
+	int rc = sg_token_parse(w->text + start, end - start, &tok);
+	if (rc == SG_EINVAL) {
+		s->stats.placeholders++;
+		return;
+	}
+	if (rc < 0) {
+		c->rc = rc;
+		return;
+	}
+	if (tok.emulator) {
+		s->stats.emulator++;
+		sg_token_clear(&tok);
+		return;
+	}
+	s->stats.tokens++;
+	tok.offset = w->map[start];
+	tok.length = (end < w->len ? w->map[end] : wend) - tok.offset;
+
+	sg_finding *f = malloc(sizeof(*f));
+	if (!f) {
+		sg_token_clear(&tok);
+		c->rc = SG_ENOMEM;
+		return;
+	}
+	if (!sg_token_judge(&tok, s->policy, s->now, f)) {
+		sg_token_clear(&tok);
+		free(f);
+		return;
+	}
+	f->line = c->line;
+	f->column = f->token.offset - c->line_start + 1;
+	if (c->path && sg_policy_path_allowed(s->policy, c->path))
+		f->allowed = SG_ALLOWED_PATH;
+	else
+		inline_allowance(c, f->token.offset, f->token.offset + f->token.length, f);
+	if (c->kept >= MAX_FINDINGS_PER_BUFFER) {
+		s->stats.dropped++;
+		if (sg_finding_blocks(f))
+			s->stats.dropped_blocking++;
+		sg_finding_free(f);
+		return;
+	}
+	c->kept++;
+	if (sg_findings_push(c->out, f) < 0)
+		c->rc = SG_ENOMEM;
+}
+
+/* Runs re over text from *at; returns 1 with [*ms, *me) or 0 when no more. */
+static int next_match(scan_ctx *c, pcre2_code *re, const sg_window *w, size_t *at, size_t *ms,
+		      size_t *me)
+{
+	sg_scanner *s = c->s;
+	if (*at >= w->len)
+		return 0;
+	int rc = pcre2_match(re, (PCRE2_SPTR)w->text, w->len, *at, 0, s->md, s->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {
+		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT) {
+			s->stats.limit_hits++;
+			if (!c->rc)
+				c->rc = SG_ELIMIT;
+		} else {
+			c->rc = SG_EINTERNAL;
+		}
+		return 0;
+	}
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+	*ms = ov[0];
+	*me = ov[1];
+	*at = *me > *ms ? *me : *me + 1;
+	return 1;
+}
+
+/* Where "sig=" starts among the parameters of run [ms, me), or SIZE_MAX. */
+static size_t find_sig(const sg_window *w, size_t ms, size_t me)
+{
+	for (size_t i = ms; i + 4 <= me; i++) {
+		if ((i == ms || w->text[i - 1] == '&') && sg_ci_equal(w->text + i, "sig=", 4))
+			return i;
+		const char *amp = memchr(w->text + i, '&', me - i);
+		if (!amp)
+			break;
+		i = (size_t)(amp - w->text);
+	}
+	return (size_t)-1;
+}
+
+/* Where the URL that ends in '?' at text[q] begins: at its scheme, or after '='. */
+static size_t url_start(const sg_window *w, size_t q)
+{
+	size_t i = q;
+	while (i > 0 && is_token_char((unsigned char)w->text[i - 1]) && w->text[i - 1] != '=' &&
+	       w->text[i - 1] != '&' && w->text[i - 1] != ';' && w->text[i - 1] != ',')
+		i--;
+	return i;
+}
+
+/* The connection-string match of text that contains offset pos, if any. */
+static int enclosing_conn(scan_ctx *c, const sg_window *w, size_t pos, size_t *cs, size_t *ce)
+{
+	size_t at = 0, ms, me;
+	while (next_match(c, c->s->re_conn, w, &at, &ms, &me))
+		if (ms <= pos && pos < me) {
+			*cs = ms;
+			*ce = me;
+			return 1;
+		}
+	return 0;
+}
+
+/* Does conn-string text hold a key segment (AccountKey= or SharedAccessKey=)? */
+static int conn_has_key(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i && t[i - 1] != ';')
+			continue;
+		if ((n - i >= 11 && sg_ci_equal(t + i, "AccountKey=", 11)) ||
+		    (n - i >= 16 && sg_ci_equal(t + i, "SharedAccessKey=", 16)))
+			return 1;
+	}
+	return 0;
+}
+
+/* SAS tokens in one decoded level whose '=' after sig was encoded depth times. */
+static void sas_in_level(scan_ctx *c, const sg_window *w, int depth, size_t wend)
+{
+	size_t at = 0, ms, me;
+	while (next_match(c, c->s->re_query, w, &at, &ms, &me)) {
+		size_t sig = find_sig(w, ms, me);
+		if (sig == (size_t)-1 ||
+		    encoding_depth(c->buf, c->len, w->map[sig + 3]) != depth)
+			continue;
+		size_t start = ms, end = me;
+		const char *first_eq = memchr(w->text + ms, '=', me - ms);
+		size_t first_name = (size_t)(first_eq - (w->text + ms));
+		if ((ms > 0 && w->text[ms - 1] == ';') ||
+		    (first_name == 21 && sg_ci_equal(w->text + ms, "SharedAccessSignature", 21))) {
+			size_t cs, ce;
+			/* A connection string with a key is reported for its key (by
+			 * keys_in_level); its SAS then stands alone. */
+			if (enclosing_conn(c, w, ms, &cs, &ce) && !conn_has_key(w->text + cs, ce - cs)) {
+				start = cs;
+				end = ce;
+			}
+		} else if (ms > 0 && w->text[ms - 1] == '?') {
+			start = url_start(w, ms - 1);
+		} else if (ms >= 22 && sg_ci_equal(w->text + ms - 22, "SharedAccessSignature ", 22)) {
+			start = ms - 22;
+		}
+		take_token(c, w, start, end, wend);
+		if (c->rc == SG_ENOMEM)
+			return;
+	}
+}
+
+/* Storage and Service Bus keys in connection strings. */
+static void keys_in_level(scan_ctx *c, const sg_window *w, size_t wend)
+{
+	size_t at = 0, ms, me;
+	while (next_match(c, c->s->re_conn, w, &at, &ms, &me)) {
+		if (conn_has_key(w->text + ms, me - ms))
+			take_token(c, w, ms, me, wend);
+		if (c->rc == SG_ENOMEM)
+			return;
+	}
+}
+
+/* Does the level's text hold "sig" followed by an '=' encoded depth times? */
+static int has_encoded_sig(const char *t, size_t n, int depth)
+{
+	const char *want = depth == 1 ? "sig%3d" : "sig%253d";
+	size_t l = strlen(want);
+	for (size_t i = 0; i + l <= n; i++)
+		if (sg_lower((unsigned char)t[i]) == 's' && sg_ci_equal(t + i, want, l))
+			return 1;
+	return 0;
+}
+
+/* A cheap look for a key segment before running the connection-string pattern. */
+static int conn_has_key_anywhere(const char *t, size_t n)
+{
+	for (const char *p = t; (p = memchr(p, '=', (size_t)(t + n - p))) != NULL; p++)
+		if (p - t >= 10 && sg_lower((unsigned char)p[-1]) == 'y' &&
+		    (sg_ci_equal(p - 10, "accountkey", 10) ||
+		     (p - t >= 15 && sg_ci_equal(p - 15, "sharedaccesskey", 15))))
+			return 1;
+	return 0;
+}
+
+/* Decodes buf[ws..we) level by level and takes every token in it. */
+static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type)
+{
+	sg_scanner *s = c->s;
+	sg_window *w0 = &s->levels[0];
+
+	count_lines(c, ws);
+	if (sg_decode_markup(c->buf + ws, we - ws, NULL, ws, w0) < 0) {
+		c->rc = SG_ENOMEM;
+		return;
+	}
+	if (type == ANCHOR_KEY || conn_has_key_anywhere(w0->text, w0->len))
+		keys_in_level(c, w0, we);
+	sas_in_level(c, w0, 0, we);
+	for (int depth = 1; depth <= 2; depth++) {
+		const sg_window *prev = &s->levels[depth - 1];
+		if (!has_encoded_sig(w0->text, w0->len, depth))
+			break;
+		if (sg_decode_percent(prev->text, prev->len, prev->map, &s->levels[depth]) < 0) {
+			c->rc = SG_ENOMEM;
+			return;
+		}
+		sas_in_level(c, &s->levels[depth], depth, we);
+	}
+}
+
+int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
+		   size_t first_line, sg_findings *out)
+{
+	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out };
+	const char *eq = NULL, *pct = NULL;
+	size_t pos = 0, done = 0;
+
+	s->stats.bytes += len;
+	while (pos < len) {
+		/* Two memchr streams, '=' and '%', merged: the next byte either is. */
+		if (!eq || eq < buf + pos)
+			eq = memchr(buf + pos, '=', len - pos);
+		if (!pct || pct < buf + pos)
+			pct = memchr(buf + pos, '%', len - pos);
+		if (!eq && !pct)
+			break;
+		const char *hit = !eq ? pct : !pct ? eq : eq < pct ? eq : pct;
+		size_t i = (size_t)(hit - buf);
+		pos = i + 1;
+		if (hit == eq)
+			eq = NULL;
+		else
+			pct = NULL;
+		enum anchor_type type = anchor_at(buf, len, i);
+		if (type == ANCHOR_NONE || i < done)
+			continue;
+		s->stats.anchors++;
+		size_t ws = i, we = i;
+		while (ws > done && i - ws < WINDOW_CAP && is_token_char((unsigned char)buf[ws - 1]))
+			ws--;
+		while (we < len && we - i < WINDOW_CAP && is_token_char((unsigned char)buf[we]))
+			we++;
+		scan_window(&c, ws, we, type);
+		if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
+			return c.rc;
+		done = we;
+		if (pos < done)
+			pos = done;
+	}
+	return c.rc;
+}

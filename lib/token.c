@@ -1,0 +1,650 @@
+/*
+ * token.c - one token's text into an sg_token: its parameters, kind, times,
+ * host and account; placeholders and emulator tokens told apart from real ones.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The Azurite / storage emulator key: public, documented, opens nothing real. */
+#define AZURITE_KEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+#define AZURITE_ACCOUNT "devstoreaccount1"
+
+#define DISPLAY_MAX 640
+#define NAME_MAX_LEN 40
+
+/* Bump allocator over tok->arena; sized up front so pointers stay valid. */
+typedef struct arena {
+	char *buf;
+	size_t used, cap;
+} arena;
+
+static const char *arena_put(arena *a, const char *s, size_t n, int decode)
+{
+	if (a->used + n + 1 > a->cap)
+		return NULL;
+	char *dst = a->buf + a->used;
+	size_t len = decode ? sg_percent_decode_value(s, n, dst) : (memcpy(dst, s, n), dst[n] = '\0', n);
+	a->used += len + 1;
+	return dst;
+}
+
+static int is_name_char(int c)
+{
+	return sg_is_alnum(c) || c == '_' || c == '-' || c == '.';
+}
+
+/* Parameters that only a SAS has; a "name=" prefix before them is stripped. */
+static int is_sas_param(const char *s, size_t n)
+{
+	static const char *const names[] = { "sv",  "sp",  "sr",    "ss",    "srt", "se",  "st",
+					     "si",  "sig", "spr",   "sip",   "skoid", "sktid",
+					     "skt", "ske", "sks",   "skv",   "sdd",   "skn",  "tn" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && sg_ci_equal(s, names[i], n))
+			return 1;
+	return 0;
+}
+
+/* Length of "name=" at s when s starts with a valid parameter name and '='. */
+static size_t name_eq(const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n && i <= NAME_MAX_LEN && is_name_char((unsigned char)s[i]))
+		i++;
+	return i > 0 && i < n && s[i] == '=' ? i + 1 : 0;
+}
+
+static int starts_ci(const char *s, size_t n, const char *prefix)
+{
+	size_t l = strlen(prefix);
+	return n >= l && sg_ci_equal(s, prefix, l);
+}
+
+int sg_signature_is_real(const char *sig, size_t len)
+{
+	unsigned char seen[128] = { 0 };
+	size_t distinct = 0, steps = 0;
+
+	if (len != 44 || sig[43] != '=')
+		return 0;
+	for (size_t i = 0; i < 43; i++) {
+		unsigned char c = (unsigned char)sig[i];
+		if (!sg_is_b64(c))
+			return 0;
+		if (!seen[c]++)
+			distinct++;
+		if (i && c == (unsigned char)sig[i - 1] + 1)
+			steps++;
+	}
+	/* Random base64 of 43 chars shows ~31 distinct characters; "AAAA..." or
+	 * "ABCDEF..." are hand-made placeholders, not signatures. */
+	return distinct >= 12 && steps < 30;
+}
+
+/* A storage account key is 64 random bytes: 86 base64 characters and "==". */
+static int key_is_real(const char *k, size_t len, int storage)
+{
+	size_t n = len, pad = 0;
+	while (n > 0 && k[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (storage ? (n != 86 || pad != 2) : (n < 40 || n > 88 || len % 4 != 0))
+		return 0;
+	unsigned char seen[128] = { 0 };
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)k[i];
+		if (!sg_is_b64(c))
+			return 0;
+		if (!seen[c]++)
+			distinct++;
+	}
+	return distinct >= 12;
+}
+
+const char *sg_token_param(const sg_token *t, const char *name)
+{
+	size_t l = strlen(name);
+	for (size_t i = 0; i < t->nparams; i++)
+		if (strlen(t->params[i].name) == l && sg_ci_equal(t->params[i].name, name, l))
+			return t->params[i].value;
+	return NULL;
+}
+
+/* Splits a query ("a=1&b=2") into t->params, values percent-decoded. */
+static int parse_query(sg_token *t, arena *a, const char *q, size_t n)
+{
+	size_t i = 0;
+	while (i < n && t->nparams < SG_MAX_PARAMS) {
+		const char *amp = memchr(q + i, '&', n - i);
+		size_t end = amp ? (size_t)(amp - q) : n;
+		size_t eq = name_eq(q + i, end - i);
+		if (eq) {
+			sg_param *p = &t->params[t->nparams];
+			p->name = arena_put(a, q + i, eq - 1, 0);
+			p->value = arena_put(a, q + i + eq, end - i - eq, 1);
+			if (!p->name || !p->value)
+				return SG_ENOMEM;
+			t->nparams++;
+		}
+		i = end + 1;
+	}
+	return SG_OK;
+}
+
+static int is_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void copy_lower(char *dst, size_t size, const char *s, size_t n)
+{
+	if (n >= size)
+		n = size - 1;
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)sg_lower((unsigned char)s[i]);
+	dst[n] = '\0';
+}
+
+/* Host, port and path of a URL (scheme optional); fills t->host and t->resource. */
+static void parse_url(sg_token *t, const char *u, size_t n, unsigned *port)
+{
+	size_t h = 0;
+	*port = 0;
+	for (size_t i = n; i >= 3; i--) {
+		if (u[i - 3] == ':' && u[i - 2] == '/' && u[i - 1] == '/') {
+			h = i;
+			break;
+		}
+	}
+	if (h == 0) {
+		/* no scheme: only a bare host such as acct.blob.core.windows.net/c */
+		size_t s = 0;
+		while (s < n && u[s] != '/')
+			s++;
+		if (s == 0 || !memchr(u, '.', s) || memchr(u, '=', s))
+			return;
+	}
+	size_t e = h;
+	while (e < n && u[e] != '/' && u[e] != '?' && u[e] != '#')
+		e++;
+	const char *at = memchr(u + h, '@', e - h);
+	if (at)
+		h = (size_t)(at - u) + 1;
+	size_t hend = e;
+	const char *colon = NULL;
+	if (h < e && u[h] == '[') {
+		const char *rb = memchr(u + h, ']', e - h);
+		if (rb) {
+			hend = (size_t)(rb - u) + 1;
+			colon = hend < e && u[hend] == ':' ? u + hend : NULL;
+		}
+	} else {
+		colon = memchr(u + h, ':', e - h);
+		if (colon)
+			hend = (size_t)(colon - u);
+	}
+	if (colon)
+		for (const char *c = colon + 1; c < u + e && *c >= '0' && *c <= '9'; c++)
+			*port = *port * 10 + (unsigned)(*c - '0') % 100000;
+	copy_lower(t->host, sizeof(t->host), u + h, hend - h);
+	size_t r = e < n && u[e] == '/' ? n - e : 0;
+	if (r >= sizeof(t->resource))
+		r = sizeof(t->resource) - 1;
+	memcpy(t->resource, u + e, r);
+	t->resource[r] = '\0';
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), l = strlen(suffix);
+	return n >= l && strcmp(s + n - l, suffix) == 0;
+}
+
+/* Storage or messaging endpoint: the account or namespace is the first label. */
+static void derive_account(sg_token *t, unsigned port)
+{
+	static const char *const suffixes[] = {
+		".core.windows.net",      ".core.chinacloudapi.cn",    ".core.usgovcloudapi.net",
+		".core.cloudapi.de",      ".servicebus.windows.net",   ".servicebus.chinacloudapi.cn",
+		".servicebus.usgovcloudapi.net", ".azure-devices.net", ".azure-devices.cn",
+		".azure-devices.us",
+	};
+	int loopback = strcmp(t->host, "127.0.0.1") == 0 || strcmp(t->host, "localhost") == 0 ||
+		       strcmp(t->host, "[::1]") == 0 || strcmp(t->host, "azurite") == 0 ||
+		       strcmp(t->host, "host.docker.internal") == 0;
+
+	if (!t->account[0]) {
+		if (loopback && t->resource[0] == '/') {
+			/* Azurite's path-style URLs: http://127.0.0.1:10000/devstoreaccount1/c */
+			const char *seg = t->resource + 1, *slash = strchr(seg, '/');
+			copy_lower(t->account, sizeof(t->account), seg,
+				   slash ? (size_t)(slash - seg) : strlen(seg));
+		} else {
+			for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+				if (ends_with(t->host, suffixes[i])) {
+					const char *dot = strchr(t->host, '.');
+					copy_lower(t->account, sizeof(t->account), t->host,
+						   (size_t)(dot - t->host));
+					break;
+				}
+			}
+		}
+	}
+	if (strcmp(t->account, AZURITE_ACCOUNT) == 0 ||
+	    (loopback && port >= 10000 && port <= 10002))
+		t->emulator = 1;
+}
+
+/* Appends s (sanitised to printable ASCII) to the display buffer. */
+static void display_put(char *d, size_t *n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && *n < DISPLAY_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		d[(*n)++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (*n >= DISPLAY_MAX)
+		memcpy(d + DISPLAY_MAX - 3, "...", 3);
+	d[*n] = '\0';
+}
+
+static void display_str(char *d, size_t *n, const char *s)
+{
+	display_put(d, n, s, strlen(s));
+}
+
+static int is_secret_param(const char *name)
+{
+	return sg_ci_equal(name, "sig", 4);
+}
+
+/* "sv=..&sig=abcd...&se=.." into d. */
+static void display_params(const sg_token *t, char *d, size_t *n)
+{
+	for (size_t i = 0; i < t->nparams; i++) {
+		if (i)
+			display_str(d, n, "&");
+		display_str(d, n, t->params[i].name);
+		display_str(d, n, "=");
+		if (is_secret_param(t->params[i].name)) {
+			display_str(d, n, t->secret_head);
+			display_str(d, n, "...");
+		} else {
+			display_str(d, n, t->params[i].value);
+		}
+	}
+}
+
+static int set_secret(sg_token *t, const char *secret)
+{
+	size_t l = strlen(secret);
+	memcpy(t->secret_head, secret, l < 4 ? l : 4);
+	t->secret_head[l < 4 ? l : 4] = '\0';
+	return sg_fingerprint(t->kind, secret, l, t->fingerprint);
+}
+
+static int is_version(const char *s)
+{
+	static const char shape[] = "dddd-dd-dd";
+	if (strlen(s) != sizeof(shape) - 1)
+		return 0;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+static void parse_time_field(const char *v, int64_t *out, unsigned *bad, unsigned bit)
+{
+	if (v && sg_time_parse(v, strlen(v), out) < 0) {
+		*out = SG_TIME_NONE;
+		*bad |= bit;
+	}
+}
+
+/* Reads the fields a storage SAS is judged on; marks what cannot be read. */
+static void read_storage_fields(sg_token *t)
+{
+	if (t->sv && !is_version(t->sv))
+		t->bad |= SG_FIELD_SV;
+	if (t->sp) {
+		if (!*t->sp)
+			t->bad |= SG_FIELD_SP;
+		for (const char *c = t->sp; *c; c++)
+			if (*c < 'a' || *c > 'z')
+				t->bad |= SG_FIELD_SP;
+	}
+	parse_time_field(t->st, &t->st_time, &t->bad, SG_FIELD_ST);
+	parse_time_field(t->se, &t->se_time, &t->bad, SG_FIELD_SE);
+	const char *ske = sg_token_param(t, "ske");
+	if (ske && sg_time_parse(ske, strlen(ske), &t->ske) < 0)
+		t->ske = SG_TIME_NONE;
+	if (!t->si) {
+		/* Without a stored policy, sp and se are required: fail closed. */
+		if (!t->se)
+			t->bad |= SG_FIELD_SE;
+		if (!t->sp)
+			t->bad |= SG_FIELD_SP;
+	}
+}
+
+static void read_servicebus_fields(sg_token *t)
+{
+	if (!t->se || !is_digits(t->se) || strlen(t->se) > 12) {
+		t->bad |= SG_FIELD_SE;
+		return;
+	}
+	t->se_time = strtoll(t->se, NULL, 10);
+}
+
+/* Sets kind and fields from the parameters; SG_EINVAL when not a real token. */
+static int finish_sas(sg_token *t)
+{
+	t->sig = sg_token_param(t, "sig");
+	if (!t->sig || !sg_signature_is_real(t->sig, strlen(t->sig)))
+		return SG_EINVAL;
+	t->sv = sg_token_param(t, "sv");
+	t->sp = sg_token_param(t, "sp");
+	t->sr = sg_token_param(t, "sr");
+	t->ss = sg_token_param(t, "ss");
+	t->srt = sg_token_param(t, "srt");
+	t->spr = sg_token_param(t, "spr");
+	t->sip = sg_token_param(t, "sip");
+	t->si = sg_token_param(t, "si");
+	t->skn = sg_token_param(t, "skn");
+	t->skoid = sg_token_param(t, "skoid");
+	t->st = sg_token_param(t, "st");
+	t->se = sg_token_param(t, "se");
+
+	if (t->skn || (t->sr && !t->sv && t->se && is_digits(t->se)))
+		t->kind = SG_KIND_SERVICEBUS_SAS;
+	else if (t->ss || t->srt)
+		t->kind = SG_KIND_ACCOUNT_SAS;
+	else if (t->skoid || sg_token_param(t, "sktid"))
+		t->kind = SG_KIND_USER_DELEGATION_SAS;
+	else if (t->sv || t->sp || t->se || t->si || t->sr || t->st)
+		t->kind = SG_KIND_SERVICE_SAS;
+	else
+		return SG_EINVAL;
+
+	if (t->kind == SG_KIND_SERVICEBUS_SAS)
+		read_servicebus_fields(t);
+	else
+		read_storage_fields(t);
+	return set_secret(t, t->sig);
+}
+
+/* For a Service Bus / IoT SAS the resource URI in sr names the host. */
+static void host_from_sr(sg_token *t)
+{
+	unsigned port;
+	if (t->kind == SG_KIND_SERVICEBUS_SAS && t->sr && !t->host[0]) {
+		parse_url(t, t->sr, strlen(t->sr), &port);
+		derive_account(t, port);
+	}
+}
+
+/* "AZURE_SAS=sp=r&..." or "SharedAccessSignature=sv=...": the query starts later. */
+static void skip_prefixes(const char **q, size_t *n, int *sb)
+{
+	for (int round = 0; round < 4; round++) {
+		if (starts_ci(*q, *n, "SharedAccessSignature")) {
+			size_t k = strlen("SharedAccessSignature");
+			if (k < *n && ((*q)[k] == ' ' || (*q)[k] == '=')) {
+				*sb = (*q)[k] == ' ';
+				while (k < *n && ((*q)[k] == ' ' || (*q)[k] == '='))
+					k++;
+				*q += k;
+				*n -= k;
+				continue;
+			}
+		}
+		size_t first = name_eq(*q, *n);
+		if (!first || is_sas_param(*q, first - 1))
+			return;
+		size_t second = name_eq(*q + first, *n - first);
+		if (!second || !is_sas_param(*q + first, second - 1))
+			return;
+		*q += first;
+		*n -= first;
+	}
+}
+
+/* A SAS as a URL, a bare query, or "SharedAccessSignature sr=..". */
+static int parse_sas_text(sg_token *t, arena *a, const char *text, size_t len)
+{
+	const char *url = NULL, *q = text;
+	size_t ulen = 0, n = len;
+	int sb = 0;
+	unsigned port = 0;
+	char *d;
+	size_t dn = 0;
+
+	for (size_t i = len; i > 0; i--) {
+		if (text[i - 1] == '?') {
+			url = text;
+			ulen = i - 1;
+			q = text + i;
+			n = len - i;
+			break;
+		}
+	}
+	skip_prefixes(&q, &n, &sb);
+	int rc = parse_query(t, a, q, n);
+	if (rc < 0)
+		return rc;
+	if ((rc = finish_sas(t)) < 0)
+		return rc;
+	if (url) {
+		parse_url(t, url, ulen, &port);
+		derive_account(t, port);
+	}
+	host_from_sr(t);
+
+	if (!(d = (char *)arena_put(a, "", 0, 0)) || a->cap - a->used < DISPLAY_MAX + 1)
+		return SG_ENOMEM;
+	if (url && t->host[0]) {
+		/* scheme://host/path? as written, from where the scheme starts */
+		const char *sep = NULL;
+		for (size_t i = ulen; i >= 3 && !sep; i--)
+			if (memcmp(url + i - 3, "://", 3) == 0)
+				sep = url + i - 3;
+		const char *from = sep ? sep : url;
+		while (sep && from > url && sg_is_alnum((unsigned char)from[-1]))
+			from--;
+		display_put(d, &dn, from, (size_t)(url + ulen - from));
+		display_str(d, &dn, "?");
+	} else if (sb || t->kind == SG_KIND_SERVICEBUS_SAS) {
+		display_str(d, &dn, "SharedAccessSignature ");
+	}
+	display_params(t, d, &dn);
+	t->display = d;
+	a->used += dn + 1;
+	return SG_OK;
+}
+
+/* Segments of a connection string that matter, pointers into the text. */
+typedef struct conn {
+	const char *val[16];
+	size_t len[16];
+} conn;
+
+enum { C_ACCOUNT_NAME, C_ACCOUNT_KEY, C_SAS, C_ENDPOINT, C_BLOB_ENDPOINT, C_KEY_NAME,
+       C_SHARED_KEY, C_HOST_NAME, C_SUFFIX, C_COUNT };
+
+static int conn_slot(const char *name, size_t n)
+{
+	static const char *const names[C_COUNT] = {
+		"AccountName",     "AccountKey",          "SharedAccessSignature",
+		"Endpoint",        "BlobEndpoint",        "SharedAccessKeyName",
+		"SharedAccessKey", "HostName",            "EndpointSuffix",
+	};
+	for (int i = 0; i < C_COUNT; i++)
+		if (strlen(names[i]) == n && sg_ci_equal(name, names[i], n))
+			return i;
+	/* Any other service endpoint names the host as well as BlobEndpoint. */
+	if (n > 8 && sg_ci_equal(name + n - 8, "Endpoint", 8))
+		return C_BLOB_ENDPOINT;
+	return -1;
+}
+
+static void conn_display(const char *text, size_t len, const sg_token *t, char *d, size_t *dn)
+{
+	size_t i = 0;
+	int first = 1;
+	while (i < len) {
+		const char *semi = memchr(text + i, ';', len - i);
+		size_t end = semi ? (size_t)(semi - text) : len;
+		size_t eq = name_eq(text + i, end - i);
+		if (eq && end > i) {
+			int slot = conn_slot(text + i, eq - 1);
+			if (!first)
+				display_str(d, dn, ";");
+			first = 0;
+			display_put(d, dn, text + i, eq);
+			if (slot == C_ACCOUNT_KEY || slot == C_SHARED_KEY) {
+				display_put(d, dn, text + i + eq, end - i - eq < 4 ? end - i - eq : 4);
+				display_str(d, dn, "...");
+			} else if (slot == C_SAS) {
+				display_params(t, d, dn);
+			} else {
+				display_put(d, dn, text + i + eq, end - i - eq);
+			}
+		}
+		i = end + 1;
+	}
+}
+
+static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
+{
+	conn c;
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < len;) {
+		while (i < len && (text[i] == ' ' || text[i] == '\t'))
+			i++;
+		const char *semi = memchr(text + i, ';', len - i);
+		size_t end = semi ? (size_t)(semi - text) : len;
+		size_t eq = name_eq(text + i, end - i);
+		int slot = eq ? conn_slot(text + i, eq - 1) : -1;
+		if (slot >= 0 && !c.val[slot]) {
+			c.val[slot] = text + i + eq;
+			c.len[slot] = end - i - eq;
+		}
+		i = end + 1;
+	}
+
+	unsigned port = 0;
+	const char *ep = c.val[C_BLOB_ENDPOINT] ? c.val[C_BLOB_ENDPOINT] : c.val[C_ENDPOINT];
+	size_t eplen = c.val[C_BLOB_ENDPOINT] ? c.len[C_BLOB_ENDPOINT] : c.len[C_ENDPOINT];
+	if (c.val[C_ACCOUNT_NAME])
+		copy_lower(t->account, sizeof(t->account), c.val[C_ACCOUNT_NAME], c.len[C_ACCOUNT_NAME]);
+
+	int rc;
+	/* A key is worse than any SAS beside it: a string with both is its key. */
+	if (c.val[C_SAS] && !c.val[C_ACCOUNT_KEY] && !c.val[C_SHARED_KEY]) {
+		const char *q = c.val[C_SAS];
+		size_t n = c.len[C_SAS];
+		int sb = 0;
+		skip_prefixes(&q, &n, &sb);
+		if ((rc = parse_query(t, a, q, n)) < 0 || (rc = finish_sas(t)) < 0)
+			return rc;
+	} else if (c.val[C_ACCOUNT_KEY]) {
+		t->kind = SG_KIND_STORAGE_KEY;
+		const char *k = arena_put(a, c.val[C_ACCOUNT_KEY], c.len[C_ACCOUNT_KEY], 0);
+		if (!k)
+			return SG_ENOMEM;
+		if (!key_is_real(k, strlen(k), 1))
+			return SG_EINVAL;
+		if (strcmp(k, AZURITE_KEY) == 0)
+			t->emulator = 1;
+		if ((rc = set_secret(t, k)) < 0)
+			return rc;
+	} else if (c.val[C_SHARED_KEY]) {
+		t->kind = SG_KIND_SERVICEBUS_KEY;
+		const char *k = arena_put(a, c.val[C_SHARED_KEY], c.len[C_SHARED_KEY], 0);
+		if (!k)
+			return SG_ENOMEM;
+		if (!key_is_real(k, strlen(k), 0))
+			return SG_EINVAL;
+		if (c.val[C_KEY_NAME])
+			t->skn = arena_put(a, c.val[C_KEY_NAME], c.len[C_KEY_NAME], 0);
+		if (!ep) {
+			ep = c.val[C_HOST_NAME];
+			eplen = c.len[C_HOST_NAME];
+		}
+		if ((rc = set_secret(t, k)) < 0)
+			return rc;
+	} else {
+		return SG_EINVAL;
+	}
+	if (ep)
+		parse_url(t, ep, eplen, &port);
+	if (!t->host[0] && t->account[0] && c.val[C_SUFFIX] && t->kind != SG_KIND_SERVICEBUS_KEY) {
+		int sl = c.len[C_SUFFIX] < 160 ? (int)c.len[C_SUFFIX] : 160;
+		snprintf(t->host, sizeof(t->host), "%.63s.blob.%.*s", t->account, sl, c.val[C_SUFFIX]);
+	}
+	derive_account(t, port);
+	host_from_sr(t);
+
+	char *d = (char *)arena_put(a, "", 0, 0);
+	size_t dn = 0;
+	if (!d || a->cap - a->used < DISPLAY_MAX + 1)
+		return SG_ENOMEM;
+	conn_display(text, len, t, d, &dn);
+	t->display = d;
+	a->used += dn + 1;
+	return SG_OK;
+}
+
+/* A connection string: ';'-separated, with a key or a SAS among its segments. */
+static int is_connstring(const char *text, size_t len)
+{
+	static const char *const keys[] = { "AccountKey=", "SharedAccessKey=", "SharedAccessSignature=" };
+	if (!memchr(text, ';', len))
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (i && text[i - 1] != ';' && text[i - 1] != ' ')
+			continue;
+		for (size_t k = 0; k < 3; k++)
+			if (starts_ci(text + i, len - i, keys[k]))
+				return 1;
+	}
+	return 0;
+}
+
+int sg_token_parse(const char *text, size_t len, sg_token *tok)
+{
+	arena a;
+	int rc;
+
+	memset(tok, 0, sizeof(*tok));
+	tok->st_time = tok->se_time = tok->ske = SG_TIME_NONE;
+	a.cap = len * 2 + DISPLAY_MAX + 512;
+	a.used = 0;
+	a.buf = malloc(a.cap);
+	if (!a.buf)
+		return SG_ENOMEM;
+	tok->arena = a.buf;
+	tok->arena_size = a.cap;
+	rc = is_connstring(text, len) ? parse_connstring(tok, &a, text, len)
+				      : parse_sas_text(tok, &a, text, len);
+	if (rc < 0)
+		sg_token_clear(tok);
+	return rc;
+}
+
+void sg_token_clear(sg_token *tok)
+{
+	free(tok->arena);
+	memset(tok, 0, sizeof(*tok));
+	tok->st_time = tok->se_time = tok->ske = SG_TIME_NONE;
+}
