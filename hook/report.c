@@ -226,6 +226,18 @@ static void text_where(report *r, const entry *e)
 	fprintf(out, ":%zu:%zu: ", e->f->line, e->f->column);
 }
 
+/* Prints label and text, continuation lines indented under the text. */
+static void print_block(FILE *out, const char *label, const char *text)
+{
+	fprintf(out, "  %s", label);
+	for (const char *c = text; *c; c++) {
+		fputc(*c, out);
+		if (*c == '\n' && c[1])
+			fputs("      ", out);
+	}
+	fputc('\n', out);
+}
+
 static void text_finding(report *r, const entry *e)
 {
 	const sg_finding *f = e->f;
@@ -259,11 +271,11 @@ static void text_finding(report *r, const entry *e)
 		fprintf(out, "  note: %s\n", f->note);
 	if (!f->allowed && !f->expired) {
 		sg_finding_fix(f, r->p, buf, sizeof(buf));
-		fprintf(out, "  fix: %s\n", buf);
+		print_block(out, "fix: ", buf);
 	}
 	if (f->live && (r->o->mode == MODE_HISTORY)) {
 		sg_finding_revoke(f, buf, sizeof(buf));
-		fprintf(out, "  live now: revoke it: %s\n", buf);
+		print_block(out, "live now, revoke it: ", buf);
 	}
 	fprintf(out, "  fingerprint: %s\n\n", t->fingerprint);
 }
@@ -294,7 +306,9 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 		return;
 	fprintf(out, "sasguard: %zu error%s, %zu warning%s, %zu info, %zu allowed", errors, errors == 1 ? "" : "s",
 		warnings, warnings == 1 ? "" : "s", infos, allowed);
-	fprintf(out, " in %llu %s", st->files, r->o->mode == MODE_PRE_RECEIVE || r->o->mode == MODE_HISTORY ? "blobs" : "files");
+	fprintf(out, " in %llu %s%s", st->files,
+		r->o->mode == MODE_PRE_RECEIVE || r->o->mode == MODE_HISTORY ? "blob" : "file",
+		st->files == 1 ? "" : "s");
 	if (st->commits)
 		fprintf(out, " of %llu commit%s", st->commits, st->commits == 1 ? "" : "s");
 	if (st->binary_skipped || st->large_skipped)

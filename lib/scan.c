@@ -433,10 +433,9 @@ static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type
 	if (type == ANCHOR_KEY || conn_has_key_anywhere(w0->text, w0->len))
 		keys_in_level(c, w0, we);
 	sas_in_level(c, w0, 0, we);
-	for (int depth = 1; depth <= 2; depth++) {
+	int deepest = has_encoded_sig(w0->text, w0->len, 2) ? 2 : has_encoded_sig(w0->text, w0->len, 1);
+	for (int depth = 1; depth <= deepest; depth++) {
 		const sg_window *prev = &s->levels[depth - 1];
-		if (!has_encoded_sig(w0->text, w0->len, depth))
-			break;
 		if (sg_decode_percent(prev->text, prev->len, prev->map, &s->levels[depth]) < 0) {
 			c->rc = SG_ENOMEM;
 			return;

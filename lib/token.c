@@ -115,6 +115,16 @@ const char *sg_token_param(const sg_token *t, const char *name)
 	return NULL;
 }
 
+/* A signature is base64 (maybe percent-encoded): what follows it in prose
+ * ("...sig=abc%3D." or "sig=abc=,") is not part of it. */
+static size_t signature_span(const char *v, size_t n)
+{
+	size_t i = 0;
+	while (i < n && (sg_is_b64((unsigned char)v[i]) || v[i] == '=' || v[i] == '%'))
+		i++;
+	return i;
+}
+
 /* Splits a query ("a=1&b=2") into t->params, values percent-decoded. */
 static int parse_query(sg_token *t, arena *a, const char *q, size_t n)
 {
@@ -125,8 +135,11 @@ static int parse_query(sg_token *t, arena *a, const char *q, size_t n)
 		size_t eq = name_eq(q + i, end - i);
 		if (eq) {
 			sg_param *p = &t->params[t->nparams];
+			size_t vlen = end - i - eq;
+			if (eq == 4 && sg_ci_equal(q + i, "sig", 3))
+				vlen = signature_span(q + i + eq, vlen);
 			p->name = arena_put(a, q + i, eq - 1, 0);
-			p->value = arena_put(a, q + i + eq, end - i - eq, 1);
+			p->value = arena_put(a, q + i + eq, vlen, 1);
 			if (!p->name || !p->value)
 				return SG_ENOMEM;
 			t->nparams++;

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# test_scan.sh - `sasguard scan` as a user runs it: exit codes 0/1/2/3, text,
+# JSON and SARIF, stdin, big and odd input, and no signature ever in full.
+. "$(dirname "$0")/../lib.sh"
+
+printf 'Download the models:\n  %s\n' "$INCIDENT_URL" > "$T/README.md"
+printf 'weights: %s\n' "$GOOD_URL" > "$T/good.txt"
+
+# The incident-shaped URL is rejected, naming all four rules and where it is.
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/README.md"
+for r in account-sas permissions lifetime http; do has "$T/out" "$r"; done
+has "$T/out" "README.md:2:3: error: account SAS for robustnessws4285631339"
+has "$T/out" "sig=ypeB..."
+has "$T/out" "az storage blob generate-sas"
+no_secrets "$T/out"; no_secrets "$T/err"
+
+# A read-only blob SAS, valid one hour, https only: clean.
+expect_exit 0 "$SASGUARD" scan --now "$NOW" "$T/good.txt"
+has "$T/out" "0 errors"
+
+# Options in any order; stdin as '-'.
+expect_exit 1 "$SASGUARD" scan "$T/good.txt" --now="$NOW" "$T/README.md" --quiet
+lacks "$T/out" "good.txt"
+expect_exit 1 sh -c "printf '%s\n' '$INCIDENT_URL' | '$SASGUARD' scan --now $NOW -"
+has "$T/out" "-:1:1: error"
+
+# JSON: one document with the documented fields.
+expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/README.md" "$T/good.txt"
+python3 - "$T/out" <<'PY' && pass || fail "JSON document"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) >= {"findings", "stats"}, d.keys()
+(f,) = d["findings"]
+for k in ("path", "line", "column", "commit", "kind", "severity", "rules", "fingerprint", "expires", "live", "token", "fix"):
+    assert k in f, k
+assert f["path"].endswith("README.md") and f["line"] == 2 and f["commit"] is None
+assert f["kind"] == "account-sas" and f["severity"] == "error" and f["blocking"] is True
+assert f["rules"] == ["account-sas", "permissions", "lifetime", "http"], f["rules"]
+assert f["expires"] == "2051-10-06T07:09:59Z" and f["live"] is True
+assert len(f["fingerprint"]) == 32
+assert d["stats"]["files"] == 2 and d["stats"]["tokens"] == 2 and d["stats"]["blocking"] == 1
+PY
+no_secrets "$T/out"
+
+# SARIF 2.1.0: the fields the schema requires, and fingerprints.
+expect_exit 1 "$SASGUARD" scan --format sarif --now "$NOW" "$T/README.md"
+python3 - "$T/out" <<'PY' && pass || fail "SARIF document"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == "2.1.0" and d["runs"]
+run = d["runs"][0]
+drv = run["tool"]["driver"]
+assert drv["name"] == "sasguard"
+ids = [r["id"] for r in drv["rules"]]
+assert "account-sas" in ids and len(ids) == 9
+res = run["results"]
+assert sorted(r["ruleId"] for r in res) == sorted(["account-sas", "permissions", "lifetime", "http"])
+for r in res:
+    assert r["message"]["text"] and r["level"] == "error"
+    assert ids[r["ruleIndex"]] == r["ruleId"]
+    loc = r["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"].endswith("README.md") and loc["region"]["startLine"] == 2
+    assert len(r["partialFingerprints"]["sasguardToken/v1"]) == 32
+PY
+no_secrets "$T/out"
+
+# --output writes the report to a file, stdout stays empty.
+expect_exit 1 "$SASGUARD" scan --format json --output "$T/report.json" --now "$NOW" "$T/README.md"
+[ -s "$T/report.json" ] && [ ! -s "$T/out" ] && pass || fail "--output"
+
+# Usage and configuration errors exit 2; I/O errors exit 3.
+expect_exit 2 "$SASGUARD" scan
+expect_exit 2 "$SASGUARD" scan --bogus "$T/good.txt"
+expect_exit 2 "$SASGUARD" scan --format xml "$T/good.txt"
+expect_exit 2 "$SASGUARD" scan --now next-tuesday "$T/good.txt"
+expect_exit 2 "$SASGUARD" frobnicate
+printf '[policy]\nmax_lifetime = forever\n' > "$T/bad.ini"
+expect_exit 2 "$SASGUARD" scan --config "$T/bad.ini" "$T/good.txt"
+has "$T/err" "bad.ini:2: policy.max_lifetime = forever"
+expect_exit 2 "$SASGUARD" scan --config "$T" "$T/good.txt"
+has "$T/err" "directory"
+expect_exit 2 "$SASGUARD" scan --config "$T/missing.ini" "$T/good.txt"
+expect_exit 3 "$SASGUARD" scan "$T/missing.txt"
+has "$T/err" "missing.txt: No such file or directory"
+expect_exit 3 "$SASGUARD" scan "$T"
+has "$T/err" "is a directory"
+# A finding still wins over an unreadable second file: the run blocks.
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/README.md" "$T/missing.txt"
+
+# A stricter policy from --config; the system file from $SASGUARD_SYSTEM_CONFIG.
+printf '[policy]\nmax_lifetime = 30m\n' > "$T/strict.ini"
+expect_exit 1 "$SASGUARD" scan --config "$T/strict.ini" --now "$NOW" "$T/good.txt"
+has "$T/out" "lifetime"
+expect_exit 1 env SASGUARD_SYSTEM_CONFIG="$T/strict.ini" "$SASGUARD" scan --now "$NOW" "$T/good.txt"
+printf '[policy]\nlocked = true\nmax_lifetime = 1h\n' > "$T/locked.ini"
+printf '[policy]\nmax_lifetime = 1y\n' > "$T/loose.ini"
+expect_exit 2 env SASGUARD_SYSTEM_CONFIG="$T/locked.ini" "$SASGUARD" scan --config "$T/loose.ini" "$T/good.txt"
+has "$T/err" "loose.ini:2: policy.max_lifetime would loosen a locked policy"
+expect_exit 0 env SASGUARD_SYSTEM_CONFIG="$T/locked.ini" "$SASGUARD" config --show
+has "$T/out" "locked.ini:3"
+
+# Binary content is skipped with a note, unless the policy scans it.
+{ printf 'PNG\0\0\0'; printf '%s\n' "$INCIDENT_URL"; } > "$T/blob.bin"
+expect_exit 0 "$SASGUARD" scan --now "$NOW" "$T/blob.bin"
+has "$T/out" "binary"
+printf '[policy]\nscan_binary = true\n' > "$T/bin.ini"
+expect_exit 1 "$SASGUARD" scan --config "$T/bin.ini" --now "$NOW" "$T/blob.bin"
+
+# Files over max_file_size are skipped with a note.
+printf '[policy]\nmax_file_size = 1K\n' > "$T/small.ini"
+head -c 4096 /dev/zero | tr '\0' 'a' > "$T/big.txt"; printf '\n%s\n' "$INCIDENT_URL" >> "$T/big.txt"
+expect_exit 0 "$SASGUARD" scan --config "$T/small.ini" --now "$NOW" "$T/big.txt"
+has "$T/out" "over max_file_size"
+
+# Streams of any size: 20 MB of text through stdin, the token on line 200001,
+# and a 12 MB single line; line numbers stay right across chunks.
+python3 - "$T/stream.txt" "$INCIDENT_URL" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(200000):
+        f.write("lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incid %d\n" % i)
+    f.write("x " + sys.argv[2] + "\n")
+    f.write("y" * (12 << 20) + " " + sys.argv[2] + "\n")
+PY
+expect_exit 1 sh -c "'$SASGUARD' scan --format json --now $NOW - < '$T/stream.txt'"
+python3 -c "
+import json,sys; d=json.load(open('$T/out'))
+assert [f['line'] for f in d['findings']] == [200001, 200002], [f['line'] for f in d['findings']]
+" && pass || fail "line numbers across stdin chunks"
+# The same file mapped whole gives the same lines.
+expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/stream.txt"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert [f['line'] for f in d['findings']] == [200001, 200002]
+" && pass || fail "line numbers of a mapped file"
+
+# Broken UTF-8, control bytes and a newline in a file name: escaped, never raw.
+name=$(printf 'we\nird\377.txt')
+printf '%s\n' "$INCIDENT_URL" > "$T/$name"
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/$name"
+has "$T/out" 'we\x0aird\xff.txt:1:1'
+expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/$name"
+python3 -c "import json; json.load(open('$T/out'))" && pass || fail "JSON with an odd file name"
+
+# Help and version.
+expect_exit 0 "$SASGUARD" --help
+has "$T/out" "usage: sasguard"
+expect_exit 0 "$SASGUARD" --version
+has "$T/out" "libgit2"; has "$T/out" "PCRE2"; has "$T/out" "inih"
+
+finish

@@ -1,0 +1,259 @@
+/* test_scan.c - finding tokens in buffers: every encoding and endpoint, lines
+ * and columns, inline and path allowances, and hostile input. */
+#include "check.h"
+
+#include <stdlib.h>
+
+#define SIG "ypeBEsobvcr6wjGzmiPcTaeG7%2FgUfE5yuYB3ha%2FuSLs%3D"
+#define SIG_RAW "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="
+/* A blob SAS that breaks permissions and lifetime, in its plain form. */
+#define Q "sv=2021-06-08&sr=b&sp=rw&se=2028-01-01T00:00:00Z&spr=https&sig=" SIG
+
+/* Scans text; returns the rules of the only finding, or "none"/"N findings". */
+static const char *one(const sg_policy *p, const char *text)
+{
+	static char buf[256];
+	sg_findings l;
+	sg_findings_init(&l);
+	int rc = scan_text(p, "t.txt", text, &l);
+	if (rc != SG_OK)
+		snprintf(buf, sizeof(buf), "rc %d", rc);
+	else if (l.count == 0)
+		snprintf(buf, sizeof(buf), "none");
+	else if (l.count > 1)
+		snprintf(buf, sizeof(buf), "%zu findings", l.count);
+	else
+		rules_of(l.items[0], buf, sizeof(buf));
+	sg_findings_clear(&l);
+	return buf;
+}
+
+static void test_encodings(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	const char *want = "permissions,lifetime";
+	CHECK_STR(one(&p, "url: https://a1.blob.core.windows.net/c/b?" Q "\n"), want);
+	/* URL-encoded inside another URL, once and twice */
+	CHECK_STR(one(&p, "https://proxy/f?u=https%3A%2F%2Fa1.blob.core.windows.net%2Fc%2Fb%3Fsv%3D2021-06-08%26sr%3Db"
+			  "%26sp%3Drw%26se%3D2028-01-01T00%253A00%253A00Z%26spr%3Dhttps%26sig%3D" SIG), want);
+	CHECK_STR(one(&p, "x=https%253A%252F%252Fa1.blob.core.windows.net%252Fc%252Fb%253Fsv%253D2021-06-08%2526sr%253Db"
+			  "%2526sp%253Drw%2526se%253D2028-01-01%2526spr%253Dhttps%2526sig%253DypeBEsobvcr6wjGzmiPcTaeG7"
+			  "%25252FgUfE5yuYB3ha%25252FuSLs%25253D"), want);
+	/* HTML, once and twice escaped */
+	CHECK_STR(one(&p, "<a href=\"https://a1.blob.core.windows.net/c/b?sv=2021-06-08&amp;sr=b&amp;sp=rw&amp;"
+			  "se=2028-01-01&amp;spr=https&amp;sig=" SIG "\">x</a>"), want);
+	CHECK_STR(one(&p, "&lt;a href=&quot;https://a1.blob.core.windows.net/c/b?sv=2021-06-08&amp;amp;sr=b&amp;amp;"
+			  "sp=rw&amp;amp;se=2028-01-01&amp;amp;spr=https&amp;amp;sig=" SIG "&quot;"), want);
+	/* JSON: \u0026 and \/ ; a notebook's escaped quotes */
+	CHECK_STR(one(&p, "{\"u\": \"https:\\/\\/a1.blob.core.windows.net\\/c\\/b?sv=2021-06-08\\u0026sr=b\\u0026sp=rw"
+			  "\\u0026se=2028-01-01\\u0026spr=https\\u0026sig=" SIG "\"}"), want);
+	CHECK_STR(one(&p, "  \"    url = \\\"https://a1.blob.core.windows.net/c/b?" Q "\\\"\\n\",\n"), want);
+	/* shell and cmd escapes, PowerShell quoting */
+	CHECK_STR(one(&p, "curl https://a1.blob.core.windows.net/c/b?sv=2021-06-08\\&sr=b\\&sp=rw\\&se=2028-01-01"
+			  "\\&spr=https\\&sig=" SIG), want);
+	CHECK_STR(one(&p, "set U=https://a1.blob.core.windows.net/c/b?sv=2021-06-08^&sr=b^&sp=rw^&se=2028-01-01"
+			  "^&spr=https^&sig=" SIG), want);
+	CHECK_STR(one(&p, "$uri = 'https://a1.blob.core.windows.net/c/b?" Q "'"), want);
+	/* a raw signature, '+' and '/' unencoded, and trailing punctuation in prose */
+	CHECK_STR(one(&p, "see sv=2021-06-08&sr=b&sp=rw&se=2028-01-01&spr=https&sig=" SIG_RAW "."), want);
+	CHECK_STR(one(&p, "[model](https://a1.blob.core.windows.net/c/b?" Q ")"), want);
+	/* env files, YAML, no '?' before the token */
+	CHECK_STR(one(&p, "AZURE_SAS=" Q "\n"), want);
+	CHECK_STR(one(&p, "sas: \"?" Q "\"\n"), want);
+}
+
+static void test_endpoints(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	const char *hosts[] = { "a1.blob.core.windows.net", "a1.dfs.core.windows.net", "a1.file.core.windows.net",
+				"a1.queue.core.windows.net", "a1.table.core.windows.net", "a1.z13.web.core.windows.net",
+				"a1.blob.core.usgovcloudapi.net", "a1.blob.core.chinacloudapi.cn", "cdn.example.com",
+				"a1.blob.storage.azure.net" };
+	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+		char text[512];
+		snprintf(text, sizeof(text), "https://%s/c/b?%s", hosts[i], Q);
+		sg_findings l;
+		sg_findings_init(&l);
+		CHECK(scan_text(&p, NULL, text, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1)
+			CHECK_STR(l.items[0]->token.host, hosts[i]);
+		sg_findings_clear(&l);
+	}
+	/* Azurite: path-style account, or a loopback port 10000-10002, is never a finding */
+	CHECK_STR(one(&p, "http://127.0.0.1:10000/devstoreaccount1/c/b?" Q), "none");
+	CHECK_STR(one(&p, "http://localhost:10002/devstoreaccount1/t?" Q), "none");
+	CHECK_STR(one(&p, "UseDevelopmentStorage=true;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1"
+			  "OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="), "none");
+}
+
+static void test_connection_strings_in_files(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	CHECK_STR(one(&p, "<add key=\"s\" value=\"BlobEndpoint=https://a1.blob.core.windows.net/;SharedAccessSignature="
+			  "sv=2021-06-08&amp;ss=b&amp;srt=o&amp;sp=r&amp;se=2028-01-01&amp;spr=https&amp;sig=" SIG "\"/>"),
+		  "account-sas,lifetime");
+	CHECK_STR(one(&p, "\"AzureWebJobsStorage\": \"DefaultEndpointsProtocol=https;AccountName=a1;AccountKey="
+			  "KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==;"
+			  "EndpointSuffix=core.windows.net\""),
+		  "account-key");
+	/* a key and a SAS in one connection string: both reported */
+	CHECK_STR(one(&p, "AccountName=a1;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851"
+			  "PDzEkUOCqndJQ==;SharedAccessSignature=" Q), "2 findings");
+}
+
+static void test_lines_and_columns(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	const char *text = "line one\n"
+			   "line two has https://a1.blob.core.windows.net/c/b?" Q "\n"
+			   "\n"
+			   "x https://a2.blob.core.windows.net/c/b?" Q " and ?" Q "\n";
+	sg_findings l;
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, text, &l) == SG_OK);
+	CHECK_INT(l.count, 3);
+	if (l.count == 3) {
+		CHECK_INT(l.items[0]->line, 2);
+		CHECK_INT(l.items[0]->column, 14);
+		CHECK_STR(l.items[0]->token.account, "a1");
+		CHECK_INT(l.items[1]->line, 4);
+		CHECK_INT(l.items[1]->column, 3);
+		CHECK_INT(l.items[2]->line, 4);
+		/* a bare query's token starts at its '?' */
+		CHECK_INT(l.items[2]->token.offset, strstr(text, " and ?") - text + 5);
+		/* offset and length cover the token's bytes in the buffer */
+		CHECK(strncmp(text + l.items[0]->token.offset, "https://a1", 10) == 0);
+		CHECK(text[l.items[0]->token.offset + l.items[0]->token.length] == '\n');
+	}
+	sg_findings_clear(&l);
+
+	/* first_line lets a caller scan a piece of a larger file */
+	sg_scanner *s;
+	sg_diag d;
+	CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+	sg_scanner_set_now(s, TEST_NOW);
+	sg_findings_init(&l);
+	CHECK(sg_scan_buffer(s, NULL, "\n\n" Q, strlen(Q) + 2, 40, &l) == SG_OK);
+	CHECK(l.count == 1 && l.items[0]->line == 42);
+	CHECK(sg_scanner_stats(s)->tokens == 1);
+	sg_findings_clear(&l);
+	sg_scanner_free(s);
+}
+
+static void test_allowances(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	sg_findings l;
+
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "u = \"?" Q "\"  # sasguard:allow test fixture, signature is fake\n", &l);
+	CHECK(l.count == 1 && l.items[0]->allowed == SG_ALLOWED_INLINE);
+	if (l.count == 1) {
+		CHECK_STR(l.items[0]->allow_reason, "test fixture, signature is fake");
+		CHECK(!sg_finding_blocks(l.items[0]));
+	}
+	sg_findings_clear(&l);
+
+	/* no reason, no allowance, and the finding says so */
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "u = \"?" Q "\"  # sasguard:allow\n", &l);
+	CHECK(l.count == 1 && l.items[0]->allowed == SG_ALLOWED_NO && sg_finding_blocks(l.items[0]));
+	if (l.count == 1)
+		CHECK(strstr(l.items[0]->note, "without a reason") != NULL);
+	sg_findings_clear(&l);
+
+	/* the marker on another line allows nothing */
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "# sasguard:allow fixture\nu = \"?" Q "\"\n", &l);
+	CHECK(l.count == 1 && l.items[0]->allowed == SG_ALLOWED_NO);
+	sg_findings_clear(&l);
+
+	sg_diag d;
+	const char *ini = "[allow]\npath = tests/fixtures/**\npath = *.http\n";
+	CHECK(sg_policy_load_string(&p, ini, strlen(ini), "t.ini", SG_LAYER_REPO, &d) == SG_OK);
+	sg_findings_init(&l);
+	scan_text(&p, "tests/fixtures/a/b.json", "?" Q, &l);
+	scan_text(&p, "docs/api.http", "?" Q, &l);
+	scan_text(&p, "src/app.py", "?" Q, &l);
+	CHECK_INT(l.count, 3);
+	if (l.count == 3) {
+		CHECK_INT(l.items[0]->allowed, SG_ALLOWED_PATH);
+		CHECK_INT(l.items[1]->allowed, SG_ALLOWED_PATH);
+		CHECK_INT(l.items[2]->allowed, SG_ALLOWED_NO);
+	}
+	sg_findings_clear(&l);
+	sg_policy_free(&p);
+}
+
+/* Input built to be slow or to break windows: each must finish, find what is there. */
+static void test_hostile_input(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	size_t n = 1000000, len = n * 4;
+	char *buf = malloc(len + 4096);
+	sg_findings l;
+
+	/* 10^6 "sig=" fragments, one endless line, then a real token after it */
+	for (size_t i = 0; i < n; i++)
+		memcpy(buf + 4 * i, "sig=", 4);
+	strcpy(buf + len, " ?" Q);
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, buf, &l) == SG_OK);
+	CHECK_INT(l.count, 1);
+	sg_findings_clear(&l);
+
+	/* the same separated by spaces, and "sig%3D" fragments */
+	for (size_t i = 0; i < n; i++)
+		memcpy(buf + 4 * i, i % 2 ? "sig=" : "g%3D", 4);
+	buf[len] = '\0';
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, buf, &l) == SG_OK);
+	CHECK_INT(l.count, 0);
+	sg_findings_clear(&l);
+
+	/* many real-looking tokens glued into one run: bounded, no crash */
+	size_t q = strlen("&" Q), k = 0;
+	for (; k * q + q < len; k++)
+		memcpy(buf + k * q, "&" Q, q);
+	buf[k * q] = '\0';
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, buf, &l) == SG_OK);
+	CHECK(l.count >= 1);
+	sg_findings_clear(&l);
+
+	/* random bytes, NULs included: no crash, nothing invented */
+	srand(7);
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (char)(rand() & 0xff);
+	sg_scanner *s;
+	sg_diag d;
+	CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+	sg_findings_init(&l);
+	CHECK(sg_scan_buffer(s, NULL, buf, len, 1, &l) == SG_OK);
+	CHECK_INT(l.count, 0);
+	sg_findings_clear(&l);
+	sg_scanner_free(s);
+	free(buf);
+
+	CHECK(sg_buffer_is_binary("a\0b", 3));
+	CHECK(!sg_buffer_is_binary("abc", 3));
+	CHECK(sg_buffer_is_binary("", 0) == 0);
+}
+
+int main(void)
+{
+	test_encodings();
+	test_endpoints();
+	test_connection_strings_in_files();
+	test_lines_and_columns();
+	test_allowances();
+	test_hostile_input();
+	CHECK_DONE();
+}
