@@ -53,6 +53,9 @@ const char *cli_system_config(void);
 /* The modes, one file each. Each returns the exit code. */
 int cmd_scan(cli_opts *o);
 int cmd_config(cli_opts *o);
+int cmd_pre_commit(cli_opts *o);
+int cmd_pre_receive(cli_opts *o);
+int cmd_history(cli_opts *o);
 
 /* ---- report -------------------------------------------------------------- */
 

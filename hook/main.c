@@ -9,7 +9,10 @@
 #include <string.h>
 
 static const char usage[] =
-	"usage: sasguard scan [OPTIONS] FILE... | -\n"
+	"usage: sasguard pre-commit [OPTIONS]\n"
+	"       sasguard pre-receive [OPTIONS]    < <old> <new> <ref> lines\n"
+	"       sasguard --all-history [OPTIONS] [PATH]\n"
+	"       sasguard scan [OPTIONS] FILE... | -\n"
 	"       sasguard config --show [--config FILE]\n"
 	"       sasguard --help | --version\n"
 	"\n"
@@ -18,6 +21,10 @@ static const char usage[] =
 	"lifetimes, plain HTTP. Signatures and keys are never printed in full.\n"
 	"\n"
 	"Modes:\n"
+	"  pre-commit          as .git/hooks/pre-commit: judge the lines the staged change adds\n"
+	"  pre-receive         as a server's hooks/pre-receive: judge what each pushed commit adds\n"
+	"  --all-history       every blob reachable from any ref, once; the commit and path\n"
+	"                      that introduced each finding, and whether its token is live\n"
 	"  scan FILE... | -    scan whole files, or standard input\n"
 	"  config --show       print the effective policy and where each value came from\n"
 	"\n"
@@ -28,9 +35,13 @@ static const char usage[] =
 	"  --now TIME          judge as if it were TIME (ISO 8601, e.g. 2026-11-23T00:00:00Z)\n"
 	"  --quiet, -q         report only findings that block, and no summary\n"
 	"  --show-allowed      also list findings that an allowance let through\n"
+	"  --threads N         --all-history: scanning threads (default: the cores)\n"
 	"\n"
 	"Policy layers, lowest first: built-in defaults, /etc/sasguard.ini\n"
-	"(or $SASGUARD_SYSTEM_CONFIG), $XDG_CONFIG_HOME/sasguard/config.ini, --config.\n"
+	"(or $SASGUARD_SYSTEM_CONFIG), $XDG_CONFIG_HOME/sasguard/config.ini, the\n"
+	"repository's .sasguard.ini (client modes), --config. pre-receive reads the\n"
+	"system file and the bare repository's git config sasguard.config instead:\n"
+	"never anything pushed.\n"
 	"\n"
 	"Exit status: 0 nothing blocks; 1 a finding blocks; 2 usage or configuration\n"
 	"error; 3 git, I/O or internal error.\n";
@@ -75,6 +86,17 @@ int main(int argc, char **argv)
 		fputs(usage, stderr);
 		return EXIT_USAGE;
 	}
+	/* "--all-history" is a mode written as an option: it may come anywhere. */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--all-history") == 0) {
+			memmove(argv + i, argv + i + 1, (size_t)(argc - i) * sizeof(*argv));
+			memmove(argv + 2, argv + 1, (size_t)(argc - 2) * sizeof(*argv));
+			argv[1] = "--all-history";
+			break;
+		}
+		if (strcmp(argv[i], "--") == 0)
+			break;
+	}
 	const char *mode = argv[1];
 	if (strcmp(mode, "--help") == 0 || strcmp(mode, "-h") == 0 || strcmp(mode, "help") == 0) {
 		fputs(usage, stdout);
@@ -84,6 +106,12 @@ int main(int argc, char **argv)
 		return print_version();
 	if (strcmp(mode, "scan") == 0)
 		o.mode = MODE_SCAN;
+	else if (strcmp(mode, "pre-commit") == 0 || strcmp(mode, "pre-merge-commit") == 0)
+		o.mode = MODE_PRE_COMMIT;
+	else if (strcmp(mode, "pre-receive") == 0)
+		o.mode = MODE_PRE_RECEIVE;
+	else if (strcmp(mode, "--all-history") == 0 || strcmp(mode, "all-history") == 0)
+		o.mode = MODE_HISTORY;
 	else if (strcmp(mode, "config") == 0)
 		o.mode = MODE_CONFIG;
 	else {
@@ -100,6 +128,15 @@ int main(int argc, char **argv)
 		break;
 	case MODE_CONFIG:
 		rc = cmd_config(&o);
+		break;
+	case MODE_PRE_COMMIT:
+		rc = cmd_pre_commit(&o);
+		break;
+	case MODE_PRE_RECEIVE:
+		rc = cmd_pre_receive(&o);
+		break;
+	case MODE_HISTORY:
+		rc = cmd_history(&o);
 		break;
 	default:
 		rc = EXIT_USAGE;

@@ -260,7 +260,8 @@ static void text_finding(report *r, const entry *e)
 		const sg_violation *v = &f->violations[i];
 		fprintf(out, "  %s%-15s%s %s", colour(r, v->severity), sg_rule_name(v->rule), reset(r), v->value);
 		fprintf(out, " (limit: %s)\n", v->limit);
-		if (v->detail[0])
+		/* pushers read these through "remote:" lines: keep the server's output terse */
+		if (v->detail[0] && r->o->mode != MODE_PRE_RECEIVE)
 			fprintf(out, "  %15s %s\n", "", v->detail);
 	}
 	if (f->expired) {
@@ -302,7 +303,9 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 	}
 	for (size_t i = 0; i < r->nnotes && !r->o->quiet; i++)
 		fprintf(out, "sasguard: note: %s\n", r->notes[i]);
-	if (r->o->quiet && !errors)
+	/* A hook that finds nothing says nothing: every commit would print it. */
+	int hook = r->o->mode == MODE_PRE_COMMIT || r->o->mode == MODE_PRE_RECEIVE;
+	if ((r->o->quiet && !errors) || (hook && r->count == 0 && r->nnotes == 0))
 		return;
 	fprintf(out, "sasguard: %zu error%s, %zu warning%s, %zu info, %zu allowed", errors, errors == 1 ? "" : "s",
 		warnings, warnings == 1 ? "" : "s", infos, allowed);

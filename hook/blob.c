@@ -1,0 +1,202 @@
+/*
+ * blob.c - reading one blob and handing it to the library, with the skips
+ * DESIGN.md asks for (binary, LFS pointers, oversize), and deciding which of
+ * a blob's findings a change actually added.
+ */
+#include "gitscan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define LFS_POINTER "version https://git-lfs.github.com/spec/"
+
+static int scan_content(blob_ctx *c, const char *buf, size_t len, const char *path, sg_findings *out)
+{
+	int rc = sg_scan_buffer(c->scanner, path, buf, len, 1, out);
+	if (rc == SG_ELIMIT) {
+		report_note(c->report, "%s: a pattern hit its match limit; part of it was not scanned", path);
+		return -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "sasguard: %s: scan failed (%d)\n", path, rc);
+		return -1;
+	}
+	return 0;
+}
+
+int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc = -1;
+
+	if (git_repository_odb(&odb, c->repo) < 0) {
+		git_fail("object database");
+		return -1;
+	}
+	git_oid_tostr(hex, sizeof(hex), id);
+	/* The header gives the size without inflating a 2 GB blob. */
+	if (git_odb_read_header(&size, &type, odb, id) < 0) {
+		fprintf(stderr, "sasguard: %s (blob %s): ", path, hex);
+		git_fail("cannot read");
+		goto out;
+	}
+	if (type != GIT_OBJECT_BLOB) {
+		rc = 0;
+		goto out;
+	}
+	if (size > c->policy->max_file_size) {
+		c->stats->large_skipped++;
+		report_note(c->report, "%s: %zu bytes is over max_file_size (%llu): skipped", path, size,
+			    (unsigned long long)c->policy->max_file_size);
+		rc = 0;
+		goto out;
+	}
+	if (git_odb_read(&obj, odb, id) < 0) {
+		fprintf(stderr, "sasguard: %s (blob %s): ", path, hex);
+		git_fail("cannot read");
+		goto out;
+	}
+	const char *buf = git_odb_object_data(obj);
+	size = git_odb_object_size(obj);
+	rc = 0;
+	if (size < 1024 && size >= sizeof(LFS_POINTER) - 1 && memcmp(buf, LFS_POINTER, sizeof(LFS_POINTER) - 1) == 0)
+		goto out; /* an LFS pointer is not content */
+	if (!c->policy->scan_binary && sg_buffer_is_binary(buf, size)) {
+		c->stats->binary_skipped++;
+		goto out;
+	}
+	c->stats->files++;
+	rc = scan_content(c, buf, size, path, out);
+out:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return rc;
+}
+
+int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_findings *out)
+{
+	return scan_content(c, text, len, label, out);
+}
+
+/* New-side line ranges of the hunks of a diff with no context. */
+typedef struct ranges {
+	size_t (*r)[2];
+	size_t n, cap;
+	int binary;
+} ranges;
+
+static int on_hunk(const git_diff_delta *d, const git_diff_hunk *h, void *payload)
+{
+	ranges *rg = payload;
+	(void)d;
+	if (h->new_lines <= 0)
+		return 0;
+	if (rg->n == rg->cap) {
+		size_t cap = rg->cap ? rg->cap * 2 : 16;
+		void *p = realloc(rg->r, cap * sizeof(*rg->r));
+		if (!p)
+			return -1;
+		rg->r = p;
+		rg->cap = cap;
+	}
+	rg->r[rg->n][0] = (size_t)h->new_start;
+	rg->r[rg->n][1] = (size_t)h->new_start + (size_t)h->new_lines;
+	rg->n++;
+	return 0;
+}
+
+static int on_binary(const git_diff_delta *d, const git_diff_binary *b, void *payload)
+{
+	(void)d;
+	(void)b;
+	((ranges *)payload)->binary = 1;
+	return 0;
+}
+
+static int in_ranges(const ranges *rg, size_t line)
+{
+	for (size_t i = 0; i < rg->n; i++)
+		if (line >= rg->r[i][0] && line < rg->r[i][1])
+			return 1;
+	return 0;
+}
+
+/* Fingerprints of the tokens old_id holds (its findings, under the same policy). */
+static int old_fingerprints(blob_ctx *c, const git_oid *old_id, const char *path, sg_findings *old)
+{
+	report_stats saved = *c->stats;
+	int rc = blob_scan(c, old_id, path, old);
+	*c->stats = saved; /* the old side is not part of what this run scanned */
+	return rc;
+}
+
+static int fingerprint_in(const sg_findings *l, const char *fp)
+{
+	for (size_t i = 0; i < l->count; i++)
+		if (strcmp(l->items[i]->token.fingerprint, fp) == 0)
+			return 1;
+	return 0;
+}
+
+int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found)
+{
+	git_blob *oldb = NULL, *newb = NULL;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	ranges rg = { 0 };
+	sg_findings old;
+	int rc = -1;
+
+	if (!old_id || found->count == 0)
+		return 0;
+	sg_findings_init(&old);
+	if (old_fingerprints(c, old_id, path, &old) < 0)
+		goto out;
+	if (git_blob_lookup(&oldb, c->repo, old_id) < 0 || git_blob_lookup(&newb, c->repo, new_id) < 0) {
+		git_fail("reading a blob to diff");
+		goto out;
+	}
+	opts.context_lines = 0;
+	opts.interhunk_lines = 0;
+	/* .gitattributes (-diff, binary) and NUL bytes must not blind the diff */
+	opts.flags |= GIT_DIFF_FORCE_TEXT;
+	opts.max_size = (git_off_t)(c->policy->max_file_size + 1);
+	if (git_diff_blobs(oldb, path, newb, path, &opts, NULL, on_binary, on_hunk, NULL, &rg) < 0) {
+		git_fail("diff");
+		goto out;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < found->count; i++) {
+		sg_finding *f = found->items[i];
+		int added = rg.binary || in_ranges(&rg, f->line);
+		if (added && !fingerprint_in(&old, f->token.fingerprint))
+			found->items[kept++] = f;
+		else
+			sg_finding_free(f);
+	}
+	found->count = kept;
+	rc = 0;
+out:
+	sg_findings_clear(&old);
+	git_blob_free(oldb);
+	git_blob_free(newb);
+	free(rg.r);
+	return rc;
+}
+
+int report_take(report *r, sg_findings *found, const char *path, const char *commit)
+{
+	int rc = 0;
+	for (size_t i = 0; i < found->count; i++) {
+		if (rc == 0 && report_add(r, found->items[i], path, commit) < 0)
+			rc = -1;
+		else if (rc)
+			sg_finding_free(found->items[i]);
+		found->items[i] = NULL;
+	}
+	found->count = 0;
+	return rc;
+}

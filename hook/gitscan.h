@@ -1,0 +1,88 @@
+/*
+ * gitscan.h - what the git modes share: opening repositories, reading and
+ * scanning blobs, deciding which findings a change added, and a tree diff
+ * that skips unchanged subtrees.
+ */
+#ifndef SG_GITSCAN_H
+#define SG_GITSCAN_H
+
+#include "cli.h"
+
+#include <git2.h>
+
+/* Prints "sasguard: <what>: <libgit2's last error>" to stderr. */
+void git_fail(const char *what);
+
+/* ---- repo.c -------------------------------------------------------------- */
+
+/*
+ * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
+ * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and loads the index git is
+ * committing (GIT_INDEX_FILE: index.lock for commit -a, next-index-*.lock for
+ * commit <paths>). Caller frees both. Returns 0 or EXIT_INTERNAL (printed).
+ */
+int repo_open_staged(git_repository **repo, git_index **index);
+
+/*
+ * Opens the repository a pre-receive hook runs in so that libgit2 sees the
+ * pushed objects: the repository plainly, plus the quarantine directory as a
+ * disk alternate. *qodb is a view of the quarantine alone (NULL when git ran
+ * the hook without one). Owner validation is off: git checked it already.
+ */
+int repo_open_pushed(git_repository **repo, git_odb **qodb);
+
+/* Opens the repository at or above path (for --all-history). */
+int repo_open_path(git_repository **repo, const char *path);
+
+/* The repository's .sasguard.ini in its work tree, if any ("" for bare). */
+void repo_policy_file(git_repository *repo, char *buf, size_t size);
+
+/* ---- blob.c -------------------------------------------------------------- */
+
+/* What a mode needs to scan blobs: the scanner, its policy, counters, notes. */
+typedef struct blob_ctx {
+	git_repository *repo;
+	sg_scanner *scanner;
+	const sg_policy *policy;
+	report_stats *stats;
+	report *report;
+} blob_ctx;
+
+/*
+ * Scans blob id (at path) and appends its findings to out. Skips, counting
+ * them: gitlinks' missing blobs, LFS pointers, content larger than
+ * max_file_size (without reading it) and, unless the policy scans binary,
+ * content with a NUL in its first 8000 bytes. Returns 0 (scanned or skipped)
+ * or -1 on an error it printed.
+ */
+int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out);
+
+/* Scans a buffer not from a blob (a commit or tag message). */
+int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_findings *out);
+
+/*
+ * Keeps only the findings (of new blob new_id at path) that the change added
+ * relative to old blob old_id: on a line the diff adds, and whose token the
+ * old blob did not hold. Removed findings are freed. Returns 0 or -1.
+ */
+int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found);
+
+/* Moves every finding of found into the report; found is left empty. */
+int report_take(report *r, sg_findings *found, const char *path, const char *commit);
+
+/* ---- treediff.c ---------------------------------------------------------- */
+
+/*
+ * Calls cb for each blob in new_tree whose id differs from the blob at the
+ * same path in old_tree (NULL: the empty tree). Subtrees with equal ids are
+ * skipped without being read; gitlinks (submodules) are not content.
+ * old_entry_id is NULL when old_tree has no blob at that path.
+ */
+typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
+			      void *payload);
+int tree_diff(git_repository *repo, git_tree *old_tree, git_tree *new_tree, tree_change_cb cb, void *payload);
+
+/* The blob id at path in tree, or NULL-like: returns 1 and fills *out when there is a blob. */
+int tree_blob_at(git_tree *tree, const char *path, git_oid *out);
+
+#endif

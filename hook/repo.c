@@ -1,0 +1,154 @@
+/*
+ * repo.c - opening a repository the way each mode needs it: the index git is
+ * committing, the quarantine of a push, or a path. Works around what
+ * libgit2 1.5.1 gets wrong (notes/git-engineering.md sections 1.2, 2.2, 7).
+ */
+#include "gitscan.h"
+
+#include <git2/sys/repository.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void git_fail(const char *what)
+{
+	const git_error *e = git_error_last();
+	fprintf(stderr, "sasguard: %s: ", what);
+	print_safe(stderr, e && e->message ? e->message : "unknown libgit2 error");
+	fputc('\n', stderr);
+}
+
+/* Explains the open errors a person can fix: ownership, SHA-256, odd indexes. */
+static void open_fail(const char *path, int rc)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "";
+	if (rc == GIT_EOWNER || strstr(msg, "safe.directory")) {
+		fprintf(stderr, "sasguard: %s is owned by another user; if you trust it, run\n"
+				"  git config --global --add safe.directory <its absolute path>\n"
+				"(libgit2 1.5 honours exact paths only, not '*')\n", path);
+	} else if (strstr(msg, "objectformat") || strstr(msg, "extensions")) {
+		fprintf(stderr, "sasguard: %s: ", path);
+		print_safe(stderr, msg);
+		fprintf(stderr, "\nsasguard: this libgit2 cannot read SHA-256 repositories or that extension\n");
+	} else {
+		fprintf(stderr, "sasguard: cannot open the repository at ");
+		print_safe(stderr, path);
+		fprintf(stderr, ": ");
+		print_safe(stderr, msg);
+		fputc('\n', stderr);
+	}
+}
+
+static void index_fail(const char *path)
+{
+	const git_error *e = git_error_last();
+	const char *msg = e && e->message ? e->message : "";
+	fprintf(stderr, "sasguard: cannot read the index ");
+	print_safe(stderr, path);
+	fprintf(stderr, ": ");
+	print_safe(stderr, msg);
+	fputc('\n', stderr);
+	if (strstr(msg, "extension") || strstr(msg, "checksum"))
+		fprintf(stderr, "sasguard: libgit2 1.5 reads neither split, sparse nor skipHash indexes; to use\n"
+				"  sasguard here: git update-index --no-split-index; git config index.skipHash false;\n"
+				"  git sparse-checkout disable (or reinit without --sparse-index)\n");
+}
+
+int repo_open_staged(git_repository **repo, git_index **index)
+{
+	const char *gd = getenv("GIT_DIR"), *wt = getenv("GIT_WORK_TREE");
+	const char *ix = getenv("GIT_INDEX_FILE");
+	/* Not GIT_REPOSITORY_OPEN_FROM_ENV: in 1.5.1 it fails outright when
+	 * GIT_WORK_TREE is set, which git and pre-commit frameworks do. */
+	unsigned flags = gd && *gd ? GIT_REPOSITORY_OPEN_NO_SEARCH : 0;
+	const char *path = gd && *gd ? gd : ".";
+	int rc;
+
+	*repo = NULL;
+	*index = NULL;
+	if ((rc = git_repository_open_ext(repo, path, flags, getenv("GIT_CEILING_DIRECTORIES"))) < 0) {
+		open_fail(path, rc);
+		return EXIT_INTERNAL;
+	}
+	if (wt && *wt && git_repository_set_workdir(*repo, wt, 0) < 0) {
+		git_fail("GIT_WORK_TREE");
+		return EXIT_INTERNAL;
+	}
+	if (ix && *ix) {
+		/* The index git is committing; also the one attribute lookups use. */
+		if (git_index_open(index, ix) < 0 || git_repository_set_index(*repo, *index) < 0) {
+			index_fail(ix);
+			return EXIT_INTERNAL;
+		}
+	} else if (git_repository_index(index, *repo) < 0) {
+		index_fail("of the repository");
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Is q the repository's own object directory (then there is no quarantine)? */
+static int same_dir(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	if (!realpath(a, ra) || !realpath(b, rb))
+		return 0;
+	return strcmp(ra, rb) == 0;
+}
+
+int repo_open_pushed(git_repository **repo, git_odb **qodb)
+{
+	const char *gd = getenv("GIT_DIR");
+	const char *q = getenv("GIT_QUARANTINE_PATH");
+	char objects[PATH_MAX];
+	git_odb *odb = NULL;
+	int rc;
+
+	*repo = NULL;
+	*qodb = NULL;
+	if (!q || !*q)
+		q = getenv("GIT_OBJECT_DIRECTORY"); /* GitLab documents only this one */
+	/* git validated ownership before it ran the hook; libgit2 1.5.1 would
+	 * refuse a repository owned by the git service user, misleadingly. */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if (!gd || !*gd)
+		gd = ".";
+	if ((rc = git_repository_open_ext(repo, gd, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+					  NULL)) < 0) {
+		open_fail(gd, rc);
+		return EXIT_INTERNAL;
+	}
+	snprintf(objects, sizeof(objects), "%s/objects", git_repository_commondir(*repo));
+	if (!q || !*q || same_dir(q, objects))
+		return 0;
+	/* Not FROM_ENV: libgit2 does not unquote GIT_ALTERNATE_OBJECT_DIRECTORIES,
+	 * and silently loses the main object store when the path holds a ':'. */
+	if (git_repository_odb(&odb, *repo) < 0 || git_odb_add_disk_alternate(odb, q) < 0 ||
+	    git_odb_open(qodb, q) < 0) {
+		git_odb_free(odb);
+		git_fail("opening the quarantine");
+		return EXIT_INTERNAL;
+	}
+	git_odb_free(odb);
+	return 0;
+}
+
+int repo_open_path(git_repository **repo, const char *path)
+{
+	int rc = git_repository_open_ext(repo, path, 0, NULL);
+	if (rc < 0) {
+		open_fail(path, rc);
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+void repo_policy_file(git_repository *repo, char *buf, size_t size)
+{
+	const char *wd = git_repository_workdir(repo);
+	buf[0] = '\0';
+	if (wd)
+		snprintf(buf, size, "%s.sasguard.ini", wd);
+}

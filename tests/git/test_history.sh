@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# test_history.sh - `sasguard --all-history` over real repositories: every
+# reachable blob once, each finding tied to the oldest commit and path that
+# introduced it, and whether its token is live now.
+. "$(dirname "$0")/gitlib.sh"
+
+R=$T/repo
+git init -q "$R"
+cd "$R"
+echo base > a.txt; git add a.txt; git commit -qm base
+# A side branch: the token five commits back from its tip, then renamed, then deleted.
+git checkout -q -b side
+printf 'notes\n%s\n' "$TOKEN_LINE" > notes.md; git add notes.md; git commit -qm "side: notes with token"
+origin=$(git rev-parse HEAD)
+for i in 1 2; do echo $i >> a.txt; git commit -qam "side $i"; done
+git mv notes.md docs-notes.md; git commit -qm "side: rename"
+git rm -q docs-notes.md; git commit -qm "side: remove"
+[ "$(git rev-list --count "$origin"..side)" = 4 ] && pass || fail "setup: the token commit is not five back"
+git checkout -q main
+echo main >> a.txt; git commit -qam "main moves"
+# An expired token on main, and a key in a commit message.
+printf '%s\n' "$EXPIRED_LINE" > old.txt; git add old.txt; git commit -qm "expired link"
+git commit -q --allow-empty -m "rotate: $KEY_LINE"
+keymsg=$(git rev-parse HEAD)
+
+expect_exit 1 "$SASGUARD" --all-history "$R"
+has "$T/out" "${origin:0:12}:notes.md:2:7: error: account SAS for robustnessws4285631339"
+has "$T/out" "live now, revoke it: Rotate the account key"
+has "$T/out" "az storage account keys renew --account-name robustnessws4285631339"
+has "$T/out" "old.txt:1:7: info: account SAS for old"
+has "$T/out" "expired 2021-10-05T15:06:23Z"
+has "$T/out" "${keymsg:0:12}:(commit message):"
+lacks "$T/out" "docs-notes.md"   # a rename adds nothing: one finding, at its origin
+no_secrets "$T/out"
+
+# JSON: the oldest commit, the path, live or not.
+expect_exit 1 "$SASGUARD" --all-history --format json "$R"
+python3 - "$T/out" "$origin" "$keymsg" <<'PY' && pass || fail "history JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+by = {(f["path"]): f for f in d["findings"]}
+n = by["notes.md"]
+assert n["commit"] == sys.argv[2] and n["line"] == 2 and n["live"] is True and n["expired"] is False
+assert n["rules"] == ["account-sas", "permissions", "lifetime", "http"]
+o = by["old.txt"]
+assert o["live"] is False and o["expired"] is True and o["severity"] == "info" and o["expires"] == "2021-10-05T15:06:23Z"
+m = by["(commit message)"]
+assert m["commit"] == sys.argv[3] and m["kind"] == "storage-account-key" and m["live"] is True
+assert len(d["findings"]) == 3, len(d["findings"])
+assert d["stats"]["blocking"] == 2
+PY
+
+# SARIF, and the same findings with one thread or four; options in any order.
+expect_exit 1 "$SASGUARD" --format sarif --all-history "$R" --threads 1
+python3 - "$T/out" <<'PY' && pass || fail "history SARIF"
+import json, sys
+d = json.load(open(sys.argv[1]))
+res = d["runs"][0]["results"]
+uris = sorted({r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res})
+assert uris == ["(commit message)", "notes.md", "old.txt"], uris
+assert all(r["properties"]["commit"] for r in res)
+PY
+"$SASGUARD" --all-history --format json --threads 1 "$R" | python3 -c 'import json,sys; print(sorted((f["commit"],f["path"],f["line"]) for f in json.load(sys.stdin)["findings"]))' > "$T/one"
+"$SASGUARD" --all-history --format json --threads 4 "$R" | python3 -c 'import json,sys; print(sorted((f["commit"],f["path"],f["line"]) for f in json.load(sys.stdin)["findings"]))' > "$T/four"
+cmp -s "$T/one" "$T/four" && pass || fail "--threads 1 and 4 differ"
+
+# The repository's .sasguard.ini applies (client mode): allow the notes by path.
+printf '[allow]\npath = notes.md\n' > .sasguard.ini
+expect_exit 1 "$SASGUARD" --all-history "$R"
+has "$T/out" "1 allowed"
+expect_exit 1 "$SASGUARD" --all-history --show-allowed "$R"
+has "$T/out" "(allowed: path)"
+rm .sasguard.ini
+
+# A dangling blob holding a token is noted, not reported.
+printf '%s\n' "$KEY_LINE" | git hash-object -w --stdin >/dev/null
+expect_exit 1 "$SASGUARD" --all-history "$R"
+has "$T/out" "reachable from no ref"
+
+# A bare clone, and a shallow one.
+git clone -q --bare "$R" "$T/bare.git"
+expect_exit 1 "$SASGUARD" --all-history "$T/bare.git"
+has "$T/out" "notes.md:2:7"
+git clone -q --depth 2 --no-single-branch "file://$R" "$T/shallow"
+expect_exit 1 "$SASGUARD" --all-history "$T/shallow"
+has "$T/out" "(commit message)"
+has "$T/out" "shallow"
+# Depth 1: the tip's tree is all there is; what it holds is attributed to the tip.
+git clone -q --depth 1 "file://$R" "$T/shallow1"
+tip=$(git -C "$T/shallow1" rev-parse --short=12 HEAD)
+expect_exit 1 "$SASGUARD" --all-history "$T/shallow1"
+has "$T/out" "$tip:old.txt:1:7: info"
+
+# A clean repository exits 0.
+git init -q "$T/clean"; echo x > "$T/clean/x"; git -C "$T/clean" add x; git -C "$T/clean" commit -qm x
+expect_exit 0 "$SASGUARD" --all-history "$T/clean"
+has "$T/out" "no token in the history breaks the policy"
+
+# Not a repository, and a corrupt object: a clear message, exit 3.
+mkdir "$T/empty"
+expect_exit 3 "$SASGUARD" --all-history "$T/empty"
+has "$T/err" "cannot open the repository"
+git clone -q "$R" "$T/corrupt"
+obj=$(git -C "$T/corrupt" rev-parse HEAD:a.txt)
+git -C "$T/corrupt" repack -q -a -d
+f=$(ls "$T/corrupt/.git/objects/pack/"*.pack)
+chmod u+w "$f"
+python3 - "$f" <<'PY'
+import sys
+p = sys.argv[1]; b = bytearray(open(p, "rb").read())
+for i in range(200, len(b) - 100, 7):   # scribble over the pack's object data
+    b[i] ^= 0x5a
+open(p, "wb").write(b)
+PY
+expect_exit 3 "$SASGUARD" --all-history "$T/corrupt"
+has "$T/err" "sasguard: cannot read object"
+has "$T/out" "could not be read"
+has "$T/out" "the scan is incomplete"
+
+finish

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# test_pre_commit.sh - `sasguard pre-commit` installed in real repositories and
+# run by real `git commit`: only what the staged change adds is judged.
+. "$(dirname "$0")/gitlib.sh"
+
+R=$T/repo
+new_repo "$R"
+cd "$R"
+
+# An initial commit (unborn branch) adding the incident URL is rejected, path:line named.
+printf 'Models:\n\n%s\n' "$TOKEN_LINE" > README.md
+git add README.md
+expect_exit 1 git commit -m "add models"
+has "$T/err" "README.md:3:7: error: account SAS for robustnessws4285631339"
+for r in account-sas permissions lifetime http; do has "$T/err" "  $r "; done
+has "$T/err" "commit rejected"
+no_secrets "$T/err"
+expect_exit 1 git rev-parse -q --verify HEAD
+
+# A clean initial commit passes, and says nothing.
+printf 'Models: ask the team for a link.\n' > README.md
+git add README.md
+expect_exit 0 git commit -m "readme"
+[ ! -s "$T/err" ] || grep -qv "sasguard" "$T/err" && pass || fail "a clean commit printed sasguard output"
+
+# A token already in history does not block an unrelated edit of the same file.
+printf '%s\n' "$TOKEN_LINE" >> README.md
+git commit -qam "legacy token" --no-verify
+printf 'More text.\n' >> README.md
+expect_exit 0 git commit -am "unrelated edit"
+# Moving the old token to another line is not new either (its fingerprint was there).
+{ echo "Top line."; cat README.md; } > R.tmp && mv R.tmp README.md
+expect_exit 0 git commit -am "reflow"
+
+# git commit -a (GIT_INDEX_FILE is index.lock) sees the tracked file's new token.
+printf '%s\n' "$KEY_LINE" >> README.md
+expect_exit 1 git commit -am "with a key"
+has "$T/err" "README.md:"
+has "$T/err" "account-key"
+git checkout -q README.md
+
+# git commit <paths> (next-index-*.lock) judges only those paths:
+# a staged token elsewhere, not part of this commit, does not block it.
+echo one > one.txt; git add one.txt; git commit -qm one --no-verify
+printf '%s\n' "$TOKEN_LINE" > staged-token.txt
+git add staged-token.txt
+echo two >> one.txt
+expect_exit 0 git commit -m "only one.txt" one.txt
+expect_exit 1 git commit -m "now the token"
+has "$T/err" "staged-token.txt:1:"
+git rm -q --cached staged-token.txt; rm staged-token.txt
+
+# Unstaged work-tree changes are never read.
+echo three >> one.txt; git add one.txt
+printf '%s\n' "$TOKEN_LINE" >> one.txt
+expect_exit 0 git commit -m "staged part only"
+git checkout -q one.txt
+
+# A rename of a file that holds a token adds nothing.
+printf '%s\n' "$TOKEN_LINE" > old-name.txt
+git add old-name.txt; git commit -qm "token file" --no-verify
+git mv old-name.txt new-name.txt
+expect_exit 0 git commit -m "rename"
+
+# Binary content (a NUL in the first 8000 bytes) is skipped, unless the repository's policy scans it.
+{ printf 'BIN\0\0'; printf '%s\n' "$TOKEN_LINE"; } > blob.bin
+git add blob.bin
+expect_exit 0 git commit -m "binary"
+{ printf 'BIN\0\0'; printf '%s\n' "$TOKEN_LINE"; } > blob2.bin
+printf '[policy]\nscan_binary = true\n' > .sasguard.ini
+git add blob2.bin
+expect_exit 1 git commit -m "binary scanned"
+has "$T/err" "blob2.bin:1:"
+rm .sasguard.ini; git rm -q --cached blob2.bin; rm blob2.bin
+
+# .gitattributes cannot hide a file from the scan.
+printf '*.md -diff\n*.cfg binary\n' > .gitattributes
+printf '%s\n' "$TOKEN_LINE" > hidden.cfg
+git add .gitattributes hidden.cfg
+expect_exit 1 git commit -m "attributes"
+has "$T/err" "hidden.cfg:1:"
+git rm -q --cached hidden.cfg; rm hidden.cfg; git commit -qm attrs
+
+# Allowances: inline with a reason, and [allow] path in the repository's .sasguard.ini.
+printf '%s  # sasguard:allow fake signature for the parser tests\n' "$TOKEN_LINE" > fixture.py
+git add fixture.py
+expect_exit 0 git commit -m "allowed inline"
+mkdir -p tests/fixtures; printf '%s\n' "$TOKEN_LINE" > tests/fixtures/sas.txt
+printf '[allow]\npath = tests/fixtures/**\n' > .sasguard.ini
+git add .sasguard.ini tests
+expect_exit 0 git commit -m "allowed path"
+# A stricter repository policy: a one-hour read-only link is over a 30-minute limit.
+printf '[policy]\nmax_lifetime = 30m\n[allow]\npath = tests/fixtures/**\n' > .sasguard.ini
+printf 'w = %s\n' "$(hour_url)" > weights.txt
+git add .sasguard.ini weights.txt
+expect_exit 1 git commit -m "strict"
+has "$T/err" "weights.txt:1:"
+has "$T/err" "lifetime"
+git reset -q; rm weights.txt; git checkout -q .sasguard.ini
+
+# An odd path: a newline and a non-UTF-8 byte, escaped in the report.
+odd=$(printf 'odd\nname\377.txt')
+printf '%s\n' "$TOKEN_LINE" > "$odd"
+git add -- "$odd"
+expect_exit 1 git commit -m "odd"
+has "$T/err" 'odd\x0aname\xff.txt:1:'
+git rm -q --cached -- "$odd"; rm -- "$odd"
+
+# core.hooksPath: hooks kept outside .git.
+mkdir -p "$T/hooks"; cp .git/hooks/pre-commit "$T/hooks/"; rm .git/hooks/pre-commit
+git config core.hooksPath "$T/hooks"
+printf '%s\n' "$TOKEN_LINE" > hp.txt; git add hp.txt
+expect_exit 1 git commit -m "hooks path"
+git rm -q --cached hp.txt; rm hp.txt
+
+# A linked worktree, and GIT_DIR / GIT_WORK_TREE given explicitly.
+git worktree add -q "$T/wt" -b side
+cd "$T/wt"
+printf '%s\n' "$TOKEN_LINE" > wt.txt; git add wt.txt
+expect_exit 1 git commit -m "in a worktree"
+has "$T/err" "wt.txt:1:"
+git rm -q --cached wt.txt; rm wt.txt
+cd "$R"
+printf '%s\n' "$TOKEN_LINE" > env.txt
+GIT_DIR=$R/.git GIT_WORK_TREE=$R git add env.txt
+expect_exit 1 env GIT_DIR="$R/.git" GIT_WORK_TREE="$R" git commit -m "env"
+has "$T/err" "env.txt:1:"
+git rm -q --cached env.txt; rm env.txt
+
+# Merges. A branch whose token is already committed merges without a new finding
+# (pre-merge-commit); a conflict resolved by adding a token is rejected (pre-commit).
+git checkout -q -b feature
+printf '%s\n' "$TOKEN_LINE" > feature.txt; git add feature.txt
+git commit -qm "feature token" --no-verify
+git checkout -q main
+echo "main work" > main.txt; git add main.txt; git commit -qm "main work"
+expect_exit 0 git merge -q --no-edit feature
+git checkout -q -b left; echo left > conflict.txt; git add conflict.txt; git commit -qm left
+git checkout -q main; echo right > conflict.txt; git add conflict.txt; git commit -qm right
+git merge -q left >/dev/null 2>&1 || true
+printf 'resolved\n%s\n' "$KEY_LINE" > conflict.txt; git add conflict.txt
+expect_exit 1 git commit --no-edit
+has "$T/err" "conflict.txt:2:"
+printf 'resolved\n' > conflict.txt; git add conflict.txt
+expect_exit 0 git commit --no-edit
+
+# A repository with 50 000 tracked files (built by fast-import, index read by git).
+B=$T/big
+new_repo "$B"
+python3 - <<'PY' | git -C "$B" fast-import --quiet
+import sys
+w = sys.stdout.write
+w("blob\nmark :1\ndata 6\nhello\n")
+w("commit refs/heads/main\ncommitter t <t@example.com> 1700000000 +0000\ndata 4\nbig\n")
+for i in range(50000):
+    w("M 100644 :1 d%03d/f%05d.txt\n" % (i % 500, i))
+w("\n")
+PY
+git -C "$B" reset -q --hard main
+[ "$(git -C "$B" ls-files | wc -l)" -eq 50000 ] && pass || fail "50k files"
+printf '%s\n' "$TOKEN_LINE" > "$B/d123/new.txt"
+git -C "$B" add d123/new.txt
+expect_exit 1 git -C "$B" commit -m "token among 50k"
+has "$T/err" "d123/new.txt:1:"
+printf 'clean\n' > "$B/d123/new.txt"; git -C "$B" add d123/new.txt
+expect_exit 0 git -C "$B" commit -m "clean among 50k"
+
+# Outside a repository: a clear error and exit 3.
+expect_exit 3 sh -c "cd '$T' && GIT_CEILING_DIRECTORIES='$T' '$SASGUARD' pre-commit"
+has "$T/err" "cannot open the repository"
+
+finish
