@@ -47,6 +47,17 @@ int cli_parse(cli_opts *o, int argc, char **argv);
  */
 int cli_load_policy(const cli_opts *o, sg_policy *p, const char *repo_file, const char *server_file);
 
+/*
+ * Loads the baseline the run uses: --baseline FILE, else the policy's
+ * [allow] baseline. *out stays NULL when there is none. A --baseline under a
+ * locked policy is refused (an allowance loosens). Returns 0 or EXIT_USAGE.
+ */
+int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out);
+
+/* Records an allowance a pusher invoked (syslog or server.log); no token, only its fingerprint. */
+int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, const char *commit,
+		    const char *reason);
+
 /* The path of the system policy file: $SASGUARD_SYSTEM_CONFIG or /etc/sasguard.ini. */
 const char *cli_system_config(void);
 
@@ -81,6 +92,13 @@ void report_note(report *r, const char *fmt, ...) __attribute__((format(printf, 
 /* Writes everything; verdict is the last line of the text summary. Returns the exit code. */
 int report_finish(report *r, const sg_stats *lib, const report_stats *st, const char *verdict_block,
 		  const char *verdict_pass);
+
+/*
+ * --write-baseline: writes the fingerprints of every finding to path, then
+ * marks the findings not otherwise allowed as allowed by that baseline.
+ * Returns 0, or EXIT_INTERNAL after printing why.
+ */
+int report_write_baseline(report *r, const char *path);
 
 /* Number of findings that block (severity error, not allowed). */
 size_t report_blocking(const report *r);

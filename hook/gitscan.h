@@ -31,6 +31,12 @@ int repo_open_staged(git_repository **repo, git_index **index);
  */
 int repo_open_pushed(git_repository **repo, git_odb **qodb);
 
+/* Opens a server's (bare) repository at path, owner validation off. */
+int repo_open_server(git_repository **repo, const char *path);
+
+/* The path in git config sasguard.config (relative: to the repository), or "". */
+int repo_server_policy_file(git_repository *repo, char *buf, size_t size);
+
 /* Opens the repository at or above path (for --all-history). */
 int repo_open_path(git_repository **repo, const char *path);
 

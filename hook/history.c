@@ -52,6 +52,7 @@ struct history {
 	int progress;         /* a terminal on stderr: show a \r progress line */
 	report *report;
 	report_stats st;
+	sg_baseline *baseline; /* owned; may be NULL */
 };
 
 /* An attribution: the oldest commit and path that hold a flagged blob. */
@@ -213,6 +214,7 @@ static int scan_all_objects(history *h, sg_diag *dg)
 		if (sg_scanner_new(&w->scanner, h->policy, dg) < 0)
 			return -1;
 		sg_scanner_set_now(w->scanner, h->o->now);
+		sg_scanner_set_baseline(w->scanner, h->baseline);
 	}
 	int started = 0;
 	for (; started < h->nworkers; started++)
@@ -558,6 +560,9 @@ int cmd_history(cli_opts *o)
 	if ((rc = cli_load_policy(o, &p, repo_ini, NULL)) != 0)
 		goto out;
 	rc = EXIT_INTERNAL;
+	if ((rc = cli_load_baseline(o, &p, &h->baseline)) != 0)
+		goto out;
+	rc = EXIT_INTERNAL;
 	h->policy = &p;
 	h->nworkers = o->threads ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : default_threads();
 	h->progress = isatty(2) && !o->quiet;
@@ -585,6 +590,8 @@ int cmd_history(cli_opts *o)
 		total.emulator += s->emulator;
 		total.limit_hits += s->limit_hits;
 	}
+	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)
+		failed = 1;
 	rc = report_finish(h->report, &total, &h->st, "live tokens above must be revoked and removed",
 			   failed ? "the scan is incomplete (see above)" : "no token in the history breaks the policy");
 	if (rc == EXIT_CLEAN && failed)
@@ -596,6 +603,7 @@ out:
 		free(h->workers[i].messages);
 	}
 	report_free(h->report);
+	sg_baseline_free(h->baseline);
 	git_odb_free(h->odb);
 	git_repository_free(h->repo);
 	git_libgit2_shutdown();

@@ -36,6 +36,9 @@ static const char usage[] =
 	"  --quiet, -q         report only findings that block, and no summary\n"
 	"  --show-allowed      also list findings that an allowance let through\n"
 	"  --threads N         --all-history: scanning threads (default: the cores)\n"
+	"  --baseline FILE     allow the tokens whose fingerprints FILE lists\n"
+	"  --write-baseline FILE  --all-history or scan: write every finding's fingerprint\n"
+	"                      to FILE (to adopt sasguard in an old repository)\n"
 	"\n"
 	"Policy layers, lowest first: built-in defaults, /etc/sasguard.ini\n"
 	"(or $SASGUARD_SYSTEM_CONFIG), $XDG_CONFIG_HOME/sasguard/config.ini, the\n"
@@ -53,26 +56,6 @@ static int print_version(void)
 	git_libgit2_version(&major, &minor, &rev);
 	sg_version_info(lib, sizeof(lib));
 	printf("sasguard %s\nlibgit2 %d.%d.%d, %s\n", SG_VERSION, major, minor, rev, lib);
-	return EXIT_CLEAN;
-}
-
-int cmd_config(cli_opts *o)
-{
-	sg_policy p;
-	char value[1024];
-	int rc;
-
-	if (!o->show || o->nargs) {
-		fprintf(stderr, "sasguard: usage: sasguard config --show [--config FILE]\n");
-		return EXIT_USAGE;
-	}
-	if ((rc = cli_load_policy(o, &p, NULL, NULL)) != 0)
-		return rc;
-	for (size_t i = 0; sg_policy_key_name(i); i++) {
-		sg_policy_key_value(&p, i, value, sizeof(value));
-		printf("%-28s = %-24s ; %s\n", sg_policy_key_name(i), value, p.origin[i]);
-	}
-	sg_policy_free(&p);
 	return EXIT_CLEAN;
 }
 
@@ -121,6 +104,11 @@ int main(int argc, char **argv)
 	if ((rc = cli_parse(&o, argc - 2, argv + 2)) != 0) {
 		free(o.args);
 		return rc;
+	}
+	if (o.write_baseline && o.mode != MODE_HISTORY && o.mode != MODE_SCAN) {
+		fprintf(stderr, "sasguard: --write-baseline goes with --all-history (or scan)\n");
+		free(o.args);
+		return EXIT_USAGE;
 	}
 	switch (o.mode) {
 	case MODE_SCAN:

@@ -149,3 +149,25 @@ int cli_load_policy(const cli_opts *o, sg_policy *p, const char *repo_file, cons
 	}
 	return 0;
 }
+
+int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out)
+{
+	const char *path = o->baseline ? o->baseline : p->baseline[0] ? p->baseline : NULL;
+	sg_diag d;
+
+	*out = NULL;
+	if (!path)
+		return 0;
+	if (o->baseline && p->locked) {
+		fprintf(stderr, "sasguard: --baseline would loosen a locked policy (%s); name the baseline in "
+				"the system file instead\n", cli_system_config());
+		return EXIT_USAGE;
+	}
+	if (sg_baseline_load(out, path, &d) < 0) {
+		fprintf(stderr, "sasguard: ");
+		print_safe(stderr, d.msg);
+		fputc('\n', stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}

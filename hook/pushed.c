@@ -30,8 +30,20 @@ typedef struct update {
 #define BLOB_CLEAN ((void *)1)
 #define BLOB_FLAGGED ((void *)2)
 
+/* git push -o sasguard.allow=<fingerprint> -o sasguard.reason=<why> */
+#define MAX_PUSH_ALLOWS 32
+
+typedef struct push_allow {
+	char fp[MAX_PUSH_ALLOWS][33];
+	int used[MAX_PUSH_ALLOWS];
+	size_t n;
+	char reason[160];
+	int enabled; /* the server allows it, and the pusher gave a reason */
+} push_allow;
+
 typedef struct push {
 	blob_ctx b;
+	push_allow allow;
 	git_odb *qodb;       /* the quarantine alone; NULL without one */
 	oidset verdicts;     /* blob -> BLOB_CLEAN or BLOB_FLAGGED */
 	update *updates;
@@ -103,6 +115,72 @@ static void commit_hex(const git_oid *id, char out[GIT_OID_HEXSZ + 1])
 	git_oid_tostr(out, GIT_OID_HEXSZ + 1, id);
 }
 
+static int is_fingerprint(const char *v)
+{
+	size_t n = 0;
+	for (; v[n]; n++)
+		if (!((v[n] >= '0' && v[n] <= '9') || (v[n] >= 'a' && v[n] <= 'f')))
+			return 0;
+	return n == 32;
+}
+
+/* Reads the push options; allowances count only where the server's policy allows them. */
+static void read_push_options(push *ps)
+{
+	push_allow *a = &ps->allow;
+	const char *cnt = getenv("GIT_PUSH_OPTION_COUNT");
+	long n = cnt ? strtol(cnt, NULL, 10) : 0;
+	for (long i = 0; i < n && i < 1000; i++) {
+		char name[40];
+		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
+		const char *v = getenv(name);
+		if (!v)
+			continue;
+		if (strncmp(v, "sasguard.allow=", 15) == 0) {
+			if (!is_fingerprint(v + 15))
+				report_note(ps->b.report, "push option sasguard.allow: '%.40s' is not a fingerprint", v + 15);
+			else if (a->n < MAX_PUSH_ALLOWS)
+				memcpy(a->fp[a->n++], v + 15, 33);
+		} else if (strncmp(v, "sasguard.reason=", 16) == 0) {
+			snprintf(a->reason, sizeof(a->reason), "%s", v + 16);
+		}
+	}
+	if (!a->n)
+		return;
+	if (!ps->b.policy->allow_push_option)
+		report_note(ps->b.report, "push option sasguard.allow ignored: this server does not take "
+					  "allowances by push option (server.allow_push_option = false)");
+	else if (!a->reason[0])
+		report_note(ps->b.report, "push option sasguard.allow needs a reason: add -o sasguard.reason=\"why\"");
+	else
+		a->enabled = 1;
+}
+
+/* Marks findings the pusher named by fingerprint as allowed, and logs each use. */
+static void apply_push_allow(push *ps, sg_findings *found, const char *path, const char *commit)
+{
+	push_allow *a = &ps->allow;
+	for (size_t i = 0; a->enabled && i < found->count; i++) {
+		sg_finding *f = found->items[i];
+		for (size_t k = 0; k < a->n && !f->allowed; k++) {
+			if (strcmp(a->fp[k], f->token.fingerprint) != 0)
+				continue;
+			f->allowed = SG_ALLOWED_PUSH_OPTION;
+			snprintf(f->allow_reason, sizeof(f->allow_reason), "%s", a->reason);
+			a->used[k] = 1;
+			if (audit_allowance(ps->b.policy, f, path, commit, a->reason) < 0)
+				ps->failed = 1;
+		}
+	}
+}
+
+/* What is left of a change's findings goes to the report. */
+static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
+{
+	apply_push_allow(ps, found, path, commit);
+	return report_take(ps->b.report, found, path, commit);
+}
+
 /* Scans a message; findings go to the report under commit, path label. */
 static int judge_message(push *ps, const char *msg, const char *label, const char *commit)
 {
@@ -113,7 +191,7 @@ static int judge_message(push *ps, const char *msg, const char *label, const cha
 	sg_findings_init(&found);
 	rc = text_scan(&ps->b, msg, strlen(msg), label, &found);
 	if (rc == 0)
-		rc = report_take(ps->b.report, &found, label, commit);
+		rc = keep(ps, &found, label, commit);
 	sg_findings_clear(&found);
 	return rc;
 }
@@ -156,7 +234,7 @@ static int on_change(const char *path, const git_oid *old, const git_oid *new, v
 		if (tree_blob_at(cc->parents[i], path, &other))
 			rc = keep_added(&ps->b, &other, new, path, &found);
 	if (rc == 0)
-		rc = report_take(ps->b.report, &found, path, cc->hex[0] ? cc->hex : NULL);
+		rc = keep(ps, &found, path, cc->hex[0] ? cc->hex : NULL);
 	sg_findings_clear(&found);
 	return rc;
 }
@@ -293,6 +371,7 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 {
 	push ps;
 	sg_diag dg;
+	sg_baseline *base = NULL;
 	int rc = EXIT_INTERNAL;
 
 	memset(&ps, 0, sizeof(ps));
@@ -305,16 +384,26 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 	if (sg_scanner_new(&ps.b.scanner, p, &dg) < 0 || !(ps.b.report = report_open(o, p)))
 		goto out;
 	sg_scanner_set_now(ps.b.scanner, o->now);
+	if (cli_load_baseline(o, p, &base) != 0)
+		goto out;
+	sg_scanner_set_baseline(ps.b.scanner, base);
 	ps.b.policy = p;
 	ps.b.stats = &ps.st;
+	read_push_options(&ps);
 	if (walk_new_commits(&ps) < 0)
 		goto out;
+	for (size_t k = 0; k < ps.allow.n; k++)
+		if (ps.allow.enabled && !ps.allow.used[k])
+			report_note(ps.b.report, "push option sasguard.allow=%s matched no finding", ps.allow.fp[k]);
 	rc = report_finish(ps.b.report, sg_scanner_stats(ps.b.scanner), &ps.st,
 			   "push rejected: the commits above add tokens that break the server's policy; "
 			   "replace them and rewrite those commits", NULL);
+	if (rc == EXIT_CLEAN && ps.failed)
+		rc = EXIT_INTERNAL;
 out:
 	report_free(ps.b.report);
 	sg_scanner_free(ps.b.scanner);
+	sg_baseline_free(base);
 	oidset_free(&ps.verdicts);
 	git_odb_free(ps.qodb);
 	git_repository_free(ps.b.repo);
@@ -324,33 +413,17 @@ out:
 
 /* ---- the server's policy and the supervisor ----------------------------- */
 
-/* The bare repository's git config sasguard.config, an INI path on the server. */
+/* The server policy file named by the bare repository's git config sasguard.config. */
 static int server_policy_file(char *buf, size_t size)
 {
 	git_repository *repo = NULL;
-	git_config *cfg = NULL;
-	git_buf path = { 0 };
 	const char *gd = getenv("GIT_DIR");
-	int rc = 0;
+	int rc;
 
-	buf[0] = '\0';
 	git_libgit2_init();
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	if (git_repository_open_ext(&repo, gd && *gd ? gd : ".", GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
-				    NULL) < 0) {
-		git_fail("opening the repository");
-		rc = EXIT_INTERNAL;
-	} else if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		git_fail("reading the repository's config");
-		rc = EXIT_INTERNAL;
-	} else if (git_config_get_path(&path, cfg, "sasguard.config") == 0) {
-		if (path.ptr[0] == '/')
-			snprintf(buf, size, "%s", path.ptr);
-		else
-			snprintf(buf, size, "%s%s", git_repository_path(repo), path.ptr);
-	}
-	git_buf_dispose(&path);
-	git_config_free(cfg);
+	rc = repo_open_server(&repo, gd && *gd ? gd : ".");
+	if (rc == 0)
+		rc = repo_server_policy_file(repo, buf, size);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return rc;

@@ -98,6 +98,43 @@ static int same_dir(const char *a, const char *b)
 	return strcmp(ra, rb) == 0;
 }
 
+int repo_open_server(git_repository **repo, const char *path)
+{
+	int rc;
+	/* git validated ownership before it ran the hook; libgit2 1.5.1 would
+	 * refuse a repository owned by the git service user, misleadingly. */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	if ((rc = git_repository_open_ext(repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
+					  NULL)) < 0) {
+		open_fail(path, rc);
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
+{
+	git_config *cfg = NULL;
+	git_buf path = { 0 };
+	int rc = 0;
+
+	buf[0] = '\0';
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		git_fail("reading the repository's config");
+		return EXIT_INTERNAL;
+	}
+	if (git_config_get_path(&path, cfg, "sasguard.config") == 0) {
+		if (path.ptr[0] == '/')
+			snprintf(buf, size, "%s", path.ptr);
+		else /* relative to the repository, as the administrator wrote it there */
+			snprintf(buf, size, "%s%s", git_repository_path(repo), path.ptr);
+	}
+	git_error_clear();
+	git_buf_dispose(&path);
+	git_config_free(cfg);
+	return rc;
+}
+
 int repo_open_pushed(git_repository **repo, git_odb **qodb)
 {
 	const char *gd = getenv("GIT_DIR");
@@ -110,16 +147,8 @@ int repo_open_pushed(git_repository **repo, git_odb **qodb)
 	*qodb = NULL;
 	if (!q || !*q)
 		q = getenv("GIT_OBJECT_DIRECTORY"); /* GitLab documents only this one */
-	/* git validated ownership before it ran the hook; libgit2 1.5.1 would
-	 * refuse a repository owned by the git service user, misleadingly. */
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
-	if (!gd || !*gd)
-		gd = ".";
-	if ((rc = git_repository_open_ext(repo, gd, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
-					  NULL)) < 0) {
-		open_fail(gd, rc);
-		return EXIT_INTERNAL;
-	}
+	if ((rc = repo_open_server(repo, gd && *gd ? gd : ".")) != 0)
+		return rc;
 	snprintf(objects, sizeof(objects), "%s/objects", git_repository_commondir(*repo));
 	if (!q || !*q || same_dir(q, objects))
 		return 0;

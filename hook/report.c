@@ -98,6 +98,29 @@ void report_note(report *r, const char *fmt, ...)
 		r->nnotes++;
 }
 
+int report_write_baseline(report *r, const char *path)
+{
+	sg_finding **items = calloc(r->count + 1, sizeof(*items));
+	sg_diag d;
+	if (!items)
+		return EXIT_INTERNAL;
+	for (size_t i = 0; i < r->count; i++)
+		items[i] = r->items[i].f;
+	int rc = sg_baseline_write(path, items, r->count, &d);
+	free(items);
+	if (rc < 0) {
+		fprintf(stderr, "sasguard: ");
+		print_safe(stderr, d.msg);
+		fputc('\n', stderr);
+		return EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < r->count; i++)
+		if (!r->items[i].f->allowed)
+			r->items[i].f->allowed = SG_ALLOWED_BASELINE;
+	report_note(r, "wrote %zu finding%s to the baseline %s", r->count, r->count == 1 ? "" : "s", path);
+	return 0;
+}
+
 size_t report_blocking(const report *r)
 {
 	size_t n = 0;
@@ -207,10 +230,11 @@ static const char *reset(const report *r)
 	return r->colour ? "\033[0m" : "";
 }
 
-/* Is this entry shown? Allowed findings only with --show-allowed; --quiet shows blockers only. */
+/* Is this entry shown? --quiet shows blockers only; text shows allowed findings only
+ * with --show-allowed, JSON and SARIF always (marked allowed / suppressed). */
 static int shown(const report *r, const entry *e)
 {
-	if (e->f->allowed && !r->o->show_allowed)
+	if (e->f->allowed && !r->o->show_allowed && r->o->format == FORMAT_TEXT)
 		return 0;
 	if (r->o->quiet && !sg_finding_blocks(e->f))
 		return 0;
@@ -446,7 +470,7 @@ static void json_report(report *r, const sg_stats *lib, const report_stats *st)
 
 static const char *sarif_level(sg_severity s)
 {
-	return s == SG_SEV_ERROR ? "error" : s == SG_SEV_WARNING ? "warning" : "note";
+	return s == SG_SEV_ERROR ? "error" : s == SG_SEV_WARNING ? "warning" : s == SG_SEV_INFO ? "note" : "none";
 }
 
 static void sarif_rules(report *r)
@@ -466,6 +490,21 @@ static void sarif_rules(report *r)
 	}
 }
 
+/* A path as a SARIF uri-reference: bytes outside RFC 3986's unreserved and
+ * sub-delims (space, newline, non-ASCII...) percent-encoded. */
+static void sarif_uri(FILE *out, const char *path)
+{
+	static const char keep[] = "-._~!$&'()*+,;=:@/";
+	fputc('"', out);
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (((*c | 32) >= 'a' && (*c | 32) <= 'z') || (*c >= '0' && *c <= '9') || (*c && strchr(keep, *c)))
+			fputc(*c, out);
+		else
+			fprintf(out, "%%%02X", *c);
+	}
+	fputc('"', out);
+}
+
 static void sarif_result(report *r, const entry *e, const sg_violation *v)
 {
 	const sg_finding *f = e->f;
@@ -480,7 +519,7 @@ static void sarif_result(report *r, const entry *e, const sg_violation *v)
 		sarif_level(f->expired ? f->severity : v->severity));
 	json_string(out, msg);
 	fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
-	json_string(out, e->path);
+	sarif_uri(out, e->path);
 	fprintf(out, "},\"region\":{\"startLine\":%zu,\"startColumn\":%zu}}}]", f->line, f->column);
 	fputs(",\"partialFingerprints\":{\"sasguardToken/v1\":", out);
 	json_string(out, f->token.fingerprint);

@@ -192,19 +192,24 @@ int cmd_scan(cli_opts *o)
 		return EXIT_INTERNAL;
 	}
 	sg_scanner_set_now(run.s, o->now);
-	if (!(run.r = report_open(o, &p))) {
+	sg_baseline *base = NULL;
+	if ((rc = cli_load_baseline(o, &p, &base)) != 0 || !(run.r = report_open(o, &p))) {
 		sg_scanner_free(run.s);
 		sg_policy_free(&p);
-		return EXIT_INTERNAL;
+		return rc ? rc : EXIT_INTERNAL;
 	}
+	sg_scanner_set_baseline(run.s, base);
 	for (int i = 0; i < o->nargs; i++)
 		scan_path(&run, o->args[i]);
+	if (o->write_baseline && report_write_baseline(run.r, o->write_baseline) != 0)
+		run.failed = 1;
 	rc = report_finish(run.r, sg_scanner_stats(run.s), &run.st, "tokens above break the policy",
 			   "no token breaks the policy");
 	if (rc == EXIT_CLEAN && run.failed)
 		rc = EXIT_INTERNAL;
 	report_free(run.r);
 	sg_scanner_free(run.s);
+	sg_baseline_free(base);
 	sg_policy_free(&p);
 	return rc;
 }

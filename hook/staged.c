@@ -110,6 +110,7 @@ int cmd_pre_commit(cli_opts *o)
 	git_repository *repo = NULL;
 	git_index *index = NULL;
 	git_diff *diff = NULL;
+	sg_baseline *base = NULL;
 	sg_policy p;
 	sg_diag dg;
 	report_stats st = { 0 };
@@ -126,10 +127,13 @@ int cmd_pre_commit(cli_opts *o)
 	sg_policy_free(&p);
 	if ((rc = cli_load_policy(o, &p, repo_ini, NULL)) != 0)
 		goto out;
+	if ((rc = cli_load_baseline(o, &p, &base)) != 0)
+		goto out;
 	rc = EXIT_INTERNAL;
 	if (sg_scanner_new(&s.b.scanner, &p, &dg) < 0 || !(s.b.report = report_open(o, &p)))
 		goto out;
 	sg_scanner_set_now(s.b.scanner, o->now);
+	sg_scanner_set_baseline(s.b.scanner, base);
 	s.b.repo = repo;
 	s.b.policy = &p;
 	s.b.stats = &st;
@@ -156,6 +160,7 @@ out:
 	git_diff_free(diff);
 	report_free(s.b.report);
 	sg_scanner_free(s.b.scanner);
+	sg_baseline_free(base);
 	sg_policy_free(&p);
 	git_index_free(index);
 	git_repository_free(repo);

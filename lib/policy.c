@@ -15,7 +15,7 @@
 
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
-enum key_type { K_SEVERITY, K_RULE, K_LETTERS, K_DURATION, K_BOOL, K_SIZE, K_SECONDS, K_STRING, K_GLOBS };
+enum key_type { K_SEVERITY, K_RULE, K_LETTERS, K_DURATION, K_BOOL, K_SIZE, K_SECONDS, K_STRING, K_GLOBS, K_PATH };
 
 /* Which way a change is a tightening, for locked policies. */
 enum direction { D_ANY, D_UP, D_DOWN, D_SUBSET, D_SYSTEM_ONLY, D_NONE_ADDED };
@@ -46,6 +46,7 @@ static const struct key {
 	{ "server", "allow_push_option", K_BOOL, D_DOWN, -1 },
 	{ "server", "log", K_STRING, D_ANY, -1 },
 	{ "allow", "path", K_GLOBS, D_NONE_ADDED, -1 },
+	{ "allow", "baseline", K_PATH, D_NONE_ADDED, -1 },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -125,6 +126,8 @@ size_t sg_policy_key_value(const sg_policy *p, size_t i, char *buf, size_t size)
 		n = snprintf(buf, size, "%s", bool_name(p->allow_push_option));
 	else if (strcmp(k->name, "log") == 0)
 		n = snprintf(buf, size, "%s", p->log);
+	else if (k->type == K_PATH)
+		n = snprintf(buf, size, "%s", p->baseline);
 	else if (k->type == K_GLOBS) {
 		size_t used = 0;
 		for (size_t g = 0; g < p->nallow_paths && used < size; g++) {
@@ -279,7 +282,8 @@ static int check_locked(load_ctx *c, const struct key *k, size_t idx, long long 
 		return 0;
 	int bad = loosens(k->tighter, old, new);
 	if (k->tighter == D_SUBSET)
-		for (const char *l = newletters; *l; l++)
+		/* only K_LETTERS keys are D_SUBSET, and they pass their letters */
+		for (const char *l = newletters; *l; l++) /* NOLINT(clang-analyzer-core.NullDereference) */
 			bad |= !strchr(p->allowed_permissions, *l);
 	if (k->tighter == D_NONE_ADDED)
 		bad = 1;
@@ -358,6 +362,17 @@ static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v
 			return fail(c, "%s.%s: value too long", k->section, k->name), -1;
 		strcpy(p->log, v);
 		return 0;
+	case K_PATH: {
+		/* relative to the file that names it, as git does for include.path */
+		const char *slash = strrchr(c->name, '/');
+		int dir = *v != '/' && slash ? (int)(slash - c->name) + 1 : 0;
+		if (!*v || (size_t)dir + strlen(v) >= sizeof(p->baseline))
+			return fail(c, "%s.%s: empty or too long", k->section, k->name), -1;
+		if (check_locked(c, k, idx, 0, 0, NULL) < 0)
+			return -1;
+		snprintf(p->baseline, sizeof(p->baseline), "%.*s%s", dir, c->name, v);
+		return 0;
+	}
 	case K_GLOBS: {
 		if (!*v)
 			return fail(c, "%s.%s: empty glob", k->section, k->name), -1;

@@ -136,6 +136,7 @@ typedef struct sg_policy {
 	int64_t max_seconds;                 /* [server] max_seconds: pre-receive time budget */
 	int allow_push_option;               /* [server] allow_push_option: -o sasguard.allow=<fp> */
 	char log[256];                       /* [server] log: "syslog", a file path, or "" */
+	char baseline[512];                  /* [allow] baseline: a baseline file, "" for none */
 	char **allow_paths;                  /* [allow] path = GLOB lines; owned; NULL-free array */
 	size_t nallow_paths;
 	/* Where each key's value came from ("default", "/etc/sasguard.ini:12");
@@ -296,6 +297,19 @@ void sg_findings_init(sg_findings *l);
 int sg_findings_push(sg_findings *l, sg_finding *f);  /* takes f; on SG_ENOMEM frees it */
 void sg_findings_clear(sg_findings *l);               /* frees every finding */
 
+/* ---- baselines: fingerprints of tokens known when sasguard was adopted ---- */
+
+typedef struct sg_baseline sg_baseline;
+
+/* Reads a baseline file; a line that is not a fingerprint is an error with file:line. */
+int sg_baseline_load(sg_baseline **out, const char *path, sg_diag *diag);
+int sg_baseline_has(const sg_baseline *b, const char *fingerprint);
+size_t sg_baseline_count(const sg_baseline *b);
+void sg_baseline_free(sg_baseline *b);
+
+/* Writes the fingerprints of items, sorted and unique, to path (atomically). */
+int sg_baseline_write(const char *path, sg_finding *const *items, size_t n, sg_diag *diag);
+
 /* ---- scanning ------------------------------------------------------------ */
 
 typedef struct sg_stats {
@@ -318,6 +332,9 @@ void sg_scanner_free(sg_scanner *s);
 /* Fixes "now" (Unix seconds); the default is the time of sg_scanner_new(). */
 void sg_scanner_set_now(sg_scanner *s, int64_t now);
 int64_t sg_scanner_now(const sg_scanner *s);
+
+/* Findings of tokens in b become allowed (SG_ALLOWED_BASELINE); b is borrowed. */
+void sg_scanner_set_baseline(sg_scanner *s, const sg_baseline *b);
 
 /* Counters since the scanner was made. */
 const sg_stats *sg_scanner_stats(const sg_scanner *s);

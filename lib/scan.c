@@ -39,6 +39,7 @@ struct sg_scanner {
 	pcre2_match_context *mctx;
 	pcre2_jit_stack *jit;
 	sg_window levels[3]; /* markup-decoded, then percent-decoded once and twice */
+	const sg_baseline *baseline; /* borrowed; may be NULL */
 	sg_stats stats;
 };
 
@@ -128,6 +129,11 @@ void sg_scanner_free(sg_scanner *s)
 	for (size_t i = 0; i < 3; i++)
 		sg_window_free(&s->levels[i]);
 	free(s);
+}
+
+void sg_scanner_set_baseline(sg_scanner *s, const sg_baseline *b)
+{
+	s->baseline = b;
 }
 
 void sg_scanner_set_now(sg_scanner *s, int64_t now)
@@ -259,10 +265,13 @@ static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end
 	}
 	f->line = c->line;
 	f->column = f->token.offset - c->line_start + 1;
+	/* Every allowance is decided here, the same in every mode. */
 	if (c->path && sg_policy_path_allowed(s->policy, c->path))
 		f->allowed = SG_ALLOWED_PATH;
 	else
 		inline_allowance(c, f->token.offset, f->token.offset + f->token.length, f);
+	if (!f->allowed && sg_baseline_has(s->baseline, f->token.fingerprint))
+		f->allowed = SG_ALLOWED_BASELINE;
 	if (c->kept >= MAX_FINDINGS_PER_BUFFER) {
 		s->stats.dropped++;
 		if (sg_finding_blocks(f))

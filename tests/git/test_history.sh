@@ -52,12 +52,13 @@ PY
 
 # SARIF, and the same findings with one thread or four; options in any order.
 expect_exit 1 "$SASGUARD" --format sarif --all-history "$R" --threads 1
+python3 "$SOURCE_DIR/tests/sarif_check.py" "$T/out" && pass || fail "history SARIF against the schema"
 python3 - "$T/out" <<'PY' && pass || fail "history SARIF"
 import json, sys
 d = json.load(open(sys.argv[1]))
 res = d["runs"][0]["results"]
 uris = sorted({r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in res})
-assert uris == ["(commit message)", "notes.md", "old.txt"], uris
+assert uris == ["(commit%20message)", "notes.md", "old.txt"], uris
 assert all(r["properties"]["commit"] for r in res)
 PY
 "$SASGUARD" --all-history --format json --threads 1 "$R" | python3 -c 'import json,sys; print(sorted((f["commit"],f["path"],f["line"]) for f in json.load(sys.stdin)["findings"]))' > "$T/one"
