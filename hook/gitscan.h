@@ -78,15 +78,24 @@ int report_take(report *r, sg_findings *found, const char *path, const char *com
 
 /* ---- treediff.c ---------------------------------------------------------- */
 
+/* Recently read trees, so that a parent's trees read for one commit serve the
+ * next. One per thread; tree_cache_free releases the trees it holds. */
+typedef struct tree_cache tree_cache;
+tree_cache *tree_cache_new(void);
+void tree_cache_free(tree_cache *c);
+
 /*
  * Calls cb for each blob in new_tree whose id differs from the blob at the
  * same path in old_tree (NULL: the empty tree). Subtrees with equal ids are
  * skipped without being read; gitlinks (submodules) are not content.
- * old_entry_id is NULL when old_tree has no blob at that path.
+ * old_entry_id is NULL when old_tree has no blob at that path. Reads only
+ * through odb, so threads may run it at once, each with its own cache (cache
+ * may be NULL). A non-zero return from cb stops the diff and is returned.
  */
 typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
 			      void *payload);
-int tree_diff(git_repository *repo, git_tree *old_tree, git_tree *new_tree, tree_change_cb cb, void *payload);
+int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
+	      tree_change_cb cb, void *payload);
 
 /* The blob id at path in tree, or NULL-like: returns 1 and fills *out when there is a blob. */
 int tree_blob_at(git_tree *tree, const char *path, git_oid *out);

@@ -7,6 +7,7 @@
  */
 #include "gitscan.h"
 #include "oidset.h"
+#include "packorder.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,14 +15,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define QUEUE_CAP 4096
+#define BATCH 256       /* ids handed to a worker at once: one lock per batch, not per object */
+#define QUEUE_CAP 16    /* batches in flight: memory stays flat however big the repository */
 #define MAX_THREADS 64
 
-/* One queue of object ids from the enumerating thread to the workers. */
+typedef struct batch {
+	git_oid ids[BATCH];
+	size_t n;
+} batch;
+
+/* A bounded queue of batches from the enumerating thread to the workers. */
 typedef struct queue {
 	pthread_mutex_t mu;
 	pthread_cond_t not_empty, not_full;
-	git_oid items[QUEUE_CAP];
+	batch items[QUEUE_CAP];
 	size_t head, count;
 	int closed;
 } queue;
@@ -60,6 +67,7 @@ typedef struct origin {
 	git_oid blob;
 	git_oid commit;
 	char *path;
+	size_t rank; /* the commit's place in the parents-first order: lower is older */
 } origin;
 
 static int push_oid(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
@@ -76,7 +84,7 @@ static int push_oid(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
 	return 0;
 }
 
-static int queue_pop(queue *q, git_oid *out)
+static int queue_pop(queue *q, batch *out)
 {
 	pthread_mutex_lock(&q->mu);
 	while (q->count == 0 && !q->closed)
@@ -85,7 +93,7 @@ static int queue_pop(queue *q, git_oid *out)
 		pthread_mutex_unlock(&q->mu);
 		return 0;
 	}
-	git_oid_cpy(out, &q->items[q->head]);
+	*out = q->items[q->head];
 	q->head = (q->head + 1) % QUEUE_CAP;
 	q->count--;
 	pthread_cond_signal(&q->not_full);
@@ -93,12 +101,12 @@ static int queue_pop(queue *q, git_oid *out)
 	return 1;
 }
 
-static void queue_push(queue *q, const git_oid *id)
+static void queue_push(queue *q, const batch *b)
 {
 	pthread_mutex_lock(&q->mu);
 	while (q->count == QUEUE_CAP)
 		pthread_cond_wait(&q->not_full, &q->mu);
-	git_oid_cpy(&q->items[(q->head + q->count) % QUEUE_CAP], id);
+	q->items[(q->head + q->count) % QUEUE_CAP] = *b;
 	q->count++;
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->mu);
@@ -158,18 +166,23 @@ static int scan_object(worker *w, const git_oid *id)
 static void *work(void *arg)
 {
 	worker *w = arg;
-	git_oid id;
-	while (queue_pop(&w->h->q, &id)) {
-		w->objects++;
-		if (scan_object(w, &id) < 0) {
+	batch *b = malloc(sizeof(*b));
+	while (b && queue_pop(&w->h->q, b)) {
+		for (size_t i = 0; i < b->n; i++) {
+			w->objects++;
+			if (scan_object(w, &b->ids[i]) == 0)
+				continue;
 			char what[GIT_OID_HEXSZ + 32] = "cannot read object ";
-			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &id);
+			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &b->ids[i]);
 			if (!w->failed)
 				git_fail(what); /* the first is enough: the note counts them all */
 			w->failed = 1;
 			w->st.errors++;
 		}
 	}
+	if (!b)
+		w->failed = 1;
+	free(b);
 	return NULL;
 }
 
@@ -182,6 +195,7 @@ static double seconds_since(const struct timespec *t0)
 
 typedef struct producer {
 	history *h;
+	batch b;
 	unsigned long long n;
 	struct timespec start, last;
 } producer;
@@ -189,7 +203,11 @@ typedef struct producer {
 static int enqueue(const git_oid *id, void *payload)
 {
 	producer *pr = payload;
-	queue_push(&pr->h->q, id);
+	git_oid_cpy(&pr->b.ids[pr->b.n++], id);
+	if (pr->b.n == BATCH) {
+		queue_push(&pr->h->q, &pr->b);
+		pr->b.n = 0;
+	}
 	if (pr->h->progress && (++pr->n & 4095) == 0 && seconds_since(&pr->last) > 0.2) {
 		clock_gettime(CLOCK_MONOTONIC, &pr->last);
 		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s", pr->n, seconds_since(&pr->start));
@@ -200,11 +218,15 @@ static int enqueue(const git_oid *id, void *payload)
 /* Phase 1: every object once, across the workers. */
 static int scan_all_objects(history *h, sg_diag *dg)
 {
-	producer pr = { h, 0, { 0, 0 }, { 0, 0 } };
+	producer *pr = calloc(1, sizeof(*pr));
 	int rc = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &pr.start);
-	pr.last = pr.start;
+	if (!pr)
+		return -1;
+	pr->h = h;
+
+	clock_gettime(CLOCK_MONOTONIC, &pr->start);
+	pr->last = pr->start;
 	pthread_mutex_init(&h->q.mu, NULL);
 	pthread_cond_init(&h->q.not_empty, NULL);
 	pthread_cond_init(&h->q.not_full, NULL);
@@ -220,15 +242,17 @@ static int scan_all_objects(history *h, sg_diag *dg)
 	for (; started < h->nworkers; started++)
 		if (pthread_create(&h->workers[started].thread, NULL, work, &h->workers[started]) != 0)
 			break;
-	if (started == 0 || git_odb_foreach(h->odb, enqueue, &pr) < 0) {
+	if (started == 0 || odb_foreach_in_pack_order(h->repo, h->odb, enqueue, pr) < 0) {
 		git_fail("listing the objects");
 		rc = -1;
 	}
+	if (pr->b.n)
+		queue_push(&h->q, &pr->b);
 	queue_close(&h->q);
 	for (int i = 0; i < started; i++)
 		pthread_join(h->workers[i].thread, NULL);
 	if (h->progress)
-		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s\n", pr.n, seconds_since(&pr.start));
+		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s\n", pr->n, seconds_since(&pr->start));
 	for (int i = 0; i < h->nworkers; i++) {
 		worker *w = &h->workers[i];
 		h->st.files += w->st.files;
@@ -237,6 +261,7 @@ static int scan_all_objects(history *h, sg_diag *dg)
 		h->st.errors += w->st.errors;
 		rc |= w->failed ? -1 : 0;
 	}
+	free(pr);
 	pthread_cond_destroy(&h->q.not_full);
 	pthread_cond_destroy(&h->q.not_empty);
 	pthread_mutex_destroy(&h->q.mu);
@@ -245,61 +270,103 @@ static int scan_all_objects(history *h, sg_diag *dg)
 
 /* ---- phase 2: attribution ------------------------------------------------ */
 
+/* One thread's share of the walk: commits order[from..to), newest first. */
 typedef struct attrib {
 	history *h;
-	oidset *flagged;      /* blob -> origin* once attributed */
-	size_t left;          /* flagged blobs not yet attributed */
+	const oidset *flagged; /* shared, read only */
+	oidset found;          /* blob -> origin*, this thread's oldest sighting */
+	tree_cache *cache;
+	const git_oid *order;
+	size_t from, to;
 	const git_oid *commit;
-	origin **order;       /* origins in the order found (oldest first) */
-	size_t norder;
+	size_t rank;
+	int shallow, failed;
+	pthread_t thread;
 } attrib;
 
-#define ALL_FOUND 1
-
+/* A commit adds blob new at path: the oldest such commit is the origin. The
+ * walk goes newest first, so each sighting replaces the one before. */
 static int on_blob(const char *path, const git_oid *old, const git_oid *new, void *payload)
 {
 	attrib *a = payload;
-	oidset_entry *e = oidset_get(a->flagged, new);
+	int added;
 	(void)old;
-	if (!e || e->value)
+	if (!oidset_get(a->flagged, new))
 		return 0;
-	origin *o = malloc(sizeof(*o));
-	if (!o || !(o->path = strdup(path))) {
-		free(o);
+	oidset_entry *e = oidset_add(&a->found, new, &added);
+	if (!e)
 		return -1;
-	}
+	origin *o = e->value;
+	if (!o && !(o = e->value = calloc(1, sizeof(*o))))
+		return -1;
+	char *p = strdup(path);
+	if (!p)
+		return -1;
+	free(o->path);
+	o->path = p;
 	git_oid_cpy(&o->blob, new);
 	git_oid_cpy(&o->commit, a->commit);
-	e->value = o;
-	a->order[a->norder++] = o;
-	return --a->left == 0 ? ALL_FOUND : 0;
+	o->rank = a->rank;
+	return 0;
 }
 
-static int attribute_commit(attrib *a, const git_oid *id, int *shallow)
+/* A commit's tree and first parent, from its raw text: only the odb, so thread-safe. */
+static int commit_links(git_odb *odb, const git_oid *id, git_oid *tree, git_oid *parent, int *has_parent)
 {
-	git_commit *c = NULL, *parent = NULL;
-	git_tree *tree = NULL, *ptree = NULL;
+	git_odb_object *obj = NULL;
 	int rc = -1;
-
-	if (git_commit_lookup(&c, a->h->repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
-		git_fail("reading a commit");
-		goto out;
+	*has_parent = 0;
+	if (git_odb_read(&obj, odb, id) < 0)
+		return -1;
+	const char *d = git_odb_object_data(obj);
+	size_t n = git_odb_object_size(obj);
+	if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT && n >= 46 && memcmp(d, "tree ", 5) == 0 &&
+	    git_oid_fromstrn(tree, d + 5, GIT_OID_HEXSZ) == 0) {
+		rc = 0;
+		if (n >= 94 && memcmp(d + 46, "parent ", 7) == 0 && git_oid_fromstrn(parent, d + 53, GIT_OID_HEXSZ) == 0)
+			*has_parent = 1;
 	}
-	/* A shallow clone's boundary commits lack their parents: diff against nothing. */
-	if (git_commit_parentcount(c) > 0) {
-		if (git_commit_parent(&parent, c, 0) < 0 || git_commit_tree(&ptree, parent) < 0) {
-			*shallow = 1;
+	git_odb_object_free(obj);
+	if (rc < 0)
+		git_error_set_str(GIT_ERROR_OBJECT, "not a commit");
+	return rc;
+}
+
+static int attribute_commit(attrib *a, const git_oid *id)
+{
+	git_oid tree, parent, ptree, unused;
+	int has_parent, has_grandparent;
+	const git_oid *old = NULL;
+
+	if (commit_links(a->h->odb, id, &tree, &parent, &has_parent) < 0)
+		return -1;
+	if (has_parent) {
+		/* A shallow clone's boundary commits lack their parents: diff against nothing. */
+		if (commit_links(a->h->odb, &parent, &ptree, &unused, &has_grandparent) == 0)
+			old = &ptree;
+		else {
+			a->shallow = 1;
 			git_error_clear();
 		}
 	}
 	a->commit = id;
-	rc = tree_diff(a->h->repo, ptree, tree, on_blob, a);
-out:
-	git_tree_free(ptree);
-	git_commit_free(parent);
-	git_tree_free(tree);
-	git_commit_free(c);
-	return rc;
+	return tree_diff(a->h->odb, a->cache, old, &tree, on_blob, a);
+}
+
+static void *attribute_range(void *arg)
+{
+	attrib *a = arg;
+	for (size_t i = a->to; i-- > a->from;) {
+		a->rank = i;
+		if (attribute_commit(a, &a->order[i]) < 0) {
+			char what[GIT_OID_HEXSZ + 32] = "reading commit ";
+			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &a->order[i]);
+			git_fail(what);
+			a->failed = 1;
+			break;
+		}
+	}
+	return NULL;
 }
 
 /* One commit on the walk's stack: its id and the next parent to visit. */
@@ -313,6 +380,8 @@ typedef struct topo {
 	oidset seen;
 	frame *stack;
 	size_t depth, cap;
+	git_oid *order;   /* every commit, parents before children */
+	size_t n, capn;
 	int incomplete;   /* a commit could not be read: shallow or damaged */
 } topo;
 
@@ -337,12 +406,12 @@ static int topo_push(topo *t, const git_oid *id)
 }
 
 /*
- * Visits every commit reachable from tip, parents before children (DFS post
- * order), calling attribute_commit on each. Not libgit2's revwalk: in 1.5 it
- * knows nothing of shallow clones and stops at the first missing parent; here
- * a missing commit is a boundary of the history, noted, and the walk goes on.
+ * Lists every commit reachable from tip, parents before children (DFS post
+ * order). Not libgit2's revwalk: in 1.5 it knows nothing of shallow clones
+ * and stops at the first missing parent; here a missing commit is a boundary
+ * of the history, noted, and the walk goes on.
  */
-static int topo_walk(topo *t, attrib *a, const git_oid *tip, int *shallow)
+static int topo_walk(topo *t, const git_oid *tip)
 {
 	if (topo_push(t, tip) < 0)
 		return -1;
@@ -356,23 +425,17 @@ static int topo_walk(topo *t, attrib *a, const git_oid *tip, int *shallow)
 			continue;
 		}
 		if (f->next < git_commit_parentcount(c)) {
-			const git_oid *pid = git_commit_parent_id(c, f->next++);
 			git_oid parent;
-			git_oid_cpy(&parent, pid);
+			git_oid_cpy(&parent, git_commit_parent_id(c, f->next++));
 			git_commit_free(c);
 			if (topo_push(t, &parent) < 0)
 				return -1;
 			continue;
 		}
 		git_commit_free(c);
-		git_oid id;
-		git_oid_cpy(&id, &f->id);
-		t->depth--;
-		int r = attribute_commit(a, &id, shallow);
-		if (r == ALL_FOUND)
-			return ALL_FOUND;
-		if (r < 0)
+		if (push_oid(&t->order, &t->n, &t->capn, &f->id) < 0)
 			return -1;
+		t->depth--;
 	}
 	return 0;
 }
@@ -397,15 +460,22 @@ static int collect_tip(git_reference *ref, void *payload)
 	return rc;
 }
 
-static int walk_history(attrib *a, int *shallow)
+static int cmp_origin(const void *x, const void *y)
+{
+	const origin *a = *(origin *const *)x, *b = *(origin *const *)y;
+	return a->rank < b->rank ? -1 : a->rank > b->rank ? 1 : strcmp(a->path, b->path);
+}
+
+/* The commits reachable from the refs and HEAD, parents first; NULL on error. */
+static git_oid *list_commits(history *h, size_t *n, int *shallow)
 {
 	topo t;
 	tips tp = { 0 };
 	git_reference *head = NULL;
-	int rc = -1;
+	git_oid *order = NULL;
 
 	memset(&t, 0, sizeof(t));
-	t.repo = a->h->repo;
+	t.repo = h->repo;
 	oidset_init(&t.seen);
 	if (git_reference_foreach(t.repo, collect_tip, &tp) < 0) {
 		git_fail("listing the refs");
@@ -415,31 +485,120 @@ static int walk_history(attrib *a, int *shallow)
 	if (git_repository_head(&head, t.repo) == 0 && collect_tip(head, &tp) < 0)
 		goto out;
 	git_error_clear();
-	for (size_t i = 0; i < tp.n; i++) {
-		int r = topo_walk(&t, a, &tp.v[i], shallow);
-		if (r == ALL_FOUND)
-			break;
-		if (r < 0) {
+	for (size_t i = 0; i < tp.n; i++)
+		if (topo_walk(&t, &tp.v[i]) < 0) {
 			git_fail("walking the history");
 			goto out;
 		}
-	}
 	if (t.incomplete)
 		*shallow = 1;
-	rc = 0;
+	order = t.order ? t.order : calloc(1, sizeof(*order));
+	t.order = NULL;
+	*n = t.n;
 out:
 	free(tp.v);
 	free(t.stack);
+	free(t.order);
 	oidset_free(&t.seen);
+	return order;
+}
+
+/*
+ * Attributes each flagged blob to the oldest commit and path that added it:
+ * every commit is diffed against its first parent, the commits split in
+ * contiguous ranges over the threads (tree reads, not scanning, are the cost
+ * here), each range newest first so a parent's trees read as "old" serve it
+ * next as "new". The oldest sighting over all ranges wins.
+ */
+static int walk_history(history *h, const oidset *flagged, origin ***out, size_t *nout, int *shallow)
+{
+	size_t n = 0;
+	git_oid *order = list_commits(h, &n, shallow);
+	attrib *a = calloc((size_t)h->nworkers, sizeof(*a));
+	oidset best;
+	int rc = -1, started = 0;
+
+	oidset_init(&best);
+	if (!order || !a)
+		goto out;
+	for (int i = 0; i < h->nworkers; i++) {
+		a[i].h = h;
+		a[i].flagged = flagged;
+		a[i].order = order;
+		a[i].from = n * (size_t)i / (size_t)h->nworkers;
+		a[i].to = n * (size_t)(i + 1) / (size_t)h->nworkers;
+		oidset_init(&a[i].found);
+		if (!(a[i].cache = tree_cache_new()))
+			goto join;
+	}
+	for (; started < h->nworkers; started++)
+		if (pthread_create(&a[started].thread, NULL, attribute_range, &a[started]) != 0)
+			break;
+	if (started < h->nworkers) /* no thread for the rest: walk it here */
+		for (int i = started; i < h->nworkers; i++)
+			attribute_range(&a[i]);
+join:
+	for (int i = 0; i < started; i++)
+		pthread_join(a[i].thread, NULL);
+	rc = 0;
+	for (int i = 0; i < h->nworkers; i++) {
+		rc |= a[i].failed || !a[i].cache ? -1 : 0;
+		*shallow |= a[i].shallow;
+		for (size_t k = 0; k < a[i].found.cap; k++) {
+			oidset_entry *e = &a[i].found.slots[k];
+			if (!e->used)
+				continue;
+			origin *o = e->value;
+			int added;
+			oidset_entry *b = oidset_add(&best, &e->id, &added);
+			if (!b) {
+				rc = -1;
+				free(o->path);
+				free(o);
+				continue;
+			}
+			origin *cur = b->value;
+			if (!cur || o->rank < cur->rank) {
+				b->value = o;
+				o = cur;
+			}
+			if (o) {
+				free(o->path);
+				free(o);
+			}
+		}
+		oidset_free(&a[i].found);
+		tree_cache_free(a[i].cache);
+	}
+	*out = calloc(best.count + 1, sizeof(**out));
+	*nout = 0;
+	for (size_t k = 0; k < best.cap; k++) {
+		if (!best.slots[k].used)
+			continue;
+		if (*out)
+			(*out)[(*nout)++] = best.slots[k].value;
+		else {
+			free(((origin *)best.slots[k].value)->path);
+			free(best.slots[k].value);
+		}
+	}
+	if (!*out)
+		rc = -1;
+	else
+		qsort(*out, *nout, sizeof(**out), cmp_origin);
+out:
+	oidset_free(&best);
+	free(a);
+	free(order);
 	return rc;
 }
 
 /* Re-scans each attributed blob with its path (so [allow] globs apply) into the report. */
-static int report_origins(history *h, blob_ctx *b, attrib *a)
+static int report_origins(history *h, blob_ctx *b, origin **order, size_t n)
 {
 	int rc = 0;
-	for (size_t i = 0; i < a->norder && rc == 0; i++) {
-		origin *o = a->order[i];
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		origin *o = order[i];
 		char hex[GIT_OID_HEXSZ + 1];
 		sg_findings found;
 		git_oid_tostr(hex, sizeof(hex), &o->commit);
@@ -484,30 +643,24 @@ static int report_messages(history *h, blob_ctx *b)
 static int attribute_and_report(history *h, blob_ctx *b)
 {
 	oidset flagged;
-	attrib a;
+	origin **order = NULL;
+	size_t norder = 0, total;
 	int shallow = 0, rc = -1;
-	size_t total = 0;
 
 	oidset_init(&flagged);
-	memset(&a, 0, sizeof(a));
 	for (int i = 0; i < h->nworkers; i++)
 		for (size_t k = 0; k < h->workers[i].nflagged; k++)
 			if (!oidset_add(&flagged, &h->workers[i].flagged[k], NULL))
 				goto out;
-	a.h = h;
-	a.flagged = &flagged;
-	a.left = flagged.count;
 	total = flagged.count;
-	if (!(a.order = calloc(flagged.count + 1, sizeof(*a.order))))
+	if (total && walk_history(h, &flagged, &order, &norder, &shallow) < 0)
 		goto out;
-	if (a.left && walk_history(&a, &shallow) < 0)
+	if (report_origins(h, b, order, norder) < 0 || report_messages(h, b) < 0)
 		goto out;
-	if (report_origins(h, b, &a) < 0 || report_messages(h, b) < 0)
-		goto out;
-	if (a.left)
+	if (norder < total)
 		report_note(h->report, "%zu of %zu flagged blobs are reachable from no ref (dangling objects): not "
 				       "reported; 'git gc --prune=now' deletes them",
-			    a.left, total);
+			    total - norder, total);
 	if (shallow)
 		report_note(h->report, "the history is shallow or incomplete: findings are attributed to the "
 				       "oldest commit present");
@@ -517,11 +670,11 @@ static int attribute_and_report(history *h, blob_ctx *b)
 			    h->st.errors);
 	rc = 0;
 out:
-	for (size_t i = 0; i < a.norder; i++) {
-		free(a.order[i]->path);
-		free(a.order[i]);
+	for (size_t i = 0; i < norder; i++) {
+		free(order[i]->path);
+		free(order[i]);
 	}
-	free(a.order);
+	free(order);
 	oidset_free(&flagged);
 	return rc;
 }
@@ -552,6 +705,9 @@ int cmd_history(cli_opts *o)
 	git_libgit2_init();
 	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* The attribution walk reads each commit's tree and its parent's: keep
+	 * trees cached whatever their size (libgit2 caches trees up to 4 KiB). */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
 	h->o = o;
 	if (repo_open_path(&h->repo, o->nargs ? o->args[0] : ".") != 0)
 		goto out;

@@ -46,6 +46,8 @@ typedef struct push {
 	push_allow allow;
 	git_odb *qodb;       /* the quarantine alone; NULL without one */
 	oidset verdicts;     /* blob -> BLOB_CLEAN or BLOB_FLAGGED */
+	git_odb *odb;        /* the repository's, with the quarantine */
+	tree_cache *trees;
 	update *updates;
 	size_t nupdates;
 	report_stats st;
@@ -267,7 +269,8 @@ static int judge_commit(push *ps, const git_oid *id)
 		}
 		git_commit_free(p);
 	}
-	rc = tree_diff(ps->b.repo, cc.nparents ? cc.parents[0] : NULL, tree, on_change, &cc) ? -1 : 0;
+	rc = tree_diff(ps->odb, ps->trees, cc.nparents ? git_tree_id(cc.parents[0]) : NULL, git_tree_id(tree),
+		       on_change, &cc) ? -1 : 0;
 out:
 	for (size_t i = 0; i < cc.nparents; i++)
 		git_tree_free(cc.parents[i]);
@@ -322,7 +325,7 @@ static int push_tip(push *ps, git_revwalk *walk, const update *u)
 		memset(&cc, 0, sizeof(cc));
 		cc.ps = ps;
 		memcpy(cc.hex, hex, sizeof(hex));
-		rc = tree_diff(ps->b.repo, NULL, (git_tree *)obj, on_change, &cc) ? -1 : 0;
+		rc = tree_diff(ps->odb, ps->trees, NULL, git_object_id(obj), on_change, &cc) ? -1 : 0;
 		break;
 	}
 	case GIT_OBJECT_BLOB:
@@ -381,6 +384,10 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 	git_libgit2_init();
 	if (repo_open_pushed(&ps.b.repo, &ps.qodb) != 0)
 		goto out;
+	if (git_repository_odb(&ps.odb, ps.b.repo) < 0 || !(ps.trees = tree_cache_new())) {
+		git_fail("opening the object database");
+		goto out;
+	}
 	if (sg_scanner_new(&ps.b.scanner, p, &dg) < 0 || !(ps.b.report = report_open(o, p)))
 		goto out;
 	sg_scanner_set_now(ps.b.scanner, o->now);
@@ -405,6 +412,8 @@ out:
 	sg_scanner_free(ps.b.scanner);
 	sg_baseline_free(base);
 	oidset_free(&ps.verdicts);
+	tree_cache_free(ps.trees);
+	git_odb_free(ps.odb);
 	git_odb_free(ps.qodb);
 	git_repository_free(ps.b.repo);
 	git_libgit2_shutdown();

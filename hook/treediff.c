@@ -1,33 +1,135 @@
 /*
  * treediff.c - which blobs a tree changed against another, reading only the
- * subtrees whose ids differ. libgit2 1.5's tree-to-tree diff expands every
- * subtree, which makes a per-commit diff cost the size of the repository.
+ * subtrees whose ids differ. Trees are read raw from the object database
+ * (thread-safe) and parsed here without allocating: libgit2 1.5's tree diff
+ * expands every subtree, and its tree objects cost more to build than to
+ * inflate (measured with callgrind on a 3000-commit history).
  */
 #include "gitscan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define CACHE_SLOTS 512 /* recently read trees: a parent's, read again for its child */
+
+typedef struct cached {
+	git_oid id;
+	git_odb_object *obj;
+} cached;
+
+struct tree_cache {
+	cached slot[CACHE_SLOTS];
+};
+
+tree_cache *tree_cache_new(void)
+{
+	return calloc(1, sizeof(tree_cache));
+}
+
+void tree_cache_free(tree_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		git_odb_object_free(c->slot[i].obj);
+	free(c);
+}
+
+/* Reads a tree through the cache; the cache keeps the reference (do not free). */
+static const git_odb_object *tree_read(git_odb *odb, tree_cache *cache, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));
+	cached *c = &cache->slot[h % CACHE_SLOTS];
+	if (c->obj && git_oid_equal(&c->id, id))
+		return c->obj;
+	git_odb_object *obj = NULL;
+	if (git_odb_read(&obj, odb, id) < 0)
+		return NULL;
+	if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
+		git_odb_object_free(obj);
+		git_error_set_str(GIT_ERROR_OBJECT, "expected a tree");
+		return NULL;
+	}
+	git_odb_object_free(c->obj);
+	git_oid_cpy(&c->id, id);
+	c->obj = obj;
+	return obj;
+}
+
+/* One entry of a raw tree: "<octal mode> <name>\0<20-byte id>". */
+typedef struct entry {
+	unsigned mode;
+	const char *name;
+	size_t len;
+	const unsigned char *id;
+} entry;
+
+typedef struct cursor {
+	const unsigned char *p, *end;
+	entry e;
+	int valid;
+} cursor;
+
+/* Advances to the next entry; valid = 0 at the end; -1 on a corrupt tree. */
+static int cursor_next(cursor *c)
+{
+	c->valid = 0;
+	if (c->p >= c->end)
+		return 0;
+	unsigned mode = 0;
+	while (c->p < c->end && *c->p >= '0' && *c->p <= '7')
+		mode = mode * 8 + (unsigned)(*c->p++ - '0');
+	if (c->p >= c->end || *c->p++ != ' ')
+		return -1;
+	const unsigned char *nul = memchr(c->p, '\0', (size_t)(c->end - c->p));
+	if (!nul || nul == c->p || c->end - nul < 21)
+		return -1;
+	c->e.mode = mode;
+	c->e.name = (const char *)c->p;
+	c->e.len = (size_t)(nul - c->p);
+	c->e.id = nul + 1;
+	c->p = nul + 21;
+	c->valid = 1;
+	return 0;
+}
+
+static int is_tree_mode(unsigned m)
+{
+	return m == 040000;
+}
+
+static int is_blob_mode(unsigned m)
+{
+	return m == 0100644 || m == 0100755 || m == 0120000 || m == 0100664;
+}
+
+/* git's tree order: names compared bytewise, a tree's name as if it ended in '/'. */
+static int entry_cmp(const entry *a, const entry *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->name, b->name, n);
+	if (c)
+		return c;
+	unsigned ca = a->len > n ? (unsigned char)a->name[n] : is_tree_mode(a->mode) ? '/' : 0;
+	unsigned cb = b->len > n ? (unsigned char)b->name[n] : is_tree_mode(b->mode) ? '/' : 0;
+	return (int)ca - (int)cb;
+}
+
 typedef struct walk {
-	git_repository *repo;
+	git_odb *odb;
+	tree_cache *cache;
 	tree_change_cb cb;
 	void *payload;
 	char *path;
 	size_t cap;
 } walk;
 
-static int is_blob(git_filemode_t m)
+static int path_set(walk *w, size_t len, const char *name, size_t n)
 {
-	return m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE || m == GIT_FILEMODE_LINK;
-}
-
-/* Sets w->path to prefix + name (+ '/' for a directory); returns the new length. */
-static int path_join(walk *w, size_t len, const char *name, size_t *out)
-{
-	size_t n = strlen(name), need = len + n + 2;
-	if (need > w->cap) {
+	if (len + n + 2 > w->cap) {
 		size_t cap = w->cap ? w->cap : 256;
-		while (cap < need)
+		while (cap < len + n + 2)
 			cap *= 2;
 		char *p = realloc(w->path, cap);
 		if (!p)
@@ -35,74 +137,86 @@ static int path_join(walk *w, size_t len, const char *name, size_t *out)
 		w->path = p;
 		w->cap = cap;
 	}
-	memcpy(w->path + len, name, n + 1);
-	*out = len + n;
+	memcpy(w->path + len, name, n);
+	w->path[len + n] = '\0';
 	return 0;
 }
 
-static int diff_trees(walk *w, git_tree *old, git_tree *new, size_t len);
+static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len);
 
-/* A subtree of new: recurse against the old subtree of the same name, if any. */
-static int descend(walk *w, const git_tree_entry *oe, const git_tree_entry *ne, size_t len)
+/* One entry of the new tree against its counterpart in the old tree (o may be NULL). */
+static int diff_entry(walk *w, const entry *o, const entry *n, size_t len)
 {
-	git_tree *nt = NULL, *ot = NULL;
-	int rc = -1;
-	if (git_tree_lookup(&nt, w->repo, git_tree_entry_id(ne)) < 0) {
-		git_fail("reading a tree");
+	git_oid nid, oid;
+	if (o && o->mode == n->mode && memcmp(o->id, n->id, 20) == 0)
+		return 0; /* unchanged: a subtree is not even read */
+	if (path_set(w, len, n->name, n->len) < 0)
 		return -1;
+	git_oid_fromraw(&nid, n->id);
+	if (o)
+		git_oid_fromraw(&oid, o->id);
+	if (is_tree_mode(n->mode)) {
+		w->path[len + n->len] = '/';
+		w->path[len + n->len + 1] = '\0';
+		return diff_ids(w, o && is_tree_mode(o->mode) ? &oid : NULL, &nid, len + n->len + 1);
 	}
-	if (oe && git_tree_entry_type(oe) == GIT_OBJECT_TREE &&
-	    git_tree_lookup(&ot, w->repo, git_tree_entry_id(oe)) < 0) {
-		git_fail("reading a tree");
-		goto out;
+	if (is_blob_mode(n->mode))
+		return w->cb(w->path, o && is_blob_mode(o->mode) ? &oid : NULL, &nid, w->payload);
+	return 0; /* a gitlink: a submodule's commit, not content */
+}
+
+static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len)
+{
+	const git_odb_object *no = tree_read(w->odb, w->cache, new);
+	if (!no)
+		return -1;
+	/* keep our own references: the cache may evict while we recurse */
+	git_odb_object *nref = NULL, *oref = NULL;
+	git_odb_object_dup(&nref, (git_odb_object *)no);
+	if (old) {
+		const git_odb_object *oo = tree_read(w->odb, w->cache, old);
+		if (!oo) {
+			git_odb_object_free(nref);
+			return -1;
+		}
+		git_odb_object_dup(&oref, (git_odb_object *)oo);
 	}
-	w->path[len] = '/';
-	w->path[len + 1] = '\0';
-	rc = diff_trees(w, ot, nt, len + 1);
-out:
-	git_tree_free(ot);
-	git_tree_free(nt);
+	cursor nc = { git_odb_object_data(nref), (const unsigned char *)git_odb_object_data(nref) + git_odb_object_size(nref), { 0 }, 0 };
+	cursor oc = { NULL, NULL, { 0 }, 0 };
+	if (oref) {
+		oc.p = git_odb_object_data(oref);
+		oc.end = oc.p + git_odb_object_size(oref);
+	}
+	int rc = cursor_next(&nc) | cursor_next(&oc);
+	while (rc == 0 && nc.valid) {
+		/* old entries that sort before this one were deleted: nothing added */
+		while (rc == 0 && oc.valid && entry_cmp(&oc.e, &nc.e) < 0)
+			rc = cursor_next(&oc);
+		if (rc)
+			break;
+		int same = oc.valid && entry_cmp(&oc.e, &nc.e) == 0;
+		rc = diff_entry(w, same ? &oc.e : NULL, &nc.e, len);
+		if (rc == 0)
+			rc = cursor_next(&nc);
+		w->path[len] = '\0';
+	}
+	if (rc < 0 && !git_error_last())
+		git_error_set_str(GIT_ERROR_OBJECT, "corrupt tree");
+	git_odb_object_free(nref);
+	git_odb_object_free(oref);
 	return rc;
 }
 
-static int diff_trees(walk *w, git_tree *old, git_tree *new, size_t len)
+int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree, tree_change_cb cb,
+	      void *payload)
 {
-	size_t n = git_tree_entrycount(new);
-	for (size_t i = 0; i < n; i++) {
-		const git_tree_entry *ne = git_tree_entry_byindex(new, i);
-		const char *name = git_tree_entry_name(ne);
-		const git_tree_entry *oe = old ? git_tree_entry_byname(old, name) : NULL;
-		git_filemode_t mode = git_tree_entry_filemode(ne);
-		size_t plen;
-		int rc;
-
-		if (oe && git_oid_equal(git_tree_entry_id(oe), git_tree_entry_id(ne)) &&
-		    git_tree_entry_filemode(oe) == mode)
-			continue; /* unchanged: a subtree is not even read */
-		if (path_join(w, len, name, &plen) < 0)
-			return -1;
-		if (mode == GIT_FILEMODE_TREE)
-			rc = descend(w, oe, ne, plen);
-		else if (is_blob(mode))
-			rc = w->cb(w->path, oe && is_blob(git_tree_entry_filemode(oe)) ? git_tree_entry_id(oe) : NULL,
-				   git_tree_entry_id(ne), w->payload);
-		else
-			rc = 0; /* a gitlink: a submodule's commit, not content */
-		if (rc)
-			return rc;
-		w->path[len] = '\0';
-	}
-	return 0;
-}
-
-int tree_diff(git_repository *repo, git_tree *old_tree, git_tree *new_tree, tree_change_cb cb, void *payload)
-{
-	walk w = { repo, cb, payload, NULL, 0 };
-	size_t len;
-	if (path_join(&w, 0, "", &len) < 0)
+	walk w = { odb, cache, cb, payload, NULL, 0 };
+	tree_cache *own = NULL;
+	if (!cache && !(w.cache = own = tree_cache_new()))
 		return -1;
-	int rc = diff_trees(&w, old_tree, new_tree, 0);
+	int rc = path_set(&w, 0, "", 0) < 0 ? -1 : diff_ids(&w, old_tree, new_tree, 0);
 	free(w.path);
+	tree_cache_free(own);
 	return rc;
 }
 
@@ -111,9 +225,11 @@ int tree_blob_at(git_tree *tree, const char *path, git_oid *out)
 	git_tree_entry *e = NULL;
 	if (!tree || git_tree_entry_bypath(&e, tree, path) < 0)
 		return 0;
-	int ok = is_blob(git_tree_entry_filemode(e));
+	git_filemode_t m = git_tree_entry_filemode(e);
+	int ok = m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE || m == GIT_FILEMODE_LINK;
 	if (ok)
 		git_oid_cpy(out, git_tree_entry_id(e));
 	git_tree_entry_free(e);
+	git_error_clear();
 	return ok;
 }

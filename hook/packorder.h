@@ -1,0 +1,17 @@
+/*
+ * packorder.h - visiting every object of a repository in pack order.
+ */
+#ifndef SG_PACKORDER_H
+#define SG_PACKORDER_H
+
+#include <git2.h>
+
+/*
+ * Calls cb once for every object of repo: the objects of each pack of its
+ * object directory in pack order, then every other object (loose ones,
+ * alternates, packs whose index is not version 2) as git_odb_foreach lists
+ * them. A non-zero return from cb stops the walk and is returned.
+ */
+int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, git_odb_foreach_cb cb, void *payload);
+
+#endif
