@@ -54,6 +54,10 @@ int cli_load_policy(const cli_opts *o, sg_policy *p, const char *repo_file, cons
  */
 int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out);
 
+/* A scanner for the run: the policy, --now and the baseline (may be NULL, borrowed).
+ * NULL after printing why. */
+sg_scanner *cli_scanner(const cli_opts *o, const sg_policy *p, const sg_baseline *b);
+
 /* Records an allowance a pusher invoked (syslog or server.log); no token, only its fingerprint. */
 int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, const char *commit,
 		    const char *reason);

@@ -216,7 +216,7 @@ static int enqueue(const git_oid *id, void *payload)
 }
 
 /* Phase 1: every object once, across the workers. */
-static int scan_all_objects(history *h, sg_diag *dg)
+static int scan_all_objects(history *h)
 {
 	producer *pr = calloc(1, sizeof(*pr));
 	int rc = 0;
@@ -233,10 +233,8 @@ static int scan_all_objects(history *h, sg_diag *dg)
 	for (int i = 0; i < h->nworkers; i++) {
 		worker *w = &h->workers[i];
 		w->h = h;
-		if (sg_scanner_new(&w->scanner, h->policy, dg) < 0)
+		if (!(w->scanner = cli_scanner(h->o, h->policy, h->baseline)))
 			return -1;
-		sg_scanner_set_now(w->scanner, h->o->now);
-		sg_scanner_set_baseline(w->scanner, h->baseline);
 	}
 	int started = 0;
 	for (; started < h->nworkers; started++)
@@ -689,7 +687,6 @@ int cmd_history(cli_opts *o)
 {
 	history *h = calloc(1, sizeof(*h));
 	sg_policy p;
-	sg_diag dg;
 	char repo_ini[4096];
 	blob_ctx b;
 	int rc = EXIT_INTERNAL;
@@ -726,7 +723,7 @@ int cmd_history(cli_opts *o)
 		git_fail("opening the object database");
 		goto out;
 	}
-	int failed = scan_all_objects(h, &dg) < 0;
+	int failed = scan_all_objects(h) < 0;
 	memset(&b, 0, sizeof(b));
 	b.repo = h->repo;
 	b.scanner = h->workers[0].scanner;
@@ -745,6 +742,11 @@ int cmd_history(cli_opts *o)
 		total.placeholders += s->placeholders;
 		total.emulator += s->emulator;
 		total.limit_hits += s->limit_hits;
+	}
+	if (total.limit_hits) {
+		report_note(h->report, "regex match limit hit %llu time%s: those parts were not scanned",
+			    (unsigned long long)total.limit_hits, total.limit_hits == 1 ? "" : "s");
+		failed = 1;
 	}
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)
 		failed = 1;

@@ -171,3 +171,21 @@ int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out)
 	}
 	return 0;
 }
+
+sg_scanner *cli_scanner(const cli_opts *o, const sg_policy *p, const sg_baseline *b)
+{
+	sg_scanner *s;
+	sg_diag d;
+	if (sg_scanner_new(&s, p, &d) < 0) {
+		fprintf(stderr, "sasguard: cannot prepare the scanner: %s\n", d.msg);
+		return NULL;
+	}
+	sg_scanner_set_now(s, o->now);
+	sg_scanner_set_baseline(s, b);
+	/* Test only (as git's GIT_TEST_*): our patterns are linear, so only a
+	 * lowered limit shows that a limit hit is reported and fails closed. */
+	const char *limit = getenv("SASGUARD_TEST_MATCH_LIMIT");
+	if (limit && *limit)
+		sg_scanner_set_match_limit(s, (uint32_t)strtoul(limit, NULL, 10));
+	return s;
+}

@@ -373,7 +373,6 @@ out:
 static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 {
 	push ps;
-	sg_diag dg;
 	sg_baseline *base = NULL;
 	int rc = EXIT_INTERNAL;
 
@@ -388,12 +387,9 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 		git_fail("opening the object database");
 		goto out;
 	}
-	if (sg_scanner_new(&ps.b.scanner, p, &dg) < 0 || !(ps.b.report = report_open(o, p)))
+	if (cli_load_baseline(o, p, &base) != 0 || !(ps.b.scanner = cli_scanner(o, p, base)) ||
+	    !(ps.b.report = report_open(o, p)))
 		goto out;
-	sg_scanner_set_now(ps.b.scanner, o->now);
-	if (cli_load_baseline(o, p, &base) != 0)
-		goto out;
-	sg_scanner_set_baseline(ps.b.scanner, base);
 	ps.b.policy = p;
 	ps.b.stats = &ps.st;
 	read_push_options(&ps);

@@ -39,11 +39,15 @@ static int keep_findings(scan_run *run, sg_findings *found, const char *path)
 	return 0;
 }
 
-static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t len, size_t line)
+/* col: how far into its line buf starts (a chunk of stdin cut inside a long line). */
+static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t len, size_t line, size_t col)
 {
 	sg_findings found;
 	sg_findings_init(&found);
 	int rc = sg_scan_buffer(run->s, path, buf, len, line, &found);
+	for (size_t i = 0; i < found.count; i++)
+		if (found.items[i]->line == line)
+			found.items[i]->column += col;
 	if (keep_findings(run, &found, path) < 0)
 		rc = SG_ENOMEM;
 	sg_findings_clear(&found);
@@ -80,7 +84,7 @@ static size_t chunk_cut(const char *b, size_t n)
 static int scan_stream(scan_run *run, int fd, const char *path)
 {
 	char *buf = malloc(CHUNK);
-	size_t len = 0, line = 1;
+	size_t len = 0, line = 1, col = 0;
 	int eof = 0, first = 1;
 	if (!buf)
 		return -1;
@@ -108,8 +112,11 @@ static int scan_stream(scan_run *run, int fd, const char *path)
 		}
 		first = 0;
 		size_t cut = eof ? len : chunk_cut(buf, len);
-		scan_bytes(run, path, buf, cut, line);
-		line += count_newlines(buf, cut);
+		scan_bytes(run, path, buf, cut, line, col);
+		size_t nl = count_newlines(buf, cut);
+		const char *last = memrchr(buf, '\n', cut);
+		col = last ? (size_t)(buf + cut - last - 1) : col + cut;
+		line += nl;
 		memmove(buf, buf + cut, len - cut);
 		len -= cut;
 	}
@@ -163,7 +170,7 @@ static int scan_path(scan_run *run, const char *path)
 		run->st.binary_skipped++;
 		report_note(run->r, "%s: binary (a NUL byte in its first 8000 bytes): skipped", path);
 	} else {
-		scan_bytes(run, path, map, (size_t)st.st_size, 1);
+		scan_bytes(run, path, map, (size_t)st.st_size, 1, 0);
 		run->st.files++;
 	}
 	munmap((void *)map, (size_t)st.st_size);
@@ -173,7 +180,6 @@ static int scan_path(scan_run *run, const char *path)
 int cmd_scan(cli_opts *o)
 {
 	sg_policy p;
-	sg_diag d;
 	scan_run run;
 	int rc;
 
@@ -186,25 +192,20 @@ int cmd_scan(cli_opts *o)
 	memset(&run, 0, sizeof(run));
 	run.o = o;
 	run.p = &p;
-	if (sg_scanner_new(&run.s, &p, &d) < 0) {
-		fprintf(stderr, "sasguard: %s\n", d.msg);
-		sg_policy_free(&p);
-		return EXIT_INTERNAL;
-	}
-	sg_scanner_set_now(run.s, o->now);
 	sg_baseline *base = NULL;
-	if ((rc = cli_load_baseline(o, &p, &base)) != 0 || !(run.r = report_open(o, &p))) {
+	if ((rc = cli_load_baseline(o, &p, &base)) != 0 || !(run.s = cli_scanner(o, &p, base)) ||
+	    !(run.r = report_open(o, &p))) {
 		sg_scanner_free(run.s);
+		sg_baseline_free(base);
 		sg_policy_free(&p);
 		return rc ? rc : EXIT_INTERNAL;
 	}
-	sg_scanner_set_baseline(run.s, base);
 	for (int i = 0; i < o->nargs; i++)
 		scan_path(&run, o->args[i]);
 	if (o->write_baseline && report_write_baseline(run.r, o->write_baseline) != 0)
 		run.failed = 1;
 	rc = report_finish(run.r, sg_scanner_stats(run.s), &run.st, "tokens above break the policy",
-			   "no token breaks the policy");
+			   run.failed ? "the scan is incomplete (see above)" : "no token breaks the policy");
 	if (rc == EXIT_CLEAN && run.failed)
 		rc = EXIT_INTERNAL;
 	report_free(run.r);

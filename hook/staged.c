@@ -112,7 +112,6 @@ int cmd_pre_commit(cli_opts *o)
 	git_diff *diff = NULL;
 	sg_baseline *base = NULL;
 	sg_policy p;
-	sg_diag dg;
 	report_stats st = { 0 };
 	staged s;
 	char repo_ini[4096];
@@ -130,10 +129,8 @@ int cmd_pre_commit(cli_opts *o)
 	if ((rc = cli_load_baseline(o, &p, &base)) != 0)
 		goto out;
 	rc = EXIT_INTERNAL;
-	if (sg_scanner_new(&s.b.scanner, &p, &dg) < 0 || !(s.b.report = report_open(o, &p)))
+	if (!(s.b.scanner = cli_scanner(o, &p, base)) || !(s.b.report = report_open(o, &p)))
 		goto out;
-	sg_scanner_set_now(s.b.scanner, o->now);
-	sg_scanner_set_baseline(s.b.scanner, base);
 	s.b.repo = repo;
 	s.b.policy = &p;
 	s.b.stats = &st;

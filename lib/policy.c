@@ -160,6 +160,7 @@ typedef struct load_ctx {
 	int lineno;         /* line the reader handed out last */
 	int max_line;       /* the longest line inih reads whole */
 	int long_line;      /* first line that was too long, 0 if none */
+	int fail_line;      /* line of the first error reported, 0 if none */
 	int set_at[NKEYS];  /* line where this file set each key, 0 if not */
 	sg_diag *diag;
 	int failed;
@@ -171,6 +172,7 @@ static void fail(load_ctx *c, const char *f, ...)
 	va_list ap;
 	if (c->failed++)
 		return; /* the first error is the one to fix */
+	c->fail_line = c->lineno;
 	int n = snprintf(c->diag->msg, sizeof(c->diag->msg), "%s:%d: ", c->name, c->lineno);
 	if (n < 0 || (size_t)n >= sizeof(c->diag->msg))
 		return;
@@ -435,7 +437,9 @@ int sg_policy_load_string(sg_policy *p, const char *text, size_t len, const char
 		c.lineno = c.long_line;
 		fail(&c, "line too long (lines are read up to %d characters)", c.max_line);
 	}
-	if (!c.failed && rc > 0) {
+	if (rc > 0 && (!c.failed || rc < c.fail_line)) {
+		/* inih's own error (a broken line) comes before ours: report it first */
+		c.failed = 0;
 		c.lineno = rc;
 		fail(&c, "syntax error: expected [section] or key = value");
 	} else if (!c.failed && rc < 0) {

@@ -336,6 +336,10 @@ int64_t sg_scanner_now(const sg_scanner *s);
 /* Findings of tokens in b become allowed (SG_ALLOWED_BASELINE); b is borrowed. */
 void sg_scanner_set_baseline(sg_scanner *s, const sg_baseline *b);
 
+/* Lowers the PCRE2 match limit (default 10^6 per window); tests use it to
+ * prove that a limit hit is reported, as SG_ELIMIT, never a hang. */
+void sg_scanner_set_match_limit(sg_scanner *s, uint32_t limit);
+
 /* Counters since the scanner was made. */
 const sg_stats *sg_scanner_stats(const sg_scanner *s);
 

@@ -136,6 +136,11 @@ void sg_scanner_set_baseline(sg_scanner *s, const sg_baseline *b)
 	s->baseline = b;
 }
 
+void sg_scanner_set_match_limit(sg_scanner *s, uint32_t limit)
+{
+	pcre2_set_match_limit(s->mctx, limit);
+}
+
 void sg_scanner_set_now(sg_scanner *s, int64_t now)
 {
 	s->now = now;
@@ -182,6 +187,22 @@ static enum anchor_type anchor_at(const char *buf, size_t len, size_t i)
 	     (i >= 15 && sg_ci_equal(buf + i - 15, "sharedaccesskey", 15))))
 		return ANCHOR_KEY;
 	return ANCHOR_NONE;
+}
+
+/* Can the value after the anchor at buf[i] be a signature? A real one is 44
+ * base64 characters, so at least 44 bytes of base64, '%' escapes or JSON
+ * '\\u' escapes follow: "sig=...", "sig=<signature>", "sig=REDACTED" are
+ * dismissed here, before any window is decoded (10^6 of them cost nothing). */
+static int signature_plausible(const char *buf, size_t len, size_t i)
+{
+	size_t v = i + (buf[i] == '=' ? 1 : encoding_depth(buf, len, i) == 1 ? 3 : 5), n = 0;
+	while (v + n < len && n < 44) {
+		unsigned char ch = (unsigned char)buf[v + n];
+		if (!sg_is_b64(ch) && ch != '%' && ch != '=' && ch != '\\')
+			break;
+		n++;
+	}
+	return n >= 44;
 }
 
 static void count_lines(scan_ctx *c, size_t to)
@@ -457,28 +478,30 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		   size_t first_line, sg_findings *out)
 {
 	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out };
-	const char *eq = NULL, *pct = NULL;
+	const char *end = buf + len, *eq = buf, *pct = buf;
 	size_t pos = 0, done = 0;
 
 	s->stats.bytes += len;
 	while (pos < len) {
-		/* Two memchr streams, '=' and '%', merged: the next byte either is. */
-		if (!eq || eq < buf + pos)
-			eq = memchr(buf + pos, '=', len - pos);
-		if (!pct || pct < buf + pos)
-			pct = memchr(buf + pos, '%', len - pos);
-		if (!eq && !pct)
+		/* Two memchr streams, '=' and '%', merged: the next byte either is.
+		 * "Not found" is remembered as end, so a buffer without a '%' is
+		 * searched for one once, not once per '=' (that was quadratic). */
+		if (eq != end && eq < buf + pos)
+			eq = (eq = memchr(buf + pos, '=', len - pos)) ? eq : end;
+		if (pct != end && pct < buf + pos)
+			pct = (pct = memchr(buf + pos, '%', len - pos)) ? pct : end;
+		if (eq == end && pct == end)
 			break;
-		const char *hit = !eq ? pct : !pct ? eq : eq < pct ? eq : pct;
+		const char *hit = eq < pct ? eq : pct;
 		size_t i = (size_t)(hit - buf);
 		pos = i + 1;
-		if (hit == eq)
-			eq = NULL;
-		else
-			pct = NULL;
 		enum anchor_type type = anchor_at(buf, len, i);
 		if (type == ANCHOR_NONE || i < done)
 			continue;
+		if (type == ANCHOR_SAS && !signature_plausible(buf, len, i)) {
+			s->stats.placeholders++;
+			continue;
+		}
 		s->stats.anchors++;
 		size_t ws = i, we = i;
 		while (ws > done && i - ws < WINDOW_CAP && is_token_char((unsigned char)buf[ws - 1]))

@@ -17,11 +17,22 @@ NOW=2026-11-23T00:00:00Z
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { CHECKS=$((CHECKS + 1)); }
 
+# Every command's output is also kept in a transcript per script, which the
+# last test (output_redaction) searches for any full secret.
+if [ -n "${SASGUARD_TRANSCRIPTS:-}" ]; then
+  mkdir -p "$SASGUARD_TRANSCRIPTS"
+  TRANSCRIPT=$SASGUARD_TRANSCRIPTS/$(basename "$0" .sh).log
+  : > "$TRANSCRIPT"
+fi
+
 # expect_exit CODE CMD...: runs CMD, output in $T/out and $T/err.
 expect_exit() {
   local want=$1; shift
   "$@" >"$T/out" 2>"$T/err"
   local got=$?
+  if [ -n "${TRANSCRIPT:-}" ]; then
+    { printf '$ %s ...\n' "$1"; cat "$T/out" "$T/err"; } >> "$TRANSCRIPT"
+  fi
   if [ "$got" != "$want" ]; then
     fail "exit $got, want $want: $*"; sed 's/^/  out: /' "$T/out" | head -20 >&2; sed 's/^/  err: /' "$T/err" | head -20 >&2
   else pass; fi

@@ -218,6 +218,20 @@ static void test_hostile_input(void)
 	CHECK_INT(l.count, 0);
 	sg_findings_clear(&l);
 
+	/* 10^6 placeholders in a buffer with no '%' at all: once quadratic (every
+	 * '=' searched the rest of the buffer for a '%'); now linear (ctest's
+	 * TIMEOUT on this test catches a return of the bug) */
+	size_t big = 16u << 20;
+	char *frags = malloc(big + 1);
+	for (size_t i = 0; i + 9 <= big; i += 9)
+		memcpy(frags + i, " sig=... ", 9);
+	frags[big - big % 9] = '\0';
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, frags, &l) == SG_OK);
+	CHECK_INT(l.count, 0);
+	sg_findings_clear(&l);
+	free(frags);
+
 	/* many real-looking tokens glued into one run: bounded, no crash */
 	size_t q = strlen("&" Q), k = 0;
 	for (; k * q + q < len; k++)

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# test_hostile.sh - input built to hurt: huge, endless, binary, broken,
+# pathological. Each case has a defined outcome: a clear message and an exit
+# code of DESIGN.md section 6, never a crash, a hang or a lost finding.
+. "$(dirname "$0")/../git/gitlib.sh"
+cd "$T"
+
+# ---- size -------------------------------------------------------------------
+# A 2 GB file (sparse: no disk) is skipped by size with a note, not read.
+truncate -s 2G big.bin; printf '\n%s\n' "$TOKEN_LINE" >> big.bin
+expect_exit 0 "$SASGUARD" scan big.bin
+has "$T/out" "over max_file_size"
+# Allowed by the policy, a big file is mapped (not loaded) and the token at its end found.
+truncate -s 300M mapped.bin; printf '\n%s\n' "$TOKEN_LINE" >> mapped.bin
+printf '[policy]\nmax_file_size = 3G\nscan_binary = true\n' > huge.ini
+expect_exit 1 "$SASGUARD" scan --config huge.ini mapped.bin
+has "$T/out" "mapped.bin:2:7: error"
+# 2 GB through stdin: binary from its first bytes, skipped without reading it all.
+expect_exit 0 sh -c "head -c 2147483648 /dev/zero | '$SASGUARD' scan -"
+has "$T/out" "binary"
+# A 100 MB single line with a token at its end, from a file and from stdin
+# (read in chunks cut inside the line: the column still counts from its start).
+python3 -c "
+import sys; f=open('line.txt','w'); f.write('a' * 100000000); f.write(' ' + sys.argv[1] + '\n')" "$INCIDENT_URL"
+expect_exit 1 "$SASGUARD" scan line.txt
+has "$T/out" "line.txt:1:100000002: error"
+expect_exit 1 sh -c "'$SASGUARD' scan - < line.txt"
+has "$T/out" "-:1:100000002: error"
+# 10^6 sig= fragments on one line, and as many placeholders: nothing to report, promptly.
+python3 -c "print('sig=' * 1000000); print(' sig=... ' * 1000000)" > frags.txt
+expect_exit 0 "$SASGUARD" scan frags.txt
+# Broken UTF-8 around a token: found; the JSON report stays valid.
+{ printf '\377\376 caf\303 '; printf '%s' "$INCIDENT_URL"; printf ' \200\n'; } > utf.txt
+expect_exit 1 "$SASGUARD" scan --format json utf.txt
+python3 -c "import json; d=json.load(open('$T/out')); assert len(d['findings']) == 1" && pass || fail "JSON with broken UTF-8"
+
+# ---- pathological matching: a limit hit is reported and fails closed --------
+printf '%s\n' "$TOKEN_LINE" > tok.txt
+expect_exit 3 env SASGUARD_TEST_MATCH_LIMIT=1 "$SASGUARD" scan tok.txt
+has "$T/out" "hit its match limit"
+has "$T/out" "the scan is incomplete"
+
+# ---- configuration ------------------------------------------------------------
+printf '[policy\nmax_lifetime = 1d\n' > broken.ini
+expect_exit 2 "$SASGUARD" scan --config broken.ini tok.txt
+has "$T/err" "broken.ini:1: syntax error"
+printf '[policy]\n\0\0\0binary' > binary.ini
+expect_exit 2 "$SASGUARD" scan --config binary.ini tok.txt
+has "$T/err" "binary.ini: binary data"
+head -c 3000000 /dev/zero | tr '\0' ';' > huge-cfg.ini
+expect_exit 2 "$SASGUARD" scan --config huge-cfg.ini tok.txt
+has "$T/err" "too big for a config file"
+mkdir cfgdir
+expect_exit 2 "$SASGUARD" scan --config cfgdir tok.txt
+has "$T/err" "cfgdir: not a regular file (it is a directory)"
+printf '[allow]\npath = %0300d\n' 0 > long.ini
+expect_exit 2 "$SASGUARD" scan --config long.ini tok.txt
+has "$T/err" "long.ini:2: line too long"
+# The system file broken: every mode stops with exit 2, naming it.
+printf '[rules]\nlifetime = sometimes\n' > "$SASGUARD_SYSTEM_CONFIG"
+expect_exit 2 "$SASGUARD" scan tok.txt
+has "$T/err" "system.ini:2: rules.lifetime = sometimes"
+rm "$SASGUARD_SYSTEM_CONFIG"
+
+# ---- repositories ---------------------------------------------------------------
+R=$T/repo
+new_repo "$R"
+cd "$R"
+echo a > a.txt; git add a.txt; git commit -qm a
+# A staged blob that is missing from the object store: exit 3, the commit refused.
+git update-index --add --cacheinfo "100644,1234567890123456789012345678901234567890,ghost.txt"
+expect_exit 1 git commit -m ghost
+has "$T/err" "ghost.txt (blob 1234567890123456789012345678901234567890)"
+git rm -q --cached ghost.txt
+# The match limit in the hooks: the commit and the push are refused (exit 3, fail closed).
+printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
+expect_exit 1 env SASGUARD_TEST_MATCH_LIMIT=1 git commit -m limited
+has "$T/err" "hit its match limit"
+git rm -q --cached t.txt; rm t.txt
+# A shallow clone commits normally.
+git clone -q --depth 1 "file://$R" "$T/shallow"
+cd "$T/shallow"
+printf '#!/bin/sh\nexec "%s" pre-commit "$@"\n' "$SASGUARD" > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit
+printf '%s\n' "$TOKEN_LINE" > s.txt; git add s.txt
+expect_exit 1 git commit -m "token in a shallow clone"
+has "$T/err" "s.txt:1:7"
+cd "$R"
+
+# ---- servers ----------------------------------------------------------------
+# 100 000 refs: a push is judged the same, without reading them.
+S=$T/many.git
+new_server "$S"
+hook_off "$S"
+git push -q "$S" main
+# (written as packed-refs directly: update-ref takes a while for 100 000)
+python3 -c "
+import sys
+h = sys.argv[1]
+with open(sys.argv[2] + '/packed-refs', 'w') as f:
+    f.write('# pack-refs with: peeled fully-peeled sorted \n')
+    for i in range(100000): f.write('%s refs/tags/t%06d\n' % (h, i))" "$(git rev-parse main)" "$S"
+hook_on "$S"
+[ "$(git -C "$S" for-each-ref | wc -l)" -gt 100000 ] && pass || fail "100k refs"
+echo b >> a.txt; git commit -qam b
+expect_exit 0 git push -q "$S" main
+printf '%s\n' "$TOKEN_LINE" > r.txt; git add r.txt; git commit -qm r --no-verify
+expect_exit 1 git push "$S" main
+has "$T/err" "r.txt:1:7"
+# A push the regex limit cuts short is refused: the server fails closed.
+expect_exit 1 env SASGUARD_TEST_MATCH_LIMIT=1 git push "$S" main
+has "$T/err" "fails closed"
+git reset -q --hard HEAD~1
+# A 2 GB blob staged and committed (its own repository: git itself is slow to
+# move it around): skipped with a note, never loaded whole.
+B=$T/bigrepo
+new_repo "$B"
+cd "$B"
+echo a > a.txt; git add a.txt; git commit -qm a
+big=$(python3 "$SOURCE_DIR/tests/hostile/big_object.py" "$B" 2147483648 "$(printf '\n%s\n' "$TOKEN_LINE")")
+git update-index --add --cacheinfo "100644,$big,big.bin"
+expect_exit 0 git commit -q --no-status -m "a 2 GB blob"
+has "$T/err" "big.bin: 2147483"
+has "$T/err" "over max_file_size"
+expect_exit 0 "$SASGUARD" --all-history .
+has "$T/out" "1 too large: skipped"
+
+# pre-receive outside any repository: a clear error, exit 3.
+mkdir "$T/nowhere"
+expect_exit 3 sh -c "cd '$T/nowhere' && printf '%s %s refs/heads/x\n' $ZERO $ZERO | GIT_DIR=. '$SASGUARD' pre-receive"
+has "$T/err" "cannot open the repository"
+
+finish
