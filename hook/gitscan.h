@@ -17,11 +17,11 @@ void git_fail(const char *what);
 
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
- * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and loads the index git is
+ * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and names the index git is
  * committing (GIT_INDEX_FILE: index.lock for commit -a, next-index-*.lock for
- * commit <paths>). Caller frees both. Returns 0 or EXIT_INTERNAL (printed).
+ * commit <paths>; else the repository's). Returns 0 or EXIT_INTERNAL (printed).
  */
-int repo_open_staged(git_repository **repo, git_index **index);
+int repo_open_staged(git_repository **repo, char *index_path, size_t size);
 
 /*
  * Opens the repository a pre-receive hook runs in so that libgit2 sees the
@@ -76,6 +76,21 @@ int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const 
 /* Moves every finding of found into the report; found is left empty. */
 int report_take(report *r, sg_findings *found, const char *path, const char *commit);
 
+/* ---- index.c -------------------------------------------------------------- */
+
+/*
+ * Calls cb for each blob the index at index_path adds or changes against
+ * head_tree (NULL on an unborn branch): path, HEAD's blob there (NULL when
+ * none) and the index's. Directories whose cache-tree id equals HEAD's tree
+ * are skipped unread. *gone lists the blobs HEAD has where the index has
+ * none (the sources of renames); the caller frees it. A missing index file is
+ * an empty index. Returns 0, -1 after printing why, or cb's non-zero return.
+ */
+typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
+			      void *payload);
+int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tree, tree_change_cb cb,
+		   void *payload, git_oid **gone, size_t *ngone);
+
 /* ---- treediff.c ---------------------------------------------------------- */
 
 /* Recently read trees, so that a parent's trees read for one commit serve the
@@ -92,8 +107,6 @@ void tree_cache_free(tree_cache *c);
  * through odb, so threads may run it at once, each with its own cache (cache
  * may be NULL). A non-zero return from cb stops the diff and is returned.
  */
-typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
-			      void *payload);
 int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
 	      tree_change_cb cb, void *payload);
 

@@ -5,7 +5,6 @@
  */
 #include "gitscan.h"
 
-#include <git2/sys/repository.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,22 +40,7 @@ static void open_fail(const char *path, int rc)
 	}
 }
 
-static void index_fail(const char *path)
-{
-	const git_error *e = git_error_last();
-	const char *msg = e && e->message ? e->message : "";
-	fprintf(stderr, "sasguard: cannot read the index ");
-	print_safe(stderr, path);
-	fprintf(stderr, ": ");
-	print_safe(stderr, msg);
-	fputc('\n', stderr);
-	if (strstr(msg, "extension") || strstr(msg, "checksum"))
-		fprintf(stderr, "sasguard: libgit2 1.5 reads neither split, sparse nor skipHash indexes; to use\n"
-				"  sasguard here: git update-index --no-split-index; git config index.skipHash false;\n"
-				"  git sparse-checkout disable (or reinit without --sparse-index)\n");
-}
-
-int repo_open_staged(git_repository **repo, git_index **index)
+int repo_open_staged(git_repository **repo, char *index_path, size_t size)
 {
 	const char *gd = getenv("GIT_DIR"), *wt = getenv("GIT_WORK_TREE");
 	const char *ix = getenv("GIT_INDEX_FILE");
@@ -67,7 +51,6 @@ int repo_open_staged(git_repository **repo, git_index **index)
 	int rc;
 
 	*repo = NULL;
-	*index = NULL;
 	if ((rc = git_repository_open_ext(repo, path, flags, getenv("GIT_CEILING_DIRECTORIES"))) < 0) {
 		open_fail(path, rc);
 		return EXIT_INTERNAL;
@@ -76,16 +59,16 @@ int repo_open_staged(git_repository **repo, git_index **index)
 		git_fail("GIT_WORK_TREE");
 		return EXIT_INTERNAL;
 	}
-	if (ix && *ix) {
-		/* The index git is committing; also the one attribute lookups use. */
-		if (git_index_open(index, ix) < 0 || git_repository_set_index(*repo, *index) < 0) {
-			index_fail(ix);
-			return EXIT_INTERNAL;
-		}
-	} else if (git_repository_index(index, *repo) < 0) {
-		index_fail("of the repository");
+	if (git_repository_is_bare(*repo)) {
+		fprintf(stderr, "sasguard: pre-commit runs in a repository with a work tree, not a bare one\n");
 		return EXIT_INTERNAL;
 	}
+	/* The index git is committing (index.lock for commit -a, next-index-*.lock
+	 * for commit <paths>), else the repository's own. */
+	if (ix && *ix)
+		snprintf(index_path, size, "%s", ix);
+	else
+		snprintf(index_path, size, "%sindex", git_repository_path(*repo));
 	return 0;
 }
 

@@ -4,15 +4,28 @@
  * Unstaged work-tree changes are never read.
  */
 #include "gitscan.h"
+#include "oidset.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_MERGE_HEADS 16
+
+typedef struct change {
+	char *path;
+	git_oid new_id, old_id;
+	int has_old;
+} change;
 
 typedef struct staged {
 	blob_ctx b;
 	git_tree *merge_trees[MAX_MERGE_HEADS]; /* other parents of a merge being committed */
 	size_t nmerge;
+	change *changes;
+	size_t nchanges, cap;
+	oidset gone;           /* blobs the commit removes from a path: renames' sources */
+	sg_findings gone_found; /* their findings, read once when first needed */
+	int gone_scanned;
 	int failed;
 } staged;
 
@@ -31,96 +44,144 @@ static int add_merge_head(const git_oid *id, void *payload)
 	return 0;
 }
 
-static int is_blob_mode(uint16_t mode)
+static int collect(const char *path, const git_oid *old, const git_oid *new, void *payload)
 {
-	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE || mode == GIT_FILEMODE_LINK;
+	staged *s = payload;
+	if (s->nchanges == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		change *c = realloc(s->changes, cap * sizeof(*c));
+		if (!c)
+			return -1;
+		s->changes = c;
+		s->cap = cap;
+	}
+	change *c = &s->changes[s->nchanges];
+	if (!(c->path = strdup(path)))
+		return -1;
+	git_oid_cpy(&c->new_id, new);
+	c->has_old = old != NULL;
+	if (old)
+		git_oid_cpy(&c->old_id, old);
+	s->nchanges++;
+	return 0;
+}
+
+/* Drops findings whose token a removed file held: moved, not added. */
+static int drop_moved(staged *s, sg_findings *found)
+{
+	if (!s->gone.count || !found->count)
+		return 0;
+	if (!s->gone_scanned) {
+		s->gone_scanned = 1;
+		report_stats saved = *s->b.stats;
+		for (size_t i = 0; i < s->gone.cap; i++)
+			if (s->gone.slots[i].used && blob_scan(&s->b, &s->gone.slots[i].id, NULL, &s->gone_found) < 0)
+				return -1;
+		*s->b.stats = saved; /* the removed side is not what this commit adds */
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < found->count; i++) {
+		int moved = 0;
+		for (size_t k = 0; k < s->gone_found.count && !moved; k++)
+			moved = strcmp(s->gone_found.items[k]->token.fingerprint, found->items[i]->token.fingerprint) == 0;
+		if (moved)
+			sg_finding_free(found->items[i]);
+		else
+			found->items[kept++] = found->items[i];
+	}
+	found->count = kept;
+	return 0;
 }
 
 /* One staged file: scan its new blob, keep what it adds against every parent. */
-static int judge_delta(staged *s, const git_diff_delta *d)
+static int judge_change(staged *s, const change *c)
 {
-	const git_oid *old = NULL;
 	sg_findings found;
 	int rc = 0;
 
-	if (d->status == GIT_DELTA_DELETED || !is_blob_mode(d->new_file.mode))
-		return 0;
-	if (d->old_file.mode && is_blob_mode(d->old_file.mode) && d->status != GIT_DELTA_ADDED) {
-		old = &d->old_file.id;
-		if (git_oid_equal(old, &d->new_file.id))
-			return 0; /* a pure rename adds nothing */
-	}
+	if (!c->has_old && oidset_get(&s->gone, &c->new_id))
+		return 0; /* a pure rename adds nothing */
 	sg_findings_init(&found);
-	if (blob_scan(&s->b, &d->new_file.id, d->new_file.path, &found) < 0)
+	if (blob_scan(&s->b, &c->new_id, c->path, &found) < 0)
 		rc = -1;
-	if (!rc && found.count)
-		rc = keep_added(&s->b, old, &d->new_file.id, d->new_file.path, &found);
+	if (!rc && found.count && c->has_old)
+		rc = keep_added(&s->b, &c->old_id, &c->new_id, c->path, &found);
+	if (!rc)
+		rc = drop_moved(s, &found);
 	/* A merge: content any other parent already had at this path is not new. */
 	for (size_t i = 0; !rc && found.count && i < s->nmerge; i++) {
 		git_oid mid;
-		if (!tree_blob_at(s->merge_trees[i], d->new_file.path, &mid))
+		if (!tree_blob_at(s->merge_trees[i], c->path, &mid))
 			continue;
-		rc = keep_added(&s->b, &mid, &d->new_file.id, d->new_file.path, &found);
+		rc = keep_added(&s->b, &mid, &c->new_id, c->path, &found);
 	}
 	if (!rc)
-		rc = report_take(s->b.report, &found, d->new_file.path, NULL);
+		rc = report_take(s->b.report, &found, c->path, NULL);
 	sg_findings_clear(&found);
 	return rc;
 }
 
-static int staged_diff(staged *s, git_index *index, git_diff **diff)
+/* HEAD's tree, or 0 with *unborn set on a branch without commits. */
+static int head_tree(git_repository *repo, git_oid *out, int *unborn)
 {
-	git_tree *head = NULL;
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	git_diff_find_options fo = GIT_DIFF_FIND_OPTIONS_INIT;
-	int unborn = git_repository_head_unborn(s->b.repo);
-	int rc = -1;
-
-	if (unborn < 0) {
+	git_object *o = NULL;
+	*unborn = git_repository_head_unborn(repo);
+	if (*unborn < 0) {
 		git_fail("reading HEAD");
 		return -1;
 	}
-	if (!unborn) {
-		git_object *o = NULL;
-		if (git_revparse_single(&o, s->b.repo, "HEAD^{tree}") < 0) {
-			git_fail("reading HEAD's tree");
-			return -1;
-		}
-		head = (git_tree *)o;
+	if (*unborn)
+		return 0;
+	if (git_revparse_single(&o, repo, "HEAD^{tree}") < 0) {
+		git_fail("reading HEAD's tree");
+		return -1;
 	}
-	opts.flags |= GIT_DIFF_IGNORE_SUBMODULES | GIT_DIFF_SKIP_BINARY_CHECK;
-	if (git_diff_tree_to_index(diff, s->b.repo, head, index, &opts) < 0) {
-		git_fail("diffing the index against HEAD");
-		goto out;
+	git_oid_cpy(out, git_object_id(o));
+	git_object_free(o);
+	return 0;
+}
+
+/* Every staged change, and the blobs the commit removes. */
+static int staged_diff(staged *s, const char *index_path)
+{
+	git_odb *odb = NULL;
+	git_oid tree, *gone = NULL;
+	size_t ngone = 0;
+	int unborn, rc = -1;
+
+	if (head_tree(s->b.repo, &tree, &unborn) < 0)
+		return -1;
+	if (git_repository_odb(&odb, s->b.repo) < 0) {
+		git_fail("opening the object database");
+		return -1;
 	}
-	/* Ids only: a pure rename becomes one delta with no new content. */
-	fo.flags = GIT_DIFF_FIND_RENAMES | GIT_DIFF_FIND_EXACT_MATCH_ONLY;
-	if (git_diff_find_similar(*diff, &fo) < 0) {
-		git_fail("finding renames");
-		goto out;
-	}
-	rc = 0;
-out:
-	git_tree_free(head);
+	rc = staged_changes(odb, index_path, unborn ? NULL : &tree, collect, s, &gone, &ngone);
+	if (rc < 0 && git_error_last())
+		git_fail("reading the index and HEAD");
+	for (size_t i = 0; rc == 0 && i < ngone; i++)
+		if (!oidset_add(&s->gone, &gone[i], NULL))
+			rc = -1;
+	free(gone);
+	git_odb_free(odb);
 	return rc;
 }
 
 int cmd_pre_commit(cli_opts *o)
 {
 	git_repository *repo = NULL;
-	git_index *index = NULL;
-	git_diff *diff = NULL;
 	sg_baseline *base = NULL;
 	sg_policy p;
 	report_stats st = { 0 };
 	staged s;
-	char repo_ini[4096];
+	char repo_ini[4096], index_path[4096];
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	oidset_init(&s.gone);
+	sg_findings_init(&s.gone_found);
 	git_libgit2_init();
 	sg_policy_init(&p);
-	if ((rc = repo_open_staged(&repo, &index)) != 0)
+	if ((rc = repo_open_staged(&repo, index_path, sizeof(index_path))) != 0)
 		goto out;
 	repo_policy_file(repo, repo_ini, sizeof(repo_ini));
 	sg_policy_free(&p);
@@ -140,10 +201,11 @@ int cmd_pre_commit(cli_opts *o)
 		git_fail("reading MERGE_HEAD");
 		goto out;
 	}
-	if (staged_diff(&s, index, &diff) < 0)
+	git_error_clear();
+	if (staged_diff(&s, index_path) < 0)
 		goto out;
-	for (size_t i = 0; i < git_diff_num_deltas(diff); i++)
-		if (judge_delta(&s, git_diff_get_delta(diff, i)) < 0)
+	for (size_t i = 0; i < s.nchanges; i++)
+		if (judge_change(&s, &s.changes[i]) < 0)
 			s.failed = 1;
 	rc = report_finish(s.b.report, sg_scanner_stats(s.b.scanner), &st,
 			   "commit rejected: replace the tokens above, or mark one you must keep with "
@@ -154,12 +216,15 @@ int cmd_pre_commit(cli_opts *o)
 out:
 	for (size_t i = 0; i < s.nmerge; i++)
 		git_tree_free(s.merge_trees[i]);
-	git_diff_free(diff);
+	for (size_t i = 0; i < s.nchanges; i++)
+		free(s.changes[i].path);
+	free(s.changes);
+	oidset_free(&s.gone);
+	sg_findings_clear(&s.gone_found);
 	report_free(s.b.report);
 	sg_scanner_free(s.b.scanner);
 	sg_baseline_free(base);
 	sg_policy_free(&p);
-	git_index_free(index);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return rc;

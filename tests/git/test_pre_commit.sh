@@ -144,6 +144,42 @@ has "$T/err" "conflict.txt:2:"
 printf 'resolved\n' > conflict.txt; git add conflict.txt
 expect_exit 0 git commit --no-edit
 
+# The index as git writes it in all its forms (sasguard reads it itself).
+# Version 4 (path compression):
+git update-index --index-version 4
+printf '%s\n' "$TOKEN_LINE" > v4.txt; git add v4.txt
+expect_exit 1 git commit -m "index v4"
+has "$T/err" "v4.txt:1:7"
+printf 'clean\n' > v4.txt; git add v4.txt
+expect_exit 0 git commit -m "index v4 clean"
+git update-index --index-version 2
+# Intent-to-add (version 3 extended flags): not part of the commit.
+printf '%s\n' "$TOKEN_LINE" > ita.txt; git add -N ita.txt
+echo more >> one.txt; git add one.txt
+expect_exit 0 git commit -m "with an intent-to-add entry"
+git rm -q --cached ita.txt; rm ita.txt
+# A token moved out of a removed file into a new one is not new.
+git rm -q old-name.txt 2>/dev/null || git rm -q new-name.txt
+{ echo "header"; printf '%s\n' "$TOKEN_LINE"; } > moved.txt; git add moved.txt
+expect_exit 0 git commit -m "move the token"
+# A sparse index: directory entries outside the cone, a token inside it.
+mkdir -p inside outside; echo i > inside/i.txt; echo o > outside/o.txt
+git add inside outside; git commit -qm "dirs"
+git sparse-checkout set --cone --sparse-index inside 2>/dev/null
+printf '%s\n' "$TOKEN_LINE" > inside/t.txt; git add inside/t.txt
+expect_exit 1 git commit -m "sparse"
+has "$T/err" "inside/t.txt:1:7"
+git rm -q --cached inside/t.txt; rm inside/t.txt
+git sparse-checkout disable
+# A split index is refused with the command that fixes it (exit 3 blocks the commit).
+git update-index --split-index
+echo split >> one.txt; git add one.txt
+expect_exit 1 git commit -m "split"
+has "$T/err" "split index"
+has "$T/err" "git update-index --no-split-index"
+git update-index --no-split-index
+expect_exit 0 git commit -m "unsplit"
+
 # A repository with 50 000 tracked files (built by fast-import, index read by git).
 B=$T/big
 new_repo "$B"

@@ -72,6 +72,34 @@ git update-index --add --cacheinfo "100644,1234567890123456789012345678901234567
 expect_exit 1 git commit -m ghost
 has "$T/err" "ghost.txt (blob 1234567890123456789012345678901234567890)"
 git rm -q --cached ghost.txt
+# A damaged index (every truncation, and bytes flipped at random): pre-commit
+# exits 0, 1 or 3 each time, never a crash or a hang.
+mkdir -p sub/deeper; echo x > sub/deeper/f.txt; git add sub; git commit -qm sub --no-verify
+printf '%s\n' "$TOKEN_LINE" > staged.txt; git add staged.txt
+cp .git/index "$T/index.good"
+python3 - "$T/index.good" "$T/index.bad" "$SASGUARD" <<'PY' && pass || fail "a damaged index crashed or hung sasguard"
+import os, random, subprocess, sys
+good, bad, sg = sys.argv[1], sys.argv[2], sys.argv[3]
+data = open(good, "rb").read()
+rnd = random.Random(5)
+cases = [data[:n] for n in range(0, len(data), 3)]
+for _ in range(300):
+    b = bytearray(data)
+    for _ in range(rnd.randrange(1, 4)):
+        b[rnd.randrange(len(b))] ^= 1 << rnd.randrange(8)
+    cases.append(bytes(b))
+for i, c in enumerate(cases):
+    open(bad, "wb").write(c)
+    try:
+        r = subprocess.run([sg, "pre-commit"], env=dict(os.environ, GIT_INDEX_FILE=bad),
+                           capture_output=True, timeout=20)
+    except subprocess.TimeoutExpired:
+        sys.exit("case %d hung" % i)
+    if r.returncode not in (0, 1, 3):
+        sys.exit("case %d: exit %d %s" % (i, r.returncode, r.stderr[-300:]))
+PY
+git rm -q --cached staged.txt; rm staged.txt
+
 # The match limit in the hooks: the commit and the push are refused (exit 3, fail closed).
 printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
 expect_exit 1 env SASGUARD_TEST_MATCH_LIMIT=1 git commit -m limited
