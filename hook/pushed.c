@@ -244,13 +244,13 @@ static int on_change(const char *path, const git_oid *old, const git_oid *new, v
 static int judge_commit(push *ps, const git_oid *id)
 {
 	commit_ctx cc;
-	git_tree *tree = NULL;
+	git_oid first_tree;
 	int rc = -1;
 
 	memset(&cc, 0, sizeof(cc));
 	cc.ps = ps;
 	commit_hex(id, cc.hex);
-	if (git_commit_lookup(&cc.commit, ps->b.repo, id) < 0 || git_commit_tree(&tree, cc.commit) < 0) {
+	if (git_commit_lookup(&cc.commit, ps->b.repo, id) < 0) {
 		git_fail("reading a pushed commit");
 		goto out;
 	}
@@ -260,21 +260,26 @@ static int judge_commit(push *ps, const git_oid *id)
 	cc.nparents = git_commit_parentcount(cc.commit);
 	if (cc.nparents > 16)
 		cc.nparents = 16;
+	/* Tree ids only: tree_diff reads what differs. A merge's other parents
+	 * are looked up whole (tree_blob_at); most commits have none. */
 	for (size_t i = 0; i < cc.nparents; i++) {
 		git_commit *p = NULL;
-		if (git_commit_parent(&p, cc.commit, (unsigned)i) < 0 || git_commit_tree(&cc.parents[i], p) < 0) {
-			git_commit_free(p);
+		int bad = git_commit_parent(&p, cc.commit, (unsigned)i) < 0;
+		if (!bad && i == 0)
+			git_oid_cpy(&first_tree, git_commit_tree_id(p));
+		else if (!bad)
+			bad = git_commit_tree(&cc.parents[i], p) < 0;
+		git_commit_free(p);
+		if (bad) {
 			git_fail("reading a parent commit (is the repository shallow?)");
 			goto out;
 		}
-		git_commit_free(p);
 	}
-	rc = tree_diff(ps->odb, ps->trees, cc.nparents ? git_tree_id(cc.parents[0]) : NULL, git_tree_id(tree),
+	rc = tree_diff(ps->odb, ps->trees, cc.nparents ? &first_tree : NULL, git_commit_tree_id(cc.commit),
 		       on_change, &cc) ? -1 : 0;
 out:
-	for (size_t i = 0; i < cc.nparents; i++)
+	for (size_t i = 1; i < cc.nparents; i++)
 		git_tree_free(cc.parents[i]);
-	git_tree_free(tree);
 	git_commit_free(cc.commit);
 	return rc;
 }

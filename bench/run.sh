@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# bench/run.sh - sasguard against git itself, side by side, in one run.
+#
+#   bench/run.sh [--quick] [REPO]
+#
+# Builds its own inputs in a temporary directory (a generated repository of
+# 30 000 files and 3 000 commits with a few tokens; a 60 000-file repository;
+# a server repository with 100 000 refs), or takes REPO for the history
+# comparison. Needs hyperfine and GNU time (/usr/bin/time); uses $SASGUARD, or
+# the build in build/ (building it if needed). --quick: smaller inputs.
+# Prints, for each target of DESIGN.md section 7, both times, the ratio and
+# peak memory (RSS).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+quick=0
+repo=
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    -h|--help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    *) repo=$a ;;
+  esac
+done
+for tool in hyperfine git python3 cc; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is needed (apt-get install hyperfine)" >&2; exit 2; }
+done
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+if [ -z "${SASGUARD:-}" ]; then
+  cmake -S "$here" -B "$here/build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$here/build" -j "$(nproc)" >/dev/null
+  SASGUARD=$here/build/sasguard
+fi
+W=$(mktemp -d "${TMPDIR:-/tmp}/sasguard-bench.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home SASGUARD_SYSTEM_CONFIG=$W/none.ini
+mkdir -p "$HOME"
+git config --global user.name bench; git config --global user.email bench@example.com
+git config --global init.defaultBranch main
+
+files=30000 commits=3000 big=60000 pushes="1 100 10000" refs=100000 mb=1024
+if [ "$quick" = 1 ]; then files=5000 commits=500 big=50000 pushes="1 100 1000" refs=100000 mb=256; fi
+
+mean() { python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][${2:-0}]['mean'])" "$1"; }
+rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$W/rss" || true; tail -1 "$W/rss"; }
+row() { # label ours theirs ours_rss theirs_rss (theirs "-": nothing to compare with)
+  python3 -c "
+import sys; l, a, b, ra, rb = sys.argv[1:6]; a = float(a)
+if b == '-':
+    print('%-38s %9.1f ms %12s %8s %9s KB' % (l, a * 1e3, '-', '-', ra))
+else:
+    b = float(b); print('%-38s %9.1f ms %9.1f ms %7.2fx %9s KB %9s KB' % (l, a * 1e3, b * 1e3, a / b, ra, rb))" "$@"
+}
+# expect CODE CMD...: the command must exit CODE, or its timing means nothing.
+expect() {
+  local want=$1; shift
+  "$@" >/dev/null 2>"$W/err"; local got=$?
+  [ "$got" = "$want" ] || { echo "bench: '$*' exited $got, want $want:" >&2; cat "$W/err" >&2; exit 3; }
+}
+hf() { hyperfine -N -i "$@" 2>/dev/null >/dev/null; }
+
+echo "sasguard: $("$SASGUARD" --version | head -1); $(git --version); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
+printf '%-38s %12s %12s %8s %12s %12s\n' "" "sasguard" "git" "ratio" "RSS sasguard" "RSS git"
+
+# ---- --all-history vs git cat-file --batch-all-objects --batch --unordered ----
+if [ -z "$repo" ]; then
+  repo=$W/history
+  python3 "$here/bench/make_repo.py" "$repo" --files "$files" --commits "$commits" --tokens 5 >/dev/null
+  git -C "$repo" repack -q -a -d -f
+  clean=$W/history-clean
+  python3 "$here/bench/make_repo.py" "$clean" --files "$files" --commits "$commits" --tokens 0 >/dev/null
+  git -C "$clean" repack -q -a -d -f
+fi
+for r in "$repo" ${clean:+"$clean"}; do
+  set +e; "$SASGUARD" --all-history --quiet "$r" >/dev/null 2>"$W/err"; st=$?; set -e
+  [ "$st" -le 1 ] || { echo "bench: --all-history $r exited $st" >&2; cat "$W/err" >&2; exit 3; }
+  hf --warmup 1 --runs 5 --export-json "$W/h.json" \
+    "$SASGUARD --all-history --quiet $r" "git -C $r cat-file --batch-all-objects --batch --unordered"
+  label="--all-history ($(basename "$r"))"
+  row "$label" "$(mean "$W/h.json" 0)" "$(mean "$W/h.json" 1)" \
+    "$(rss "$SASGUARD" --all-history --quiet "$r")" "$(rss git -C "$r" cat-file --batch-all-objects --batch --unordered)"
+done
+
+# ---- pre-commit vs git diff --cached --quiet, one staged line, big index ----
+P=$W/precommit
+git init -q "$P"
+python3 - "$big" <<'PY' | git -C "$P" fast-import --quiet
+import sys
+n = int(sys.argv[1]); w = sys.stdout.write
+w("blob\nmark :1\ndata 6\nhello\n")
+w("commit refs/heads/main\ncommitter b <b@example.com> 1700000000 +0000\ndata 2\nb\n")
+for i in range(n):
+    w("M 100644 :1 d%03d/e%02d/f%06d.txt\n" % (i % 300, i % 20, i))
+w("\n")
+PY
+git -C "$P" reset -q --hard main
+git -C "$P" commit -q --allow-empty -m "cache-tree"   # as after any commit: the index has its cache-tree
+echo "one more line" >> "$P/d123/e03/f000123.txt"
+git -C "$P" add d123/e03/f000123.txt
+(cd "$P" && expect 0 "$SASGUARD" pre-commit)
+hf --warmup 5 --runs 40 --export-json "$W/p.json" \
+  "sh -c 'cd $P && exec $SASGUARD pre-commit'" "sh -c 'cd $P && exec git diff --cached --quiet'"
+row "pre-commit ($big files)" "$(mean "$W/p.json" 0)" "$(mean "$W/p.json" 1)" \
+  "$(cd "$P" && rss "$SASGUARD" pre-commit)" "$(cd "$P" && rss git diff --cached --quiet)"
+
+# ---- pre-receive of N commits into a repository with 100 000 refs ----------
+# The hook alone, as receive-pack runs it: the pushed objects in a quarantine
+# directory, GIT_QUARANTINE_PATH set, "<old> <new> <ref>" on stdin.
+S=$W/server.git C=$W/client
+git init -q --bare "$S"
+git init -q "$C"
+echo base > "$C/base.txt"; git -C "$C" add base.txt; git -C "$C" commit -qm base
+git -C "$C" push -q "$S" main
+base=$(git -C "$C" rev-parse main)
+python3 -c "
+import sys
+with open(sys.argv[1] + '/packed-refs', 'w') as f:
+    f.write('# pack-refs with: peeled fully-peeled sorted \n')
+    for i in range($refs): f.write('%s refs/tags/t%06d\n' % (sys.argv[2], i))" "$S" "$base"
+for n in $pushes; do
+  python3 - "$base" "$n" <<'PY' | git -C "$C" fast-import --quiet --force
+import sys
+parent, n = sys.argv[1], int(sys.argv[2]); w = sys.stdout.write
+for i in range(n):
+    w("commit refs/heads/push%d\ncommitter b <b@example.com> %d +0000\ndata 2\nc\n" % (n, 1700000000 + i))
+    if i == 0: w("from %s\n" % parent)
+    body = "line %d of a change\n" % i
+    w("M 100644 inline f%04d.txt\ndata %d\n%s\n" % (i % 500, len(body), body))
+PY
+  q=$S/objects/tmp_objdir-incoming-bench$n
+  mkdir -p "$q/pack"
+  git -C "$C" rev-list --objects "push$n" "^$base" | git -C "$C" pack-objects -q "$q/pack/pack" >/dev/null
+  new=$(git -C "$C" rev-parse "push$n")
+  printf '%s %s refs/heads/main\n' "$base" "$new" > "$W/stdin$n"
+  run="cd $S && GIT_DIR=. GIT_QUARANTINE_PATH=$q GIT_OBJECT_DIRECTORY=$q GIT_ALTERNATE_OBJECT_DIRECTORIES=$S/objects $SASGUARD pre-receive < $W/stdin$n"
+  expect 0 sh -c "$run"
+  hf --warmup 2 --runs 10 --export-json "$W/r.json" "sh -c '$run'"
+  row "pre-receive $n commits ($refs refs)" "$(mean "$W/r.json")" - "$(rss sh -c "$run")" -
+done
+
+# ---- library scan throughput -------------------------------------------------
+cc -O2 -D_GNU_SOURCE -I"$here/lib" "$here/bench/scan_rate.c" "$here/build/libsasguard.a" \
+  $(pkg-config --libs libpcre2-8 inih libcrypto) -o "$W/scan_rate"
+"$W/scan_rate" "$mb"
