@@ -13,7 +13,7 @@ deps_only=0
 build_dir=${SASGUARD_BUILD_DIR:-$here/build}
 
 # Debian packages: the build, the libraries, and what the tests drive.
-packages=(cmake make gcc pkg-config libgit2-dev libpcre2-dev libinih-dev libssl-dev git python3)
+packages=(cmake make gcc pkg-config libgit2-dev libpcre2-dev libinih-dev libssl-dev zlib1g-dev git python3)
 # What only the tests need (--deps-only, which tests/run.sh and CI use): the
 # pre-commit framework, and man to render the man page.
 test_packages=(pre-commit man-db)

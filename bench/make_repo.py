@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """make_repo.py - builds a benchmark repository with git fast-import: FILES
-files of source-like text in a few hundred directories, COMMITS commits each
-changing a few of them, and a handful of tokens somewhere in history.
-Usage: make_repo.py DIR [--files N] [--commits N] [--tokens N] [--seed N]"""
+files of source-like text, COMMITS commits each changing a few of them, and a
+handful of tokens somewhere in history.
+Layouts: "deep" (default) is shaped like a real project, modules/packages/files
+nested three deep with a few dozen entries per directory, each commit changing
+1-8 files of one module; "flat" is a worst case for tree churn, 300
+directories under one src/ and 10 random directories changed by every commit.
+Usage: make_repo.py DIR [--files N] [--commits N] [--tokens N] [--layout deep|flat] [--seed N]"""
 import argparse, os, random, subprocess, sys
 
 ap = argparse.ArgumentParser()
@@ -11,6 +15,7 @@ ap.add_argument("--files", type=int, default=30000)
 ap.add_argument("--commits", type=int, default=3000)
 ap.add_argument("--tokens", type=int, default=5)
 ap.add_argument("--seed", type=int, default=1)
+ap.add_argument("--layout", choices=("deep", "flat"), default="deep")
 a = ap.parse_args()
 rnd = random.Random(a.seed)
 
@@ -35,7 +40,15 @@ def blob(data, out):
 subprocess.run(["git", "init", "-q", a.dir], check=True)
 fi = subprocess.Popen(["git", "-C", a.dir, "fast-import", "--quiet"], stdin=subprocess.PIPE)
 out = fi.stdin
-paths = ["src/d%03d/f%05d.py" % (i % 300, i) for i in range(a.files)]
+if a.layout == "flat":
+    paths = ["src/d%03d/f%05d.py" % (i % 300, i) for i in range(a.files)]
+else:
+    # 25 modules x 24 packages x the rest as files: ~50 files a directory at 30 000
+    paths = ["m%02d/p%02d/f%05d.py" % (i % 25, (i // 25) % 24, i) for i in range(a.files)]
+modules = {}
+for p in paths:
+    modules.setdefault(p.split("/")[0], []).append(p)
+mods = sorted(modules)
 token_at = set(rnd.sample(range(1, a.commits), min(a.tokens, max(a.commits - 1, 0))))
 t = 1600000000
 for c in range(a.commits):
@@ -48,7 +61,12 @@ for c in range(a.commits):
             out.write(b"M 100644 inline %s\n" % p.encode())
             blob(text(rnd.randrange(20, 80)), out)
     else:
-        for p in rnd.sample(paths, 10):
+        if a.layout == "flat":
+            changed = rnd.sample(paths, 10)
+        else:
+            pool = modules[rnd.choice(mods)]
+            changed = rnd.sample(pool, min(len(pool), rnd.randrange(1, 9)))
+        for p in changed:
             out.write(b"M 100644 inline %s\n" % p.encode())
             body = text(rnd.randrange(20, 80))
             if c in token_at:

@@ -19,8 +19,14 @@
 #define QUEUE_CAP 16    /* batches in flight: memory stays flat however big the repository */
 #define MAX_THREADS 64
 
+typedef struct item {
+	git_oid id;
+	git_object_t type; /* from the pack entry header, GIT_OBJECT_INVALID if unknown */
+	size_t size;       /* SIZE_MAX if unknown */
+} item;
+
 typedef struct batch {
-	git_oid ids[BATCH];
+	item items[BATCH];
 	size_t n;
 } batch;
 
@@ -121,16 +127,20 @@ static void queue_close(queue *q)
 }
 
 /* Scans one object; remembers it when it holds a finding. */
-static int scan_object(worker *w, const git_oid *id)
+static int scan_object(worker *w, const item *it)
 {
 	history *h = w->h;
+	const git_oid *id = &it->id;
 	git_odb_object *obj = NULL;
-	git_object_t type;
-	size_t size;
+	git_object_t type = it->type;
+	size_t size = it->size;
 	sg_findings found;
 	int rc = 0;
 
-	if (git_odb_read_header(&size, &type, h->odb, id) < 0)
+	/* The pack's entry headers told most objects' type and size: trees are
+	 * skipped without a libgit2 call. Only unknown ones ask libgit2. */
+	if ((type == GIT_OBJECT_INVALID || size == SIZE_MAX) && type != GIT_OBJECT_TREE &&
+	    git_odb_read_header(&size, &type, h->odb, id) < 0)
 		return -1;
 	if (type == GIT_OBJECT_TREE || (type == GIT_OBJECT_BLOB && size > h->policy->max_file_size)) {
 		w->st.large_skipped += type == GIT_OBJECT_BLOB;
@@ -170,10 +180,10 @@ static void *work(void *arg)
 	while (b && queue_pop(&w->h->q, b)) {
 		for (size_t i = 0; i < b->n; i++) {
 			w->objects++;
-			if (scan_object(w, &b->ids[i]) == 0)
+			if (scan_object(w, &b->items[i]) == 0)
 				continue;
 			char what[GIT_OID_HEXSZ + 32] = "cannot read object ";
-			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &b->ids[i]);
+			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &b->items[i].id);
 			if (!w->failed)
 				git_fail(what); /* the first is enough: the note counts them all */
 			w->failed = 1;
@@ -200,10 +210,13 @@ typedef struct producer {
 	struct timespec start, last;
 } producer;
 
-static int enqueue(const git_oid *id, void *payload)
+static int enqueue(const git_oid *id, git_object_t type, size_t size, void *payload)
 {
 	producer *pr = payload;
-	git_oid_cpy(&pr->b.ids[pr->b.n++], id);
+	item *it = &pr->b.items[pr->b.n++];
+	git_oid_cpy(&it->id, id);
+	it->type = type;
+	it->size = size;
 	if (pr->b.n == BATCH) {
 		queue_push(&pr->h->q, &pr->b);
 		pr->b.n = 0;

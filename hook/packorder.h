@@ -5,6 +5,12 @@
 #define SG_PACKORDER_H
 
 #include <git2.h>
+#include <stdint.h>
+
+/* type: from the pack entry header (a delta: its base's); GIT_OBJECT_INVALID
+ * when it cannot tell (loose objects, a base outside the pack). size: the
+ * object's size, SIZE_MAX when unknown. */
+typedef int (*pack_object_cb)(const git_oid *id, git_object_t type, size_t size, void *payload);
 
 /*
  * Calls cb once for every object of repo: the objects of each pack of its
@@ -12,6 +18,6 @@
  * alternates, packs whose index is not version 2) as git_odb_foreach lists
  * them. A non-zero return from cb stops the walk and is returned.
  */
-int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, git_odb_foreach_cb cb, void *payload);
+int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb cb, void *payload);
 
 #endif
