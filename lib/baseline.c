@@ -86,7 +86,8 @@ int sg_baseline_load(sg_baseline **out, const char *path, sg_diag *d)
 		sg_baseline_free(b);
 		return rc;
 	}
-	qsort(b->fps, b->count, sizeof(*b->fps), cmp_fp);
+	if (b->count) /* no fingerprints: fps is NULL, which qsort must not get */
+		qsort(b->fps, b->count, sizeof(*b->fps), cmp_fp);
 	*out = b;
 	return SG_OK;
 }

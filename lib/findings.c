@@ -16,7 +16,8 @@ int sg_findings_push(sg_findings *l, sg_finding *f)
 {
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 16;
-		sg_finding **items = realloc(l->items, cap * sizeof(*items));
+		/* an array of pointers: sizeof(*items) is meant to be a pointer's size */
+		sg_finding **items = realloc(l->items, cap * sizeof(*items)); /* NOLINT(bugprone-sizeof-expression) */
 		if (!items) {
 			sg_finding_free(f);
 			return SG_ENOMEM;

@@ -13,14 +13,17 @@
 
 static int match(const char *p, const char *s, long *budget);
 
-/* A [...] class at *pp against c; advances *pp past it. -1 on a broken class. */
-static int match_class(const char **pp, char c)
+/* A [...] class at *pp against c; advances *pp past it. -1 on a broken class.
+ * Each character of the class read is a step of the budget: a long or
+ * unclosed class read again at every step would otherwise escape it. */
+static int match_class(const char **pp, char c, long *budget)
 {
 	const char *p = *pp + 1;
 	int negate = *p == '!' || *p == '^', hit = 0;
 	if (negate)
 		p++;
 	for (int first = 1; *p && (first || *p != ']'); first = 0) {
+		--*budget;
 		char lo = *p, hi = lo;
 		if (p[1] == '-' && p[2] && p[2] != ']') {
 			hi = p[2];
@@ -80,7 +83,7 @@ static int match(const char *p, const char *s, long *budget)
 			if (*s == '/')
 				return 0;
 		} else if (*p == '[') {
-			int r = match_class(&p, *s);
+			int r = match_class(&p, *s, budget);
 			if (r <= 0 || *s == '/')
 				return 0;
 			s++;

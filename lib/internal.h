@@ -39,6 +39,11 @@ int sg_decode_percent(const char *in, size_t n, const size_t *inmap, sg_window *
 /* Percent-decodes a value into out (NUL-terminated); returns its length. */
 size_t sg_percent_decode_value(const char *in, size_t n, char *out);
 
+/* Cuts every copy of secret in the string s to its first 4 characters and
+ * "..." (nothing when secret is NULL or 7 characters or shorter); returns the
+ * new length of s. Another parameter or a URL may repeat a signature. */
+size_t sg_redact(char *s, const char *secret);
+
 /* Fingerprint: 32 hex chars of SHA-256("sasguard/1" kind secret). */
 int sg_fingerprint(sg_kind kind, const char *secret, size_t len, char out[33]);
 

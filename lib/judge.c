@@ -250,6 +250,11 @@ int sg_token_judge(sg_token *tok, const sg_policy *p, int64_t now, sg_finding *f
 	rule_ip(tok, p, f);
 	rule_stored_policy(tok, p, f);
 	rule_account_key(tok, p, f);
+	/* A value taken from another parameter may repeat the signature (si=<sig>). */
+	for (size_t i = 0; i < f->nviolations; i++) {
+		sg_redact(f->violations[i].value, tok->sig);
+		sg_redact(f->violations[i].detail, tok->sig);
+	}
 
 	f->expires = is_sas(tok) || tok->kind == SG_KIND_SERVICEBUS_SAS ? effective_expiry(tok)
 									 : SG_TIME_NONE;

@@ -297,6 +297,20 @@ static void display_params(const sg_token *t, char *d, size_t *n)
 	}
 }
 
+size_t sg_redact(char *s, const char *secret)
+{
+	size_t n = strlen(s), l = secret ? strlen(secret) : 0;
+	if (l <= 7)
+		return n;
+	/* base64 holds no '.': no copy can overlap the "..." just written */
+	for (char *p = strstr(s, secret); p; p = strstr(p + 7, secret)) {
+		memmove(p + 7, p + l, n - (size_t)(p - s) - l + 1);
+		p[4] = p[5] = p[6] = '.';
+		n -= l - 7;
+	}
+	return n;
+}
+
 static int set_secret(sg_token *t, const char *secret)
 {
 	size_t l = strlen(secret);
@@ -480,6 +494,7 @@ static int parse_sas_text(sg_token *t, arena *a, const char *text, size_t len)
 		display_str(d, &dn, "SharedAccessSignature ");
 	}
 	display_params(t, d, &dn);
+	dn = sg_redact(d, t->sig);
 	t->display = d;
 	a->used += dn + 1;
 	return SG_OK;
@@ -562,6 +577,7 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 		copy_lower(t->account, sizeof(t->account), c.val[C_ACCOUNT_NAME], c.len[C_ACCOUNT_NAME]);
 
 	int rc;
+	const char *secret = NULL;
 	/* A key is worse than any SAS beside it: a string with both is its key. */
 	if (c.val[C_SAS] && !c.val[C_ACCOUNT_KEY] && !c.val[C_SHARED_KEY]) {
 		const char *q = c.val[C_SAS];
@@ -570,6 +586,7 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 		skip_prefixes(&q, &n, &sb);
 		if ((rc = parse_query(t, a, q, n)) < 0 || (rc = finish_sas(t)) < 0)
 			return rc;
+		secret = t->sig;
 	} else if (c.val[C_ACCOUNT_KEY]) {
 		t->kind = SG_KIND_STORAGE_KEY;
 		const char *k = arena_put(a, c.val[C_ACCOUNT_KEY], c.len[C_ACCOUNT_KEY], 0);
@@ -579,6 +596,7 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 			return SG_EINVAL;
 		if (strcmp(k, AZURITE_KEY) == 0)
 			t->emulator = 1;
+		secret = k;
 		if ((rc = set_secret(t, k)) < 0)
 			return rc;
 	} else if (c.val[C_SHARED_KEY]) {
@@ -594,6 +612,7 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 			ep = c.val[C_HOST_NAME];
 			eplen = c.len[C_HOST_NAME];
 		}
+		secret = k;
 		if ((rc = set_secret(t, k)) < 0)
 			return rc;
 	} else {
@@ -613,6 +632,7 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 	if (!d || a->cap - a->used < DISPLAY_MAX + 1)
 		return SG_ENOMEM;
 	conn_display(text, len, t, d, &dn);
+	dn = sg_redact(d, secret);
 	t->display = d;
 	a->used += dn + 1;
 	return SG_OK;
