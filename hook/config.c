@@ -13,7 +13,7 @@ int cmd_config(cli_opts *o)
 	git_repository *repo = NULL;
 	sg_policy p;
 	char value[1024], file[4096] = "";
-	int rc, server = 0;
+	int rc = 0, server = 0;
 
 	if (!o->show || o->nargs) {
 		fprintf(stderr, "sasguard: usage: sasguard config --show [--config FILE]\n");
@@ -30,6 +30,8 @@ int cmd_config(cli_opts *o)
 	git_error_clear();
 	git_repository_free(repo);
 	git_libgit2_shutdown();
+	if (rc != 0)
+		return rc; /* the server's config names a policy we could not read */
 	o->mode = server ? MODE_PRE_RECEIVE : MODE_CONFIG;
 	if ((rc = cli_load_policy(o, &p, server ? NULL : file, server && file[0] ? file : NULL)) != 0)
 		return rc;

@@ -93,6 +93,32 @@ int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tre
 
 /* ---- treediff.c ---------------------------------------------------------- */
 
+/* One entry of a raw tree object ("<octal mode> <name>\0<20-byte id>"), in place. */
+typedef struct tree_entry_raw {
+	unsigned mode;
+	const char *name;
+	size_t len;
+	const unsigned char *id;
+} tree_entry_raw;
+
+/* Reads a raw tree's entries in order: valid is 0 past the last one. */
+typedef struct tree_cursor {
+	const unsigned char *p, *end;
+	tree_entry_raw e;
+	int valid;
+} tree_cursor;
+
+/* Starts at data[0..len) and reads the first entry; -1 on a corrupt tree. */
+int tree_cursor_start(tree_cursor *c, const void *data, size_t len);
+/* The next entry; -1 on a corrupt tree. */
+int tree_cursor_next(tree_cursor *c);
+
+/* git's tree order: names bytewise, a tree's name as if it ended in '/'. */
+int tree_name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir);
+
+int tree_mode_is_tree(unsigned mode);
+int tree_mode_is_blob(unsigned mode);
+
 /* Recently read trees, so that a parent's trees read for one commit serve the
  * next. One per thread; tree_cache_free releases the trees it holds. */
 typedef struct tree_cache tree_cache;

@@ -581,7 +581,7 @@ join:
 		oidset_free(&a[i].found);
 		tree_cache_free(a[i].cache);
 	}
-	*out = calloc(best.count + 1, sizeof(**out));
+	*out = calloc(best.count + 1, sizeof(**out)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	*nout = 0;
 	for (size_t k = 0; k < best.cap; k++) {
 		if (!best.slots[k].used)
@@ -596,7 +596,7 @@ join:
 	if (!*out)
 		rc = -1;
 	else
-		qsort(*out, *nout, sizeof(**out), cmp_origin);
+		qsort(*out, *nout, sizeof(**out), cmp_origin); /* NOLINT(bugprone-sizeof-expression) */
 out:
 	oidset_free(&best);
 	free(a);
@@ -725,7 +725,6 @@ int cmd_history(cli_opts *o)
 	sg_policy_free(&p);
 	if ((rc = cli_load_policy(o, &p, repo_ini, NULL)) != 0)
 		goto out;
-	rc = EXIT_INTERNAL;
 	if ((rc = cli_load_baseline(o, &p, &h->baseline)) != 0)
 		goto out;
 	rc = EXIT_INTERNAL;

@@ -267,63 +267,22 @@ static int index_open(index_file *x, const char *path)
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* HEAD's tree for one directory, read raw, with a cursor on its entries. */
 typedef struct raw_tree {
 	git_odb_object *obj;
-	const unsigned char *p, *end;
-	/* the current entry */
-	unsigned mode;
-	const char *name;
-	size_t len;
-	const unsigned char *id;
-	int valid;
+	tree_cursor c;
 } raw_tree;
-
-static int raw_next(raw_tree *t)
-{
-	t->valid = 0;
-	if (!t->p || t->p >= t->end)
-		return 0;
-	unsigned mode = 0;
-	while (t->p < t->end && *t->p >= '0' && *t->p <= '7')
-		mode = mode * 8 + (unsigned)(*t->p++ - '0');
-	if (t->p >= t->end || *t->p++ != ' ')
-		return -1;
-	const unsigned char *nul = memchr(t->p, '\0', (size_t)(t->end - t->p));
-	if (!nul || t->end - nul < 21)
-		return -1;
-	t->mode = mode;
-	t->name = (const char *)t->p;
-	t->len = (size_t)(nul - t->p);
-	t->id = nul + 1;
-	t->p = nul + 21;
-	t->valid = 1;
-	return 0;
-}
 
 static int raw_open(raw_tree *t, git_odb *odb, const unsigned char *id)
 {
 	git_oid oid;
 	memset(t, 0, sizeof(*t));
 	if (!id)
-		return 0;
+		return tree_cursor_start(&t->c, NULL, 0);
 	git_oid_fromraw(&oid, id);
 	if (git_odb_read(&t->obj, odb, &oid) < 0 || git_odb_object_type(t->obj) != GIT_OBJECT_TREE)
 		return -1;
-	t->p = git_odb_object_data(t->obj);
-	t->end = t->p + git_odb_object_size(t->obj);
-	return raw_next(t);
-}
-
-/* git's order: names bytewise, a tree's name as if it ended in '/'. */
-static int name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir)
-{
-	size_t n = al < bl ? al : bl;
-	int c = memcmp(a, b, n);
-	if (c)
-		return c;
-	unsigned ca = al > n ? (unsigned char)a[n] : adir ? '/' : 0;
-	unsigned cb = bl > n ? (unsigned char)b[n] : bdir ? '/' : 0;
-	return (int)ca - (int)cb;
+	return tree_cursor_start(&t->c, git_odb_object_data(t->obj), git_odb_object_size(t->obj));
 }
 
 typedef struct walk {
@@ -340,7 +299,7 @@ typedef struct walk {
 
 static int note_gone(walk *w, const raw_tree *h)
 {
-	if (h->mode == 040000)
+	if (tree_mode_is_tree(h->c.e.mode))
 		return 0;
 	if (w->ngone == w->capgone) {
 		size_t cap = w->capgone ? w->capgone * 2 : 16;
@@ -350,7 +309,7 @@ static int note_gone(walk *w, const raw_tree *h)
 		w->gone = g;
 		w->capgone = cap;
 	}
-	git_oid_fromraw(&w->gone[w->ngone++], h->id);
+	git_oid_fromraw(&w->gone[w->ngone++], h->c.e.id);
 	return 0;
 }
 
@@ -358,10 +317,11 @@ static int note_gone(walk *w, const raw_tree *h)
 static int head_seek(walk *w, raw_tree *h, const char *name, size_t len, int dir)
 {
 	int rc = 0;
-	while (rc == 0 && h->valid && name_cmp(h->name, h->len, h->mode == 040000, name, len, dir) < 0) {
+	while (rc == 0 && h->c.valid &&
+	       tree_name_cmp(h->c.e.name, h->c.e.len, tree_mode_is_tree(h->c.e.mode), name, len, dir) < 0) {
 		rc = note_gone(w, h);
 		if (rc == 0)
-			rc = raw_next(h);
+			rc = tree_cursor_next(&h->c);
 	}
 	return rc;
 }
@@ -402,7 +362,7 @@ static int walk_dir(walk *w, const ctnode *node, const char *prefix, size_t plen
 
 static int set_path(walk *w, const char *s, size_t n)
 {
-	if (n + 1 > w->cap) {
+	if (!w->path || n + 1 > w->cap) {
 		size_t cap = (n + 1) * 2;
 		char *p = realloc(w->path, cap);
 		if (!p)
@@ -422,10 +382,10 @@ static int one_entry(walk *w, raw_tree *h, const ientry *e, const char *name, si
 		return rc;
 	const unsigned char *old = NULL;
 	unsigned old_mode = 0;
-	if (h->valid && h->len == len && memcmp(h->name, name, len) == 0) {
-		old = h->id;
-		old_mode = h->mode;
-		rc = raw_next(h);
+	if (h->c.valid && h->c.e.len == len && memcmp(h->c.e.name, name, len) == 0) {
+		old = h->c.e.id;
+		old_mode = h->c.e.mode;
+		rc = tree_cursor_next(&h->c);
 	}
 	w->pos++;
 	if (e->skip || (old && old_mode == e->mode && memcmp(old, e->id, 20) == 0))
@@ -438,7 +398,7 @@ static int one_entry(walk *w, raw_tree *h, const ientry *e, const char *name, si
 		return -1;
 	if (e->mode == 040000) /* a sparse directory entry: its tree against HEAD's */
 		return tree_diff(w->odb, NULL, old && old_mode == 040000 ? &oid : NULL, &nid, w->cb, w->payload);
-	int blob_old = old && (old_mode == 0100644 || old_mode == 0100755 || old_mode == 0120000);
+	int blob_old = old && tree_mode_is_blob(old_mode);
 	if (e->mode == 0160000)
 		return rc; /* a gitlink: a submodule's commit, not content */
 	return rc ? rc : w->cb(w->path, blob_old ? &oid : NULL, &nid, w->payload);
@@ -474,9 +434,10 @@ static int walk_dir(walk *w, const ctnode *node, const char *prefix, size_t plen
 		size_t nlen = (size_t)(slash - rest), before = w->pos;
 		rc = head_seek(w, &h, rest, nlen, 1);
 		const unsigned char *sub = NULL;
-		if (rc == 0 && h.valid && h.mode == 040000 && h.len == nlen && memcmp(h.name, rest, nlen) == 0) {
-			sub = h.id;
-			rc = raw_next(&h);
+		if (rc == 0 && h.c.valid && tree_mode_is_tree(h.c.e.mode) && h.c.e.len == nlen &&
+		    memcmp(h.c.e.name, rest, nlen) == 0) {
+			sub = h.c.e.id;
+			rc = tree_cursor_next(&h.c);
 		}
 		if (rc == 0)
 			rc = walk_dir(w, child_named(&kids, rest, nlen), e->path, plen + nlen + 1, sub);
@@ -487,10 +448,10 @@ static int walk_dir(walk *w, const ctnode *node, const char *prefix, size_t plen
 		}
 	}
 	/* what HEAD still has here, the index does not */
-	while (rc == 0 && h.valid) {
+	while (rc == 0 && h.c.valid) {
 		rc = note_gone(w, &h);
 		if (rc == 0)
-			rc = raw_next(&h);
+			rc = tree_cursor_next(&h.c);
 	}
 	git_odb_object_free(h.obj);
 	return rc;

@@ -19,7 +19,7 @@
 static const char *option_value(int argc, char **argv, int *i, const char *name, int *missing)
 {
 	size_t l = strlen(name);
-	if (strncmp(argv[*i], name, l) != 0)
+	if (!argv[*i] || strncmp(argv[*i], name, l) != 0)
 		return NULL;
 	if (argv[*i][l] == '=')
 		return argv[*i] + l + 1;

@@ -100,7 +100,7 @@ void report_note(report *r, const char *fmt, ...)
 
 int report_write_baseline(report *r, const char *path)
 {
-	sg_finding **items = calloc(r->count + 1, sizeof(*items));
+	sg_finding **items = calloc(r->count + 1, sizeof(*items)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	sg_diag d;
 	if (!items)
 		return EXIT_INTERNAL;
@@ -267,7 +267,7 @@ static void text_finding(report *r, const entry *e)
 	const sg_finding *f = e->f;
 	const sg_token *t = &f->token;
 	FILE *out = r->out;
-	char buf[2048], when[32];
+	char buf[2048];
 
 	text_where(r, e);
 	fprintf(out, "%s%s%s: %s", colour(r, f->severity), sg_severity_name(f->severity), reset(r),
@@ -289,6 +289,7 @@ static void text_finding(report *r, const entry *e)
 			fprintf(out, "  %15s %s\n", "", v->detail);
 	}
 	if (f->expired) {
+		char when[32];
 		sg_time_format(f->expires, when, sizeof(when));
 		fprintf(out, "  expired %s: it grants nothing now, so it does not block\n", when);
 	}
@@ -379,7 +380,7 @@ static void json_finding(report *r, const entry *e)
 	const sg_finding *f = e->f;
 	const sg_token *t = &f->token;
 	FILE *out = r->out;
-	char buf[2048], when[32];
+	char buf[2048];
 
 	fputs("{\"path\":", out);
 	json_string(out, e->path);
@@ -401,6 +402,7 @@ static void json_finding(report *r, const entry *e)
 	json_string(out, t->fingerprint);
 	fputs(",\"expires\":", out);
 	if (f->expires != SG_TIME_NONE) {
+		char when[32];
 		sg_time_format(f->expires, when, sizeof(when));
 		json_string(out, when);
 	} else {

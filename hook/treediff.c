@@ -57,25 +57,10 @@ static const git_odb_object *tree_read(git_odb *odb, tree_cache *cache, const gi
 	return obj;
 }
 
-/* One entry of a raw tree: "<octal mode> <name>\0<20-byte id>". */
-typedef struct entry {
-	unsigned mode;
-	const char *name;
-	size_t len;
-	const unsigned char *id;
-} entry;
-
-typedef struct cursor {
-	const unsigned char *p, *end;
-	entry e;
-	int valid;
-} cursor;
-
-/* Advances to the next entry; valid = 0 at the end; -1 on a corrupt tree. */
-static int cursor_next(cursor *c)
+int tree_cursor_next(tree_cursor *c)
 {
 	c->valid = 0;
-	if (c->p >= c->end)
+	if (!c->p || c->p >= c->end)
 		return 0;
 	unsigned mode = 0;
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '7')
@@ -94,26 +79,39 @@ static int cursor_next(cursor *c)
 	return 0;
 }
 
-static int is_tree_mode(unsigned m)
+int tree_cursor_start(tree_cursor *c, const void *data, size_t len)
+{
+	memset(c, 0, sizeof(*c));
+	c->p = data;
+	c->end = c->p ? c->p + len : NULL;
+	return tree_cursor_next(c);
+}
+
+int tree_mode_is_tree(unsigned m)
 {
 	return m == 040000;
 }
 
-static int is_blob_mode(unsigned m)
+int tree_mode_is_blob(unsigned m)
 {
 	return m == 0100644 || m == 0100755 || m == 0120000 || m == 0100664;
 }
 
-/* git's tree order: names compared bytewise, a tree's name as if it ended in '/'. */
-static int entry_cmp(const entry *a, const entry *b)
+int tree_name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir)
 {
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(a->name, b->name, n);
-	if (c)
-		return c;
-	unsigned ca = a->len > n ? (unsigned char)a->name[n] : is_tree_mode(a->mode) ? '/' : 0;
-	unsigned cb = b->len > n ? (unsigned char)b->name[n] : is_tree_mode(b->mode) ? '/' : 0;
+	size_t i = 0;
+	for (; i < al && i < bl; i++)
+		if (a[i] != b[i])
+			return (int)(unsigned char)a[i] - (int)(unsigned char)b[i];
+	/* past the shorter name: the next byte, or '/' for a tree, or the end */
+	unsigned ca = i < al ? (unsigned char)a[i] : adir ? '/' : 0;
+	unsigned cb = i < bl ? (unsigned char)b[i] : bdir ? '/' : 0;
 	return (int)ca - (int)cb;
+}
+
+static int entry_cmp(const tree_entry_raw *a, const tree_entry_raw *b)
+{
+	return tree_name_cmp(a->name, a->len, tree_mode_is_tree(a->mode), b->name, b->len, tree_mode_is_tree(b->mode));
 }
 
 typedef struct walk {
@@ -145,7 +143,7 @@ static int path_set(walk *w, size_t len, const char *name, size_t n)
 static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len);
 
 /* One entry of the new tree against its counterpart in the old tree (o may be NULL). */
-static int diff_entry(walk *w, const entry *o, const entry *n, size_t len)
+static int diff_entry(walk *w, const tree_entry_raw *o, const tree_entry_raw *n, size_t len)
 {
 	git_oid nid, oid;
 	if (o && o->mode == n->mode && memcmp(o->id, n->id, 20) == 0)
@@ -155,13 +153,13 @@ static int diff_entry(walk *w, const entry *o, const entry *n, size_t len)
 	git_oid_fromraw(&nid, n->id);
 	if (o)
 		git_oid_fromraw(&oid, o->id);
-	if (is_tree_mode(n->mode)) {
+	if (tree_mode_is_tree(n->mode)) {
 		w->path[len + n->len] = '/';
 		w->path[len + n->len + 1] = '\0';
-		return diff_ids(w, o && is_tree_mode(o->mode) ? &oid : NULL, &nid, len + n->len + 1);
+		return diff_ids(w, o && tree_mode_is_tree(o->mode) ? &oid : NULL, &nid, len + n->len + 1);
 	}
-	if (is_blob_mode(n->mode))
-		return w->cb(w->path, o && is_blob_mode(o->mode) ? &oid : NULL, &nid, w->payload);
+	if (tree_mode_is_blob(n->mode))
+		return w->cb(w->path, o && tree_mode_is_blob(o->mode) ? &oid : NULL, &nid, w->payload);
 	return 0; /* a gitlink: a submodule's commit, not content */
 }
 
@@ -181,23 +179,20 @@ static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len)
 		}
 		git_odb_object_dup(&oref, (git_odb_object *)oo);
 	}
-	cursor nc = { git_odb_object_data(nref), (const unsigned char *)git_odb_object_data(nref) + git_odb_object_size(nref), { 0 }, 0 };
-	cursor oc = { NULL, NULL, { 0 }, 0 };
-	if (oref) {
-		oc.p = git_odb_object_data(oref);
-		oc.end = oc.p + git_odb_object_size(oref);
-	}
-	int rc = cursor_next(&nc) | cursor_next(&oc);
+	tree_cursor nc, oc;
+	int rc = tree_cursor_start(&nc, git_odb_object_data(nref), git_odb_object_size(nref));
+	rc |= oref ? tree_cursor_start(&oc, git_odb_object_data(oref), git_odb_object_size(oref))
+		   : tree_cursor_start(&oc, NULL, 0);
 	while (rc == 0 && nc.valid) {
 		/* old entries that sort before this one were deleted: nothing added */
 		while (rc == 0 && oc.valid && entry_cmp(&oc.e, &nc.e) < 0)
-			rc = cursor_next(&oc);
+			rc = tree_cursor_next(&oc);
 		if (rc)
 			break;
 		int same = oc.valid && entry_cmp(&oc.e, &nc.e) == 0;
 		rc = diff_entry(w, same ? &oc.e : NULL, &nc.e, len);
 		if (rc == 0)
-			rc = cursor_next(&nc);
+			rc = tree_cursor_next(&nc);
 		w->path[len] = '\0';
 	}
 	if (rc < 0 && !git_error_last())
