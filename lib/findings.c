@@ -73,7 +73,7 @@ sg_finding *sg_finding_dup(const sg_finding *f)
 	}
 	const char **fields[] = { &t->sv,    &t->sp, &t->sr,  &t->ss, &t->srt,
 				  &t->spr,   &t->sip, &t->si, &t->skn, &t->skoid,
-				  &t->sig,   &t->st, &t->se,  &t->display };
+				  &t->sig,   &t->st, &t->se,  &t->display, &t->secret };
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		*fields[i] = rebase(*fields[i], old, size, t->arena);
 	return d;

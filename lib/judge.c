@@ -231,6 +231,11 @@ static void rule_unparseable(const sg_token *t, const sg_policy *p, sg_finding *
 		add_field(v->value, sizeof(v->value), "st", t->st);
 	if (t->bad & SG_FIELD_SE)
 		add_field(v->value, sizeof(v->value), "se", t->se);
+	if (t->bad & SG_FIELD_CONFLICT) {
+		size_t n = strlen(v->value);
+		snprintf(v->value + n, sizeof(v->value) - n, "%s%s given twice, differently", n ? ", " : "",
+			 t->conflict);
+	}
 	fmt(v->limit, sizeof(v->limit), "readable sv, sp, st, se");
 	fmt(v->detail, sizeof(v->detail),
 	    "the token is signed but what it grants or when it expires cannot be read, so it "
@@ -250,10 +255,10 @@ int sg_token_judge(sg_token *tok, const sg_policy *p, int64_t now, sg_finding *f
 	rule_ip(tok, p, f);
 	rule_stored_policy(tok, p, f);
 	rule_account_key(tok, p, f);
-	/* A value taken from another parameter may repeat the signature (si=<sig>). */
+	/* A value taken from another parameter may repeat the secret (si=<sig>, a key as its own name). */
 	for (size_t i = 0; i < f->nviolations; i++) {
-		sg_redact(f->violations[i].value, tok->sig);
-		sg_redact(f->violations[i].detail, tok->sig);
+		sg_redact(f->violations[i].value, tok->secret);
+		sg_redact(f->violations[i].detail, tok->secret);
 	}
 
 	f->expires = is_sas(tok) || tok->kind == SG_KIND_SERVICEBUS_SAS ? effective_expiry(tok)

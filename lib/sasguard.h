@@ -184,7 +184,8 @@ enum {
 	SG_FIELD_SV = 1 << 0,
 	SG_FIELD_SP = 1 << 1,
 	SG_FIELD_ST = 1 << 2,
-	SG_FIELD_SE = 1 << 3
+	SG_FIELD_SE = 1 << 3,
+	SG_FIELD_CONFLICT = 1 << 4 /* a judged parameter given twice, differently */
 };
 
 typedef struct sg_param {
@@ -205,6 +206,8 @@ typedef struct sg_token {
 	sg_param params[SG_MAX_PARAMS];
 	/* Shortcuts into params, values as decoded (NULL when absent). */
 	const char *sv, *sp, *sr, *ss, *srt, *spr, *sip, *si, *skn, *skoid, *sig, *st, *se;
+	const char *secret;        /* the signature or key itself, decoded (never print it) */
+	const char *conflict;      /* with SG_FIELD_CONFLICT: the parameter's name */
 	int64_t st_time, se_time;  /* st and se read; SG_TIME_NONE when absent or unreadable */
 	int64_t ske;               /* user delegation key expiry, caps the lifetime */
 	unsigned bad;              /* SG_FIELD_* present but unreadable, or required but absent */

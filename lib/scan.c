@@ -53,9 +53,28 @@ typedef struct scan_ctx {
 	size_t line_start; /* offset where that line starts */
 	size_t counted;    /* newlines before this offset are counted */
 	size_t kept;       /* findings appended by this call */
+	/* tokens taken in the current window: a decoded level may find one again */
+	struct {
+		char fingerprint[33];
+		size_t offset;
+	} taken[32];
+	size_t ntaken;
 	int rc;            /* first error kept to return */
 	sg_findings *out;
 } scan_ctx;
+
+/* A '[' or ']' around an IPv6 host ("https://[::1]:10000/..."): part of the URL. */
+static int url_bracket(const char *buf, size_t len, size_t j)
+{
+	if (buf[j] == '[')
+		return j >= 2 && buf[j - 1] == '/' && buf[j - 2] == '/';
+	if (buf[j] != ']' || j + 1 >= len || (buf[j + 1] != ':' && buf[j + 1] != '/'))
+		return 0;
+	for (size_t k = j; k > 0 && j - k < 48; k--)
+		if (buf[k - 1] == '[')
+			return url_bracket(buf, len, k - 1);
+	return 0;
+}
 
 /* Bytes that can be part of a token or of the escaping around one. */
 static int is_token_char(unsigned char c)
@@ -269,9 +288,19 @@ static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end
 		sg_token_clear(&tok);
 		return;
 	}
-	s->stats.tokens++;
 	tok.offset = w->map[start];
 	tok.length = (end < w->len ? w->map[end] : wend) - tok.offset;
+	/* "rscd=x%26sig%3D<sig>&...&sig=<sig>": level 0 and level 1 both see it */
+	for (size_t k = 0; k < c->ntaken; k++)
+		if (c->taken[k].offset == tok.offset && strcmp(c->taken[k].fingerprint, tok.fingerprint) == 0) {
+			sg_token_clear(&tok);
+			return;
+		}
+	if (c->ntaken < sizeof(c->taken) / sizeof(c->taken[0])) {
+		memcpy(c->taken[c->ntaken].fingerprint, tok.fingerprint, sizeof(tok.fingerprint));
+		c->taken[c->ntaken++].offset = tok.offset;
+	}
+	s->stats.tokens++;
 
 	sg_finding *f = malloc(sizeof(*f));
 	if (!f) {
@@ -351,8 +380,9 @@ static size_t find_sig(const sg_window *w, size_t ms, size_t me)
 static size_t url_start(const sg_window *w, size_t q)
 {
 	size_t i = q;
-	while (i > 0 && is_token_char((unsigned char)w->text[i - 1]) && w->text[i - 1] != '=' &&
-	       w->text[i - 1] != '&' && w->text[i - 1] != ';' && w->text[i - 1] != ',')
+	/* brackets in a window are an IPv6 host's: the window stops at others */
+	while (i > 0 && (is_token_char((unsigned char)w->text[i - 1]) || w->text[i - 1] == '[' || w->text[i - 1] == ']') &&
+	       w->text[i - 1] != '=' && w->text[i - 1] != '&' && w->text[i - 1] != ';' && w->text[i - 1] != ',')
 		i--;
 	return i;
 }
@@ -456,6 +486,7 @@ static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type
 	sg_window *w0 = &s->levels[0];
 
 	count_lines(c, ws);
+	c->ntaken = 0;
 	if (sg_decode_markup(c->buf + ws, we - ws, NULL, ws, w0) < 0) {
 		c->rc = SG_ENOMEM;
 		return;
@@ -504,7 +535,8 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		}
 		s->stats.anchors++;
 		size_t ws = i, we = i;
-		while (ws > done && i - ws < WINDOW_CAP && is_token_char((unsigned char)buf[ws - 1]))
+		while (ws > done && i - ws < WINDOW_CAP &&
+		       (is_token_char((unsigned char)buf[ws - 1]) || url_bracket(buf, len, ws - 1)))
 			ws--;
 		while (we < len && we - i < WINDOW_CAP && is_token_char((unsigned char)buf[we]))
 			we++;

@@ -36,7 +36,8 @@ static int is_name_char(int c)
 	return sg_is_alnum(c) || c == '_' || c == '-' || c == '.';
 }
 
-/* Parameters that only a SAS has; a "name=" prefix before them is stripped. */
+/* Parameters that only a SAS has; a "name=" prefix before them is stripped.
+ * Returns the name's place in the list plus one, or 0. */
 static int is_sas_param(const char *s, size_t n)
 {
 	static const char *const names[] = { "sv",  "sp",  "sr",    "ss",    "srt", "se",  "st",
@@ -44,7 +45,7 @@ static int is_sas_param(const char *s, size_t n)
 					     "skt", "ske", "sks",   "skv",   "sdd",   "skn",  "tn" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i]) == n && sg_ci_equal(s, names[i], n))
-			return 1;
+			return (int)i + 1;
 	return 0;
 }
 
@@ -125,15 +126,38 @@ static size_t signature_span(const char *v, size_t n)
 	return i;
 }
 
-/* Splits a query ("a=1&b=2") into t->params, values percent-decoded. */
+/* Splits a query ("a=1&b=2") into t->params, values percent-decoded, in
+ * order. A query with more than SG_MAX_PARAMS parameters keeps every SAS
+ * parameter and as many others as fit: a sig after 48 tracking parameters
+ * is still a token. */
 static int parse_query(sg_token *t, arena *a, const char *q, size_t n)
 {
-	size_t i = 0;
-	while (i < n && t->nparams < SG_MAX_PARAMS) {
+	size_t total = 0, sas = 0;
+	uint32_t seen = 0; /* SAS names met: each counts once, however often repeated */
+	for (size_t i = 0; i < n;) {
+		const char *amp = memchr(q + i, '&', n - i);
+		size_t end = amp ? (size_t)(amp - q) : n, eq = name_eq(q + i, end - i);
+		int k = eq ? is_sas_param(q + i, eq - 1) : 0;
+		total += eq != 0;
+		if (k && !(seen & (1u << k))) {
+			seen |= 1u << k;
+			sas++;
+		}
+		i = end + 1;
+	}
+	size_t others = total <= SG_MAX_PARAMS ? total : SG_MAX_PARAMS - sas;
+	seen = 0;
+	for (size_t i = 0; i < n && t->nparams < SG_MAX_PARAMS;) {
 		const char *amp = memchr(q + i, '&', n - i);
 		size_t end = amp ? (size_t)(amp - q) : n;
 		size_t eq = name_eq(q + i, end - i);
-		if (eq) {
+		int k = eq ? is_sas_param(q + i, eq - 1) : 0;
+		int first = k && !(seen & (1u << k));
+		if (eq && (first || others > 0)) {
+			if (first)
+				seen |= 1u << k;
+			else
+				others--;
 			sg_param *p = &t->params[t->nparams];
 			size_t vlen = end - i - eq;
 			if (eq == 4 && sg_ci_equal(q + i, "sig", 3))
@@ -208,7 +232,10 @@ static void parse_url(sg_token *t, const char *u, size_t n, unsigned *port)
 	}
 	if (colon)
 		for (const char *c = colon + 1; c < u + e && *c >= '0' && *c <= '9'; c++)
-			*port = *port * 10 + (unsigned)(*c - '0') % 100000;
+			if ((*port = *port * 10 + (unsigned)(*c - '0')) > 65535) {
+				*port = 0; /* not a port: never the emulator's */
+				break;
+			}
 	copy_lower(t->host, sizeof(t->host), u + h, hend - h);
 	size_t r = e < n && u[e] == '/' ? n - e : 0;
 	if (r >= sizeof(t->resource))
@@ -314,6 +341,7 @@ size_t sg_redact(char *s, const char *secret)
 static int set_secret(sg_token *t, const char *secret)
 {
 	size_t l = strlen(secret);
+	t->secret = secret;
 	memcpy(t->secret_head, secret, l < 4 ? l : 4);
 	t->secret_head[l < 4 ? l : 4] = '\0';
 	return sg_fingerprint(t->kind, secret, l, t->fingerprint);
@@ -373,6 +401,24 @@ static void read_servicebus_fields(sg_token *t)
 	t->se_time = strtoll(t->se, NULL, 10);
 }
 
+/* A parameter the judge reads, given twice with different values: which one
+ * Azure would honour is not for sasguard to guess (fail closed). */
+static void find_conflicts(sg_token *t)
+{
+	static const char *const judged[] = { "sv", "sp", "st", "se", "spr", "sr", "ss", "srt", "si", "sip", "ske", "skn", "sig" };
+	for (size_t j = 0; j < sizeof(judged) / sizeof(judged[0]); j++) {
+		const char *first = sg_token_param(t, judged[j]);
+		size_t l = strlen(judged[j]);
+		for (size_t i = 0; first && i < t->nparams; i++)
+			if (strlen(t->params[i].name) == l && sg_ci_equal(t->params[i].name, judged[j], l) &&
+			    strcmp(t->params[i].value, first) != 0) {
+				t->bad |= SG_FIELD_CONFLICT;
+				t->conflict = judged[j];
+				return;
+			}
+	}
+}
+
 /* Sets kind and fields from the parameters; SG_EINVAL when not a real token. */
 static int finish_sas(sg_token *t)
 {
@@ -407,6 +453,7 @@ static int finish_sas(sg_token *t)
 		read_servicebus_fields(t);
 	else
 		read_storage_fields(t);
+	find_conflicts(t);
 	return set_secret(t, t->sig);
 }
 
@@ -545,7 +592,11 @@ static void conn_display(const char *text, size_t len, const sg_token *t, char *
 			} else if (slot == C_SAS) {
 				display_params(t, d, dn);
 			} else {
-				display_put(d, dn, text + i + eq, end - i - eq);
+				/* decoded, so that a percent-encoded copy of the secret
+				 * here is found and cut like a plain one */
+				char v[DISPLAY_MAX + 1];
+				size_t vl = end - i - eq < DISPLAY_MAX ? end - i - eq : DISPLAY_MAX;
+				display_put(d, dn, v, sg_percent_decode_value(text + i + eq, vl, v));
 			}
 		}
 		i = end + 1;

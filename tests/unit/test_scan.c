@@ -89,6 +89,64 @@ static void test_endpoints(void)
 			  "OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="), "none");
 }
 
+/* What fuzzing and review found: each a case that once went wrong. */
+static void test_found_by_fuzzing(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	sg_findings l;
+
+	/* a percent-encoded copy of the signature in another segment is cut too */
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "BlobEndpoint=https://a1.blob.core.windows.net/" SIG ";SharedAccessSignature=" Q, &l);
+	CHECK_INT(l.count, 1);
+	if (l.count == 1) {
+		CHECK(strstr(l.items[0]->token.display, "gUfE5yuYB3ha") == NULL);
+		CHECK(strstr(l.items[0]->token.display, "ypeB...") != NULL);
+	}
+	sg_findings_clear(&l);
+
+	/* a shared access key that is also its own key name never shows whole */
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=YsZqel3XDDFGYYBjw0TlMebUtZ43mAhEPOlis6vWPFo=;"
+			    "SharedAccessKey=YsZqel3XDDFGYYBjw0TlMebUtZ43mAhEPOlis6vWPFo=", &l);
+	CHECK_INT(l.count, 1);
+	if (l.count == 1) {
+		CHECK(strstr(l.items[0]->violations[0].value, "el3XDDFGYYBjw0") == NULL);
+		CHECK(strstr(l.items[0]->token.display, "el3XDDFGYYBjw0") == NULL);
+	}
+	sg_findings_clear(&l);
+
+	/* a sig after 60 other parameters, even repeated SAS ones, is still a token */
+	char many[4096] = "?";
+	for (int i = 0; i < 30; i++)
+		snprintf(many + strlen(many), sizeof(many) - strlen(many), "utm%d=x&sv=2021-06-08&", i);
+	strcat(many, Q);
+	CHECK_STR(one(&p, many), "permissions,lifetime");
+	/* a judged parameter given twice, differently: fail closed */
+	CHECK_STR(one(&p, "?sp=r&" Q), "unparseable,lifetime");
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "?sp=r&" Q, &l);
+	if (l.count == 1)
+		CHECK_STR(l.items[0]->violations[0].value, "sp given twice, differently");
+	sg_findings_clear(&l);
+
+	/* an encoded sig%3D inside a value: one token, one finding */
+	CHECK_STR(one(&p, "?rscd=x%26sig%3D" SIG "&" Q), "permissions,lifetime");
+
+	/* a port beyond 65535 is no port: not the emulator's 10000 */
+	CHECK_STR(one(&p, "http://127.0.0.1:4294977296/c/b?" Q), "permissions,lifetime");
+
+	/* IPv6 hosts: the loopback's emulator is skipped, another host reported */
+	CHECK_STR(one(&p, "see https://[::1]:10001/devstoreaccount1/q?" Q " here"), "none");
+	sg_findings_init(&l);
+	scan_text(&p, NULL, "see https://[2001:db8::1]:443/c/b?" Q, &l);
+	CHECK(l.count == 1 && strcmp(l.items[0]->token.host, "[2001:db8::1]") == 0);
+	sg_findings_clear(&l);
+	/* markdown's brackets are still delimiters */
+	CHECK_STR(one(&p, "[link](https://a1.blob.core.windows.net/c/b?" Q ")"), "permissions,lifetime");
+}
+
 static void test_connection_strings_in_files(void)
 {
 	sg_policy p;
@@ -266,6 +324,7 @@ int main(void)
 	test_encodings();
 	test_endpoints();
 	test_connection_strings_in_files();
+	test_found_by_fuzzing();
 	test_lines_and_columns();
 	test_allowances();
 	test_hostile_input();
