@@ -44,6 +44,8 @@ typedef struct history history;
 typedef struct worker {
 	history *h;
 	pthread_t thread;
+	git_repository *repo; /* its own: libgit2 serialises reads through one odb */
+	git_odb *odb;
 	sg_scanner *scanner;
 	report_stats st;
 	unsigned long long objects;
@@ -126,6 +128,21 @@ static void queue_close(queue *q)
 	pthread_mutex_unlock(&q->mu);
 }
 
+/*
+ * An object database of its own for one thread. Sharing one, two threads
+ * read slower than one (its packs' locks and delta cache); with one each,
+ * two read in 0.39 s what one reads in 0.55 s (git cat-file: 0.77 s).
+ */
+static int thread_odb(history *h, git_repository **repo, git_odb **odb)
+{
+	if (git_repository_open_ext(repo, git_repository_path(h->repo), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_repository_odb(odb, *repo) < 0) {
+		git_fail("opening the repository for a thread");
+		return -1;
+	}
+	return 0;
+}
+
 /* Scans one object; remembers it when it holds a finding. */
 static int scan_object(worker *w, const item *it)
 {
@@ -140,13 +157,13 @@ static int scan_object(worker *w, const item *it)
 	/* The pack's entry headers told most objects' type and size: trees are
 	 * skipped without a libgit2 call. Only unknown ones ask libgit2. */
 	if ((type == GIT_OBJECT_INVALID || size == SIZE_MAX) && type != GIT_OBJECT_TREE &&
-	    git_odb_read_header(&size, &type, h->odb, id) < 0)
+	    git_odb_read_header(&size, &type, w->odb, id) < 0)
 		return -1;
 	if (type == GIT_OBJECT_TREE || (type == GIT_OBJECT_BLOB && size > h->policy->max_file_size)) {
 		w->st.large_skipped += type == GIT_OBJECT_BLOB;
 		return 0;
 	}
-	if (git_odb_read(&obj, h->odb, id) < 0)
+	if (git_odb_read(&obj, w->odb, id) < 0)
 		return -1;
 	const char *buf = git_odb_object_data(obj);
 	size = git_odb_object_size(obj);
@@ -246,7 +263,7 @@ static int scan_all_objects(history *h)
 	for (int i = 0; i < h->nworkers; i++) {
 		worker *w = &h->workers[i];
 		w->h = h;
-		if (!(w->scanner = cli_scanner(h->o, h->policy, h->baseline)))
+		if (!(w->scanner = cli_scanner(h->o, h->policy, h->baseline)) || thread_odb(h, &w->repo, &w->odb) < 0)
 			return -1;
 	}
 	int started = 0;
@@ -287,6 +304,8 @@ typedef struct attrib {
 	const oidset *flagged; /* shared, read only */
 	oidset found;          /* blob -> origin*, this thread's oldest sighting */
 	tree_cache *cache;
+	git_repository *repo; /* its own, as the scanning workers' */
+	git_odb *odb;
 	const git_oid *order;
 	size_t from, to;
 	const git_oid *commit;
@@ -349,11 +368,11 @@ static int attribute_commit(attrib *a, const git_oid *id)
 	int has_parent, has_grandparent;
 	const git_oid *old = NULL;
 
-	if (commit_links(a->h->odb, id, &tree, &parent, &has_parent) < 0)
+	if (commit_links(a->odb, id, &tree, &parent, &has_parent) < 0)
 		return -1;
 	if (has_parent) {
 		/* A shallow clone's boundary commits lack their parents: diff against nothing. */
-		if (commit_links(a->h->odb, &parent, &ptree, &unused, &has_grandparent) == 0)
+		if (commit_links(a->odb, &parent, &ptree, &unused, &has_grandparent) == 0)
 			old = &ptree;
 		else {
 			a->shallow = 1;
@@ -361,7 +380,7 @@ static int attribute_commit(attrib *a, const git_oid *id)
 		}
 	}
 	a->commit = id;
-	return tree_diff(a->h->odb, a->cache, old, &tree, on_blob, a);
+	return tree_diff(a->odb, a->cache, old, &tree, on_blob, a);
 }
 
 static void *attribute_range(void *arg)
@@ -539,7 +558,7 @@ static int walk_history(history *h, const oidset *flagged, origin ***out, size_t
 		a[i].from = n * (size_t)i / (size_t)h->nworkers;
 		a[i].to = n * (size_t)(i + 1) / (size_t)h->nworkers;
 		oidset_init(&a[i].found);
-		if (!(a[i].cache = tree_cache_new()))
+		if (!(a[i].cache = tree_cache_new()) || thread_odb(h, &a[i].repo, &a[i].odb) < 0)
 			goto join;
 	}
 	for (; started < h->nworkers; started++)
@@ -553,7 +572,7 @@ join:
 		pthread_join(a[i].thread, NULL);
 	rc = 0;
 	for (int i = 0; i < h->nworkers; i++) {
-		rc |= a[i].failed || !a[i].cache ? -1 : 0;
+		rc |= a[i].failed || !a[i].cache || !a[i].odb ? -1 : 0;
 		*shallow |= a[i].shallow;
 		for (size_t k = 0; k < a[i].found.cap; k++) {
 			oidset_entry *e = &a[i].found.slots[k];
@@ -580,6 +599,8 @@ join:
 		}
 		oidset_free(&a[i].found);
 		tree_cache_free(a[i].cache);
+		git_odb_free(a[i].odb);
+		git_repository_free(a[i].repo);
 	}
 	*out = calloc(best.count + 1, sizeof(**out)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	*nout = 0;
@@ -769,6 +790,8 @@ int cmd_history(cli_opts *o)
 out:
 	for (int i = 0; i < h->nworkers; i++) {
 		sg_scanner_free(h->workers[i].scanner);
+		git_odb_free(h->workers[i].odb);
+		git_repository_free(h->workers[i].repo);
 		free(h->workers[i].flagged);
 		free(h->workers[i].messages);
 	}

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_SLOTS 512 /* recently read trees: a parent's, read again for its child */
+#define CACHE_SLOTS 4096 /* recently read trees: a parent's, read again for its child */
 
 typedef struct cached {
 	git_oid id;
