@@ -63,15 +63,23 @@ echo "sasguard: $("$SASGUARD" --version | head -1); $(git --version); $(nproc) c
 printf '%-38s %12s %12s %8s %12s %12s\n' "" "sasguard" "git" "ratio" "RSS sasguard" "RSS git"
 
 # ---- --all-history vs git cat-file --batch-all-objects --batch --unordered ----
+# Generated histories: the deep layout (a real project's shape) with 5 tokens
+# (findings to attribute) and without; the flat layout with tokens is the
+# worst case (every commit rewrites a 300-entry tree).
+make_history() { # DIR LAYOUT TOKENS COMMITS
+  python3 "$here/bench/make_repo.py" "$1" --layout "$2" --tokens "$3" --files "$files" --commits "$4" >/dev/null
+  git -C "$1" repack -q -a -d -f
+}
+repos=()
 if [ -z "$repo" ]; then
-  repo=$W/history
-  python3 "$here/bench/make_repo.py" "$repo" --files "$files" --commits "$commits" --tokens 5 >/dev/null
-  git -C "$repo" repack -q -a -d -f
-  clean=$W/history-clean
-  python3 "$here/bench/make_repo.py" "$clean" --files "$files" --commits "$commits" --tokens 0 >/dev/null
-  git -C "$clean" repack -q -a -d -f
+  make_history "$W/deep-tokens" deep 5 "$commits"
+  make_history "$W/deep-clean" deep 0 "$commits"
+  make_history "$W/flat-tokens" flat 5 "$commits"
+  repos=("$W/deep-tokens" "$W/deep-clean" "$W/flat-tokens")
+else
+  repos=("$repo")
 fi
-for r in "$repo" ${clean:+"$clean"}; do
+for r in "${repos[@]}"; do
   set +e; "$SASGUARD" --all-history --quiet "$r" >/dev/null 2>"$W/err"; st=$?; set -e
   [ "$st" -le 1 ] || { echo "bench: --all-history $r exited $st" >&2; cat "$W/err" >&2; exit 3; }
   hf --warmup 1 --runs 5 --export-json "$W/h.json" \
@@ -80,6 +88,15 @@ for r in "$repo" ${clean:+"$clean"}; do
   row "$label" "$(mean "$W/h.json" 0)" "$(mean "$W/h.json" 1)" \
     "$(rss "$SASGUARD" --all-history --quiet "$r")" "$(rss git -C "$r" cat-file --batch-all-objects --batch --unordered)"
 done
+
+# Peak memory as history grows (3 tokens each, so attribution runs too).
+if [ "$quick" = 0 ] && [ -z "$repo" ]; then
+  for c in 1000 3000 9000; do
+    make_history "$W/grow$c" deep 3 "$c"
+    printf '%-38s %12s %12s %8s %9s KB\n' "--all-history RSS, $c commits" "" "" "" "$(rss "$SASGUARD" --all-history --quiet "$W/grow$c")"
+    rm -rf "$W/grow$c"
+  done
+fi
 
 # ---- pre-commit vs git diff --cached --quiet, one staged line, big index ----
 P=$W/precommit

@@ -125,6 +125,23 @@ typedef struct tree_cache tree_cache;
 tree_cache *tree_cache_new(void);
 void tree_cache_free(tree_cache *c);
 
+/* Lets the cache read objects from the repository's packs directly (see
+ * packread.h), holding up to budget bytes of them. packs may be NULL. */
+struct pack_store;
+int tree_cache_use_packs(tree_cache *c, struct pack_store *packs, size_t budget);
+
+/* An object's raw bytes, from a pack or through libgit2; release when done. */
+typedef struct raw_object {
+	git_object_t type;
+	const unsigned char *data;
+	size_t len;
+	git_odb_object *gobj;    /* the reference held, one of the two */
+	struct pack_obj *pobj;
+} raw_object;
+
+int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
+void raw_object_release(raw_object *o);
+
 /*
  * Calls cb for each blob in new_tree whose id differs from the blob at the
  * same path in old_tree (NULL: the empty tree). Subtrees with equal ids are

@@ -8,6 +8,11 @@
 #include "gitscan.h"
 #include "oidset.h"
 #include "packorder.h"
+#include "packread.h"
+
+/* Each attribution thread keeps this much of resolved trees and commits, so
+ * that a tree version is one delta from its cached neighbour, not a chain. */
+#define PACK_CACHE_BUDGET ((size_t)32 << 20)
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -68,6 +73,7 @@ struct history {
 	report *report;
 	report_stats st;
 	sg_baseline *baseline; /* owned; may be NULL */
+	pack_store *packs;     /* owned; may be NULL (libgit2 reads everything then) */
 };
 
 /* An attribution: the oldest commit and path that hold a flagged blob. */
@@ -340,23 +346,24 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	return 0;
 }
 
-/* A commit's tree and first parent, from its raw text: only the odb, so thread-safe. */
-static int commit_links(git_odb *odb, const git_oid *id, git_oid *tree, git_oid *parent, int *has_parent)
+/* A commit's tree and first parent, from its raw text (thread-safe: the
+ * thread's own odb and cache). */
+static int commit_links(attrib *a, const git_oid *id, git_oid *tree, git_oid *parent, int *has_parent)
 {
-	git_odb_object *obj = NULL;
+	raw_object o;
 	int rc = -1;
 	*has_parent = 0;
-	if (git_odb_read(&obj, odb, id) < 0)
+	if (raw_object_read(a->odb, a->cache, id, &o) < 0)
 		return -1;
-	const char *d = git_odb_object_data(obj);
-	size_t n = git_odb_object_size(obj);
-	if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT && n >= 46 && memcmp(d, "tree ", 5) == 0 &&
+	const char *d = (const char *)o.data;
+	size_t n = o.len;
+	if (o.type == GIT_OBJECT_COMMIT && n >= 46 && memcmp(d, "tree ", 5) == 0 &&
 	    git_oid_fromstrn(tree, d + 5, GIT_OID_HEXSZ) == 0) {
 		rc = 0;
 		if (n >= 94 && memcmp(d + 46, "parent ", 7) == 0 && git_oid_fromstrn(parent, d + 53, GIT_OID_HEXSZ) == 0)
 			*has_parent = 1;
 	}
-	git_odb_object_free(obj);
+	raw_object_release(&o);
 	if (rc < 0)
 		git_error_set_str(GIT_ERROR_OBJECT, "not a commit");
 	return rc;
@@ -368,11 +375,11 @@ static int attribute_commit(attrib *a, const git_oid *id)
 	int has_parent, has_grandparent;
 	const git_oid *old = NULL;
 
-	if (commit_links(a->odb, id, &tree, &parent, &has_parent) < 0)
+	if (commit_links(a, id, &tree, &parent, &has_parent) < 0)
 		return -1;
 	if (has_parent) {
 		/* A shallow clone's boundary commits lack their parents: diff against nothing. */
-		if (commit_links(a->odb, &parent, &ptree, &unused, &has_grandparent) == 0)
+		if (commit_links(a, &parent, &ptree, &unused, &has_grandparent) == 0)
 			old = &ptree;
 		else {
 			a->shallow = 1;
@@ -558,7 +565,8 @@ static int walk_history(history *h, const oidset *flagged, origin ***out, size_t
 		a[i].from = n * (size_t)i / (size_t)h->nworkers;
 		a[i].to = n * (size_t)(i + 1) / (size_t)h->nworkers;
 		oidset_init(&a[i].found);
-		if (!(a[i].cache = tree_cache_new()) || thread_odb(h, &a[i].repo, &a[i].odb) < 0)
+		if (!(a[i].cache = tree_cache_new()) || tree_cache_use_packs(a[i].cache, h->packs, PACK_CACHE_BUDGET) < 0 ||
+		    thread_odb(h, &a[i].repo, &a[i].odb) < 0)
 			goto join;
 	}
 	for (; started < h->nworkers; started++)
@@ -736,9 +744,10 @@ int cmd_history(cli_opts *o)
 	git_libgit2_init();
 	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	/* The attribution walk reads each commit's tree and its parent's: keep
-	 * trees cached whatever their size (libgit2 caches trees up to 4 KiB). */
-	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	/* No libgit2 object cache: every object is read once, and the trees the
+	 * attribution walk reads twice sit in its own bounded cache. With it,
+	 * every tree version stayed in memory: peak RSS grew with the history. */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	h->o = o;
 	if (repo_open_path(&h->repo, o->nargs ? o->args[0] : ".") != 0)
 		goto out;
@@ -752,6 +761,7 @@ int cmd_history(cli_opts *o)
 	h->policy = &p;
 	h->nworkers = o->threads ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : default_threads();
 	h->progress = isatty(2) && !o->quiet;
+	h->packs = pack_store_open(h->repo);
 	if (git_repository_odb(&h->odb, h->repo) < 0 || !(h->report = report_open(o, &p))) {
 		git_fail("opening the object database");
 		goto out;
@@ -797,6 +807,7 @@ out:
 	}
 	report_free(h->report);
 	sg_baseline_free(h->baseline);
+	pack_store_free(h->packs);
 	git_odb_free(h->odb);
 	git_repository_free(h->repo);
 	git_libgit2_shutdown();

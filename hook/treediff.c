@@ -6,6 +6,7 @@
  * inflate (measured with callgrind on a 3000-commit history).
  */
 #include "gitscan.h"
+#include "packread.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,27 @@ typedef struct cached {
 	git_odb_object *obj;
 } cached;
 
+/* Objects read through libgit2, cached by id; with a pack store, objects in
+ * its packs are read from there instead, through the pack cache. */
 struct tree_cache {
 	cached slot[CACHE_SLOTS];
+	pack_store *packs; /* borrowed; may be NULL */
+	pack_cache *pc;    /* owned */
 };
 
 tree_cache *tree_cache_new(void)
 {
 	return calloc(1, sizeof(tree_cache));
+}
+
+int tree_cache_use_packs(tree_cache *c, pack_store *packs, size_t budget)
+{
+	if (!packs)
+		return 0;
+	if (!(c->pc = pack_cache_new(budget)))
+		return -1;
+	c->packs = packs;
+	return 0;
 }
 
 void tree_cache_free(tree_cache *c)
@@ -32,29 +47,60 @@ void tree_cache_free(tree_cache *c)
 		return;
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		git_odb_object_free(c->slot[i].obj);
+	pack_cache_free(c->pc);
 	free(c);
 }
 
-/* Reads a tree through the cache; the cache keeps the reference (do not free). */
-static const git_odb_object *tree_read(git_odb *odb, tree_cache *cache, const git_oid *id)
+void raw_object_release(raw_object *o)
 {
+	git_odb_object_free(o->gobj);
+	pack_obj_unref(o->pobj);
+	memset(o, 0, sizeof(*o));
+}
+
+int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (cache->packs) {
+		int rc = pack_store_read(cache->packs, cache->pc, id, &out->pobj);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			out->type = out->pobj->type;
+			out->data = out->pobj->data;
+			out->len = out->pobj->len;
+			return 0;
+		}
+	}
 	size_t h;
 	memcpy(&h, id->id, sizeof(h));
 	cached *c = &cache->slot[h % CACHE_SLOTS];
-	if (c->obj && git_oid_equal(&c->id, id))
-		return c->obj;
-	git_odb_object *obj = NULL;
-	if (git_odb_read(&obj, odb, id) < 0)
-		return NULL;
-	if (git_odb_object_type(obj) != GIT_OBJECT_TREE) {
-		git_odb_object_free(obj);
-		git_error_set_str(GIT_ERROR_OBJECT, "expected a tree");
-		return NULL;
+	if (!c->obj || !git_oid_equal(&c->id, id)) {
+		git_odb_object *obj = NULL;
+		if (git_odb_read(&obj, odb, id) < 0)
+			return -1;
+		git_odb_object_free(c->obj);
+		git_oid_cpy(&c->id, id);
+		c->obj = obj;
 	}
-	git_odb_object_free(c->obj);
-	git_oid_cpy(&c->id, id);
-	c->obj = obj;
-	return obj;
+	git_odb_object_dup(&out->gobj, c->obj);
+	out->type = git_odb_object_type(out->gobj);
+	out->data = git_odb_object_data(out->gobj);
+	out->len = git_odb_object_size(out->gobj);
+	return 0;
+}
+
+/* A tree, read raw; the caller releases it. */
+static int tree_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out)
+{
+	if (raw_object_read(odb, cache, id, out) < 0)
+		return -1;
+	if (out->type != GIT_OBJECT_TREE) {
+		raw_object_release(out);
+		git_error_set_str(GIT_ERROR_OBJECT, "expected a tree");
+		return -1;
+	}
+	return 0;
 }
 
 int tree_cursor_next(tree_cursor *c)
@@ -165,24 +211,16 @@ static int diff_entry(walk *w, const tree_entry_raw *o, const tree_entry_raw *n,
 
 static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len)
 {
-	const git_odb_object *no = tree_read(w->odb, w->cache, new);
-	if (!no)
+	raw_object nt, ot = { 0 };
+	if (tree_read(w->odb, w->cache, new, &nt) < 0)
 		return -1;
-	/* keep our own references: the cache may evict while we recurse */
-	git_odb_object *nref = NULL, *oref = NULL;
-	git_odb_object_dup(&nref, (git_odb_object *)no);
-	if (old) {
-		const git_odb_object *oo = tree_read(w->odb, w->cache, old);
-		if (!oo) {
-			git_odb_object_free(nref);
-			return -1;
-		}
-		git_odb_object_dup(&oref, (git_odb_object *)oo);
+	if (old && tree_read(w->odb, w->cache, old, &ot) < 0) {
+		raw_object_release(&nt);
+		return -1;
 	}
 	tree_cursor nc, oc;
-	int rc = tree_cursor_start(&nc, git_odb_object_data(nref), git_odb_object_size(nref));
-	rc |= oref ? tree_cursor_start(&oc, git_odb_object_data(oref), git_odb_object_size(oref))
-		   : tree_cursor_start(&oc, NULL, 0);
+	int rc = tree_cursor_start(&nc, nt.data, nt.len);
+	rc |= tree_cursor_start(&oc, old ? ot.data : NULL, old ? ot.len : 0);
 	while (rc == 0 && nc.valid) {
 		/* old entries that sort before this one were deleted: nothing added */
 		while (rc == 0 && oc.valid && entry_cmp(&oc.e, &nc.e) < 0)
@@ -197,8 +235,8 @@ static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len)
 	}
 	if (rc < 0 && !git_error_last())
 		git_error_set_str(GIT_ERROR_OBJECT, "corrupt tree");
-	git_odb_object_free(nref);
-	git_odb_object_free(oref);
+	raw_object_release(&nt);
+	raw_object_release(&ot);
 	return rc;
 }
 

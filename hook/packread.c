@@ -1,0 +1,475 @@
+/*
+ * packread.c - objects read straight from pack files (gitformat-pack(5)):
+ * the .idx maps an id to an offset, the entry header there gives the type,
+ * and a delta (OFS_DELTA, or REF_DELTA within the pack) is applied to its
+ * base, resolved the same way. Resolved objects go to a per-thread cache
+ * bounded in bytes, so that walking history, where each tree version is a
+ * delta of its neighbour, applies one delta per tree, not a whole chain.
+ * Everything is bounds-checked: damaged data is an error, never a crash.
+ */
+#include "gitscan.h"
+#include "packread.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define IDX_HEADER 8
+#define FANOUT (256 * 4)
+#define MAX_DEPTH 4096 /* git writes delta chains up to 4095 deep (pack.depth) */
+#define MAX_OBJECT ((size_t)1 << 31) /* 2 GiB, as libgit2's deb12u2 limit */
+
+typedef struct pack {
+	const unsigned char *idx, *data;
+	size_t idx_size, data_size;
+	uint32_t count;
+	const unsigned char *sha, *off32, *off64;
+} pack;
+
+struct pack_store {
+	pack *packs;
+	size_t n;
+};
+
+/* ---- the cache ----------------------------------------------------------- */
+
+typedef struct slot {
+	uint32_t pack;
+	uint64_t offset;
+	pack_obj *obj; /* NULL: empty */
+} slot;
+
+struct pack_cache {
+	slot *slots;
+	size_t cap;         /* a power of two */
+	size_t bytes, budget;
+	size_t hand;        /* eviction sweeps the table from here */
+	uint64_t chain[MAX_DEPTH]; /* the offsets of the chain being resolved */
+};
+
+void pack_obj_unref(pack_obj *o)
+{
+	if (o && --o->refs == 0) {
+		free(o->data);
+		free(o);
+	}
+}
+
+pack_cache *pack_cache_new(size_t budget)
+{
+	pack_cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->cap = 8192;
+	c->budget = budget;
+	if (!(c->slots = calloc(c->cap, sizeof(*c->slots)))) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void pack_cache_free(pack_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->cap; i++)
+		pack_obj_unref(c->slots[i].obj);
+	free(c->slots);
+	free(c);
+}
+
+static size_t slot_index(const pack_cache *c, uint32_t p, uint64_t off)
+{
+	uint64_t h = (off ^ ((uint64_t)p << 48)) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(h >> 32) & (c->cap - 1);
+}
+
+/* Direct-mapped: one slot per (pack, offset) hash, a new object replaces the old. */
+static pack_obj *cache_get(pack_cache *c, uint32_t p, uint64_t off)
+{
+	slot *s = &c->slots[slot_index(c, p, off)];
+	if (s->obj && s->pack == p && s->offset == off) {
+		s->obj->refs++;
+		return s->obj;
+	}
+	return NULL;
+}
+
+static void cache_put(pack_cache *c, uint32_t p, uint64_t off, pack_obj *o)
+{
+	if (o->len > c->budget / 4)
+		return; /* one object must not flush the rest */
+	slot *s = &c->slots[slot_index(c, p, off)];
+	if (s->obj) {
+		c->bytes -= s->obj->len;
+		pack_obj_unref(s->obj);
+	}
+	/* over budget: sweep other slots empty until it fits */
+	while (c->bytes + o->len > c->budget) {
+		slot *v = &c->slots[c->hand];
+		c->hand = (c->hand + 1) & (c->cap - 1);
+		if (v->obj && v != s) {
+			c->bytes -= v->obj->len;
+			pack_obj_unref(v->obj);
+			v->obj = NULL;
+		}
+	}
+	s->pack = p;
+	s->offset = off;
+	s->obj = o;
+	o->refs++;
+	c->bytes += o->len;
+}
+
+/* ---- the store ------------------------------------------------------------ */
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static const unsigned char *map_file(const char *path, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	void *m = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	return m;
+}
+
+static int pack_open(pack *k, const char *idx_path)
+{
+	char data_path[8192];
+	memset(k, 0, sizeof(*k));
+	if (!(k->idx = map_file(idx_path, &k->idx_size)))
+		return -1;
+	snprintf(data_path, sizeof(data_path), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
+	if (!(k->data = map_file(data_path, &k->data_size)) || k->idx_size < IDX_HEADER + FANOUT + 40 ||
+	    memcmp(k->idx, "\377tOc", 4) != 0 || be32(k->idx + 4) != 2 || k->data_size < 32 ||
+	    memcmp(k->data, "PACK", 4) != 0)
+		return -1;
+	k->count = be32(k->idx + IDX_HEADER + FANOUT - 4);
+	if (IDX_HEADER + FANOUT + (size_t)k->count * 28 + 40 > k->idx_size)
+		return -1;
+	k->sha = k->idx + IDX_HEADER + FANOUT;
+	k->off32 = k->sha + (size_t)k->count * 24;
+	k->off64 = k->off32 + (size_t)k->count * 4;
+	return 0;
+}
+
+static void pack_close(pack *k)
+{
+	if (k->idx)
+		munmap((void *)k->idx, k->idx_size);
+	if (k->data)
+		munmap((void *)k->data, k->data_size);
+}
+
+pack_store *pack_store_open(git_repository *repo)
+{
+	char dir[4096];
+	pack_store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		char path[8192];
+		pack k;
+		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (pack_open(&k, path) < 0) {
+			pack_close(&k);
+			continue; /* its objects are libgit2's to read */
+		}
+		pack *g = realloc(s->packs, (s->n + 1) * sizeof(*g));
+		if (!g) {
+			pack_close(&k);
+			break;
+		}
+		s->packs = g;
+		s->packs[s->n++] = k;
+	}
+	if (d)
+		closedir(d);
+	if (!s->n) {
+		pack_store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void pack_store_free(pack_store *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		pack_close(&s->packs[i]);
+	free(s->packs);
+	free(s);
+}
+
+/* The offset of id in pack k, or UINT64_MAX. */
+static uint64_t find(const pack *k, const unsigned char *id)
+{
+	const unsigned char *f = k->idx + IDX_HEADER;
+	uint32_t lo = id[0] ? be32(f + 4 * (id[0] - 1)) : 0, hi = be32(f + 4 * id[0]);
+	if (hi > k->count)
+		return UINT64_MAX;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(k->sha + 20 * (size_t)mid, id, 20);
+		if (c == 0) {
+			uint32_t o = be32(k->off32 + 4 * (size_t)mid);
+			if (!(o & 0x80000000u))
+				return o;
+			const unsigned char *p = k->off64 + 8 * (size_t)(o & 0x7fffffffu);
+			if (p + 8 > k->idx + k->idx_size)
+				return UINT64_MAX;
+			return (uint64_t)be32(p) << 32 | be32(p + 4);
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return UINT64_MAX;
+}
+
+static int damaged(const char *why)
+{
+	git_error_set_str(GIT_ERROR_ODB, why);
+	return -1;
+}
+
+/* Inflates exactly size bytes from src into a new buffer. */
+static int inflate_exact(const unsigned char *src, size_t avail, size_t size, unsigned char **out)
+{
+	unsigned char *buf = malloc(size ? size : 1);
+	z_stream z;
+	if (!buf)
+		return damaged("out of memory");
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK) {
+		free(buf);
+		return damaged("zlib");
+	}
+	z.next_in = (unsigned char *)src;
+	z.avail_in = (uInt)(avail > UINT32_MAX ? UINT32_MAX : avail);
+	z.next_out = buf;
+	z.avail_out = (uInt)size;
+	int rc = inflate(&z, Z_FINISH);
+	size_t got = size - z.avail_out;
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END || got != size) {
+		free(buf);
+		return damaged("a pack entry does not inflate to its size");
+	}
+	*out = buf;
+	return 0;
+}
+
+/* A delta's size header: little-endian base-128. */
+static int delta_varint(const unsigned char **p, const unsigned char *end, size_t *out)
+{
+	size_t v = 0;
+	unsigned shift = 0;
+	for (;;) {
+		if (*p >= end || shift > 56)
+			return -1;
+		unsigned char c = *(*p)++;
+		v |= (size_t)(c & 127) << shift;
+		shift += 7;
+		if (!(c & 128))
+			break;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Applies delta d[0..dn) to base: copy and insert instructions. */
+static int apply_delta(const pack_obj *base, const unsigned char *d, size_t dn, pack_obj *out)
+{
+	const unsigned char *p = d, *end = d + dn;
+	size_t src, dst, o = 0;
+	if (delta_varint(&p, end, &src) < 0 || delta_varint(&p, end, &dst) < 0 || src != base->len ||
+	    dst > MAX_OBJECT)
+		return damaged("a delta does not fit its base");
+	if (!(out->data = malloc(dst ? dst : 1)))
+		return damaged("out of memory");
+	out->len = dst;
+	while (p < end) {
+		unsigned char cmd = *p++;
+		if (cmd & 0x80) {
+			size_t off = 0, size = 0;
+			for (unsigned i = 0; i < 4; i++)
+				if (cmd & (1u << i)) {
+					if (p >= end)
+						return damaged("a delta copy is cut short");
+					off |= (size_t)*p++ << (8 * i);
+				}
+			for (unsigned i = 0; i < 3; i++)
+				if (cmd & (0x10u << i)) {
+					if (p >= end)
+						return damaged("a delta copy is cut short");
+					size |= (size_t)*p++ << (8 * i);
+				}
+			if (size == 0)
+				size = 0x10000;
+			if (off > base->len || size > base->len - off || size > dst - o)
+				return damaged("a delta copies outside its base");
+			memcpy(out->data + o, base->data + off, size);
+			o += size;
+		} else if (cmd) {
+			if (cmd > (size_t)(end - p) || cmd > dst - o)
+				return damaged("a delta insert runs past its end");
+			memcpy(out->data + o, p, cmd);
+			o += cmd;
+			p += cmd;
+		} else {
+			return damaged("a delta holds the reserved instruction 0");
+		}
+	}
+	return o == dst ? 0 : damaged("a delta's result is short");
+}
+
+/* One step of a chain: the entry at off, as a full object or a delta of base_off. */
+typedef struct entry {
+	unsigned type;          /* 1-4 object types, 6 OFS_DELTA, 7 REF_DELTA */
+	size_t size;            /* inflated size of the entry's data */
+	const unsigned char *z; /* its zlib stream */
+	uint64_t base;          /* a delta's base offset in the same pack */
+} entry;
+
+static int read_entry(const pack *k, uint64_t off, entry *e)
+{
+	if (off >= k->data_size - 20)
+		return damaged("an offset past the pack's end");
+	const unsigned char *p = k->data + off, *end = k->data + k->data_size - 20;
+	unsigned char c = *p++;
+	unsigned shift = 4;
+	e->type = (c >> 4) & 7;
+	e->size = c & 15;
+	while (c & 128) {
+		if (p >= end || shift > 56)
+			return damaged("a pack entry header runs on");
+		c = *p++;
+		e->size |= (size_t)(c & 127) << shift;
+		shift += 7;
+	}
+	if (e->size > MAX_OBJECT)
+		return damaged("a pack entry over 2 GiB");
+	if (e->type == 6) {
+		if (p >= end)
+			return damaged("a delta's base offset is cut short");
+		c = *p++;
+		uint64_t dist = c & 127;
+		while (c & 128) {
+			if (p >= end || dist > (UINT64_MAX >> 8))
+				return damaged("a delta's base offset runs on");
+			c = *p++;
+			dist = ((dist + 1) << 7) + (c & 127);
+		}
+		if (dist == 0 || dist > off)
+			return damaged("a delta's base lies outside the pack");
+		e->base = off - dist;
+	} else if (e->type == 7) {
+		if (end - p < 20)
+			return damaged("a delta's base id is cut short");
+		e->base = find(k, p);
+		p += 20;
+		if (e->base == UINT64_MAX)
+			return 0; /* a thin pack's base elsewhere: not ours to read */
+	} else if (e->type < 1 || e->type > 4) {
+		return damaged("a pack entry of no known type");
+	}
+	e->z = p;
+	return 1;
+}
+
+/* Resolves the object at off in pack k, through the cache. 1, 0 (not ours) or -1. */
+static int resolve(pack_store *s, pack_cache *c, uint32_t ki, uint64_t off, pack_obj **out)
+{
+	const pack *k = &s->packs[ki];
+	size_t depth = 0;
+	pack_obj *obj = NULL;
+	entry e;
+	int rc;
+
+	/* Down the chain to a cached object or a full one, remembering the way. */
+	for (;;) {
+		if ((obj = cache_get(c, ki, off)))
+			break;
+		if ((rc = read_entry(k, off, &e)) <= 0)
+			return rc;
+		if (e.type <= 4) {
+			if (!(obj = calloc(1, sizeof(*obj))))
+				return damaged("out of memory");
+			obj->refs = 1;
+			obj->type = (git_object_t)e.type;
+			obj->len = e.size;
+			if (inflate_exact(e.z, (size_t)(k->data + k->data_size - e.z), e.size, &obj->data) < 0) {
+				free(obj);
+				return -1;
+			}
+			cache_put(c, ki, off, obj);
+			break;
+		}
+		if (depth == MAX_DEPTH)
+			return damaged("a delta chain deeper than git writes (or a loop)");
+		c->chain[depth++] = off;
+		off = e.base;
+	}
+	/* Back up the chain, applying each delta to the object below it. */
+	while (depth) {
+		uint64_t doff = c->chain[--depth];
+		pack_obj *next = NULL;
+		unsigned char *delta = NULL;
+		if ((rc = read_entry(k, doff, &e)) <= 0 ||
+		    inflate_exact(e.z, (size_t)(k->data + k->data_size - e.z), e.size, &delta) < 0 ||
+		    !(next = calloc(1, sizeof(*next)))) {
+			free(delta);
+			pack_obj_unref(obj);
+			return rc == 0 ? 0 : -1;
+		}
+		next->refs = 1;
+		next->type = obj->type;
+		rc = apply_delta(obj, delta, e.size, next);
+		free(delta);
+		pack_obj_unref(obj);
+		if (rc < 0) {
+			pack_obj_unref(next);
+			return -1;
+		}
+		cache_put(c, ki, doff, next);
+		obj = next;
+	}
+	*out = obj;
+	return 1;
+}
+
+int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out)
+{
+	*out = NULL;
+	for (size_t i = 0; s && i < s->n; i++) {
+		uint64_t off = find(&s->packs[i], id->id);
+		if (off != UINT64_MAX)
+			return resolve(s, c, (uint32_t)i, off, out);
+	}
+	return 0;
+}
