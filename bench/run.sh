@@ -42,14 +42,16 @@ files=30000 commits=3000 big=60000 pushes="1 100 10000" refs=100000 mb=1024
 if [ "$quick" = 1 ]; then files=5000 commits=500 big=50000 pushes="1 100 1000" refs=100000 mb=256; fi
 
 mean() { python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][${2:-0}]['mean'])" "$1"; }
-rss() { /usr/bin/time -f %M "$@" >/dev/null 2>"$W/rss" || true; tail -1 "$W/rss"; }
+# Peak memory, "anon+file" in MB: what the program allocates, and mapped files
+# (pack files: page cache the kernel can drop). bench/peakmem.py samples both.
+rss() { python3 "$here/bench/peakmem.py" "$@" | awk '{printf "%.0f+%.0f", $1/1024, $2/1024}'; }
 row() { # label ours theirs ours_rss theirs_rss (theirs "-": nothing to compare with)
   python3 -c "
 import sys; l, a, b, ra, rb = sys.argv[1:6]; a = float(a)
 if b == '-':
-    print('%-38s %9.1f ms %12s %8s %9s KB' % (l, a * 1e3, '-', '-', ra))
+    print('%-38s %9.1f ms %12s %8s %12s' % (l, a * 1e3, '-', '-', ra))
 else:
-    b = float(b); print('%-38s %9.1f ms %9.1f ms %7.2fx %9s KB %9s KB' % (l, a * 1e3, b * 1e3, a / b, ra, rb))" "$@"
+    b = float(b); print('%-38s %9.1f ms %9.1f ms %7.2fx %12s %12s' % (l, a * 1e3, b * 1e3, a / b, ra, rb))" "$@"
 }
 # expect CODE CMD...: the command must exit CODE, or its timing means nothing.
 expect() {
@@ -60,7 +62,8 @@ expect() {
 hf() { hyperfine -N -i "$@" 2>/dev/null >/dev/null; }
 
 echo "sasguard: $("$SASGUARD" --version | head -1); $(git --version); $(nproc) cores; $(date -u +%Y-%m-%dT%H:%MZ)"
-printf '%-38s %12s %12s %8s %12s %12s\n' "" "sasguard" "git" "ratio" "RSS sasguard" "RSS git"
+printf '%-38s %12s %12s %8s %12s %12s\n' "" "sasguard" "git" "ratio" "MB sasguard" "MB git"
+printf '%-38s %12s %12s %8s %12s %12s\n' "" "" "" "" "(anon+file)" "(anon+file)"
 
 # ---- --all-history vs git cat-file --batch-all-objects --batch --unordered ----
 # Generated histories: the deep layout (a real project's shape) with 5 tokens
@@ -93,7 +96,9 @@ done
 if [ "$quick" = 0 ] && [ -z "$repo" ]; then
   for c in 1000 3000 9000; do
     make_history "$W/grow$c" deep 3 "$c"
-    printf '%-38s %12s %12s %8s %9s KB\n' "--all-history RSS, $c commits" "" "" "" "$(rss "$SASGUARD" --all-history --quiet "$W/grow$c")"
+    printf '%-38s %12s %12s %8s %12s %12s\n' "--all-history memory, $c commits" "" "" "" \
+      "$(rss "$SASGUARD" --all-history --quiet "$W/grow$c")" \
+      "$(rss git -C "$W/grow$c" cat-file --batch-all-objects --batch --unordered)"
     rm -rf "$W/grow$c"
   done
 fi

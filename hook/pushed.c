@@ -386,6 +386,9 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 	ps.nupdates = n;
 	oidset_init(&ps.verdicts);
 	git_libgit2_init();
+	/* Each pushed object is read once; trees we read twice sit in our own
+	 * tree cache: libgit2's object cache only grew with the push. */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 	if (repo_open_pushed(&ps.b.repo, &ps.qodb) != 0)
 		goto out;
 	if (git_repository_odb(&ps.odb, ps.b.repo) < 0 || !(ps.trees = tree_cache_new())) {

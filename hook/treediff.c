@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define CACHE_SLOTS 4096 /* recently read trees: a parent's, read again for its child */
+#define CACHE_BYTES ((size_t)16 << 20) /* and no more than this of them */
 
 typedef struct cached {
 	git_oid id;
@@ -22,6 +23,8 @@ typedef struct cached {
  * its packs are read from there instead, through the pack cache. */
 struct tree_cache {
 	cached slot[CACHE_SLOTS];
+	size_t bytes;      /* held in slot[] */
+	size_t hand;       /* eviction sweeps slot[] from here */
 	pack_store *packs; /* borrowed; may be NULL */
 	pack_cache *pc;    /* owned */
 };
@@ -79,9 +82,23 @@ int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_obje
 		git_odb_object *obj = NULL;
 		if (git_odb_read(&obj, odb, id) < 0)
 			return -1;
+		if (c->obj)
+			cache->bytes -= git_odb_object_size(c->obj);
 		git_odb_object_free(c->obj);
+		c->obj = NULL;
+		/* over budget: sweep other slots empty (a push of big trees stays bounded) */
+		while (cache->bytes + git_odb_object_size(obj) > CACHE_BYTES && cache->bytes) {
+			cached *v = &cache->slot[cache->hand];
+			cache->hand = (cache->hand + 1) % CACHE_SLOTS;
+			if (v->obj) {
+				cache->bytes -= git_odb_object_size(v->obj);
+				git_odb_object_free(v->obj);
+				v->obj = NULL;
+			}
+		}
 		git_oid_cpy(&c->id, id);
 		c->obj = obj;
+		cache->bytes += git_odb_object_size(obj);
 	}
 	git_odb_object_dup(&out->gobj, c->obj);
 	out->type = git_odb_object_type(out->gobj);
