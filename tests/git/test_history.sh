@@ -33,6 +33,12 @@ has "$T/out" "${keymsg:0:12}:(commit message):"
 lacks "$T/out" "docs-notes.md"   # a rename adds nothing: one finding, at its origin
 no_secrets "$T/out"
 
+# A progress line on a terminal (stderr, redrawn with \r), none otherwise.
+lacks "$T/err" "objects read"
+script -qec "'$SASGUARD' --all-history '$R'" /dev/null > "$T/tty.out"
+has "$T/tty.out" $'\rsasguard: '
+has "$T/tty.out" "objects read"
+
 # JSON: the oldest commit, the path, live or not.
 expect_exit 1 "$SASGUARD" --all-history --format json "$R"
 python3 - "$T/out" "$origin" "$keymsg" <<'PY' && pass || fail "history JSON"
