@@ -5,6 +5,9 @@ SASGUARD=${SASGUARD:?set SASGUARD to the sasguard binary}
 SOURCE_DIR=${SOURCE_DIR:?set SOURCE_DIR to the source tree}
 T=$(mktemp -d "${TMPDIR:-/tmp}/sasguard-test.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# Work from the temporary directory: nothing around the checkout (its own
+# .sasguard.ini, a repository above the build directory) may reach a test.
+cd "$T" || exit 1
 FAILS=0
 CHECKS=0
 
