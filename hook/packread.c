@@ -8,27 +8,22 @@
  * Everything is bounds-checked: damaged data is an error, never a crash.
  */
 #include "gitscan.h"
+#include "packidx.h"
 #include "packread.h"
 
-#include <dirent.h>
-#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
-#define IDX_HEADER 8
-#define FANOUT (256 * 4)
 #define MAX_DEPTH 4096 /* git writes delta chains up to 4095 deep (pack.depth) */
 #define MAX_OBJECT ((size_t)1 << 31) /* 2 GiB, as libgit2's deb12u2 limit */
 
 typedef struct pack {
-	const unsigned char *idx, *data;
-	size_t idx_size, data_size;
-	uint32_t count;
-	const unsigned char *sha, *off32, *off64;
+	pack_index idx;
+	const unsigned char *data;
+	size_t data_size;
 } pack;
 
 struct pack_store {
@@ -129,84 +124,52 @@ static void cache_put(pack_cache *c, uint32_t p, uint64_t off, pack_obj *o)
 
 /* ---- the store ------------------------------------------------------------ */
 
-static uint32_t be32(const unsigned char *p)
+static void pack_close(pack *k)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static const unsigned char *map_file(const char *path, size_t *size)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	void *m = MAP_FAILED;
-	if (fstat(fd, &st) == 0 && st.st_size > 0)
-		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return NULL;
-	*size = (size_t)st.st_size;
-	return m;
+	pack_index_close(&k->idx);
+	if (k->data)
+		munmap((void *)k->data, k->data_size);
+	k->data = NULL;
 }
 
 static int pack_open(pack *k, const char *idx_path)
 {
 	char data_path[8192];
 	memset(k, 0, sizeof(*k));
-	if (!(k->idx = map_file(idx_path, &k->idx_size)))
+	if (pack_index_open(&k->idx, idx_path) < 0)
 		return -1;
 	snprintf(data_path, sizeof(data_path), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
-	if (!(k->data = map_file(data_path, &k->data_size)) || k->idx_size < IDX_HEADER + FANOUT + 40 ||
-	    memcmp(k->idx, "\377tOc", 4) != 0 || be32(k->idx + 4) != 2 || k->data_size < 32 ||
-	    memcmp(k->data, "PACK", 4) != 0)
+	if (!(k->data = map_readonly(data_path, &k->data_size)) || k->data_size < 32 ||
+	    memcmp(k->data, "PACK", 4) != 0) {
+		pack_close(k);
 		return -1;
-	k->count = be32(k->idx + IDX_HEADER + FANOUT - 4);
-	if (IDX_HEADER + FANOUT + (size_t)k->count * 28 + 40 > k->idx_size)
-		return -1;
-	k->sha = k->idx + IDX_HEADER + FANOUT;
-	k->off32 = k->sha + (size_t)k->count * 24;
-	k->off64 = k->off32 + (size_t)k->count * 4;
+	}
 	return 0;
 }
 
-static void pack_close(pack *k)
+static int add_pack(const char *idx_path, void *payload)
 {
-	if (k->idx)
-		munmap((void *)k->idx, k->idx_size);
-	if (k->data)
-		munmap((void *)k->data, k->data_size);
+	pack_store *s = payload;
+	pack k;
+	if (pack_open(&k, idx_path) < 0)
+		return 0; /* its objects are libgit2's to read */
+	pack *g = realloc(s->packs, (s->n + 1) * sizeof(*g));
+	if (!g) {
+		pack_close(&k);
+		return -1;
+	}
+	s->packs = g;
+	s->packs[s->n++] = k;
+	return 0;
 }
 
 pack_store *pack_store_open(git_repository *repo)
 {
-	char dir[4096];
 	pack_store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
-	DIR *d = opendir(dir);
-	for (struct dirent *e; d && (e = readdir(d));) {
-		size_t l = strlen(e->d_name);
-		char path[8192];
-		pack k;
-		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (pack_open(&k, path) < 0) {
-			pack_close(&k);
-			continue; /* its objects are libgit2's to read */
-		}
-		pack *g = realloc(s->packs, (s->n + 1) * sizeof(*g));
-		if (!g) {
-			pack_close(&k);
-			break;
-		}
-		s->packs = g;
-		s->packs[s->n++] = k;
-	}
-	if (d)
-		closedir(d);
+	/* out of memory part way: read what we have, libgit2 reads the rest */
+	(void)pack_dir_each(repo, add_pack, s);
 	if (!s->n) {
 		pack_store_free(s);
 		return NULL;
@@ -222,33 +185,6 @@ void pack_store_free(pack_store *s)
 		pack_close(&s->packs[i]);
 	free(s->packs);
 	free(s);
-}
-
-/* The offset of id in pack k, or UINT64_MAX. */
-static uint64_t find(const pack *k, const unsigned char *id)
-{
-	const unsigned char *f = k->idx + IDX_HEADER;
-	uint32_t lo = id[0] ? be32(f + 4 * (id[0] - 1)) : 0, hi = be32(f + 4 * id[0]);
-	if (hi > k->count)
-		return UINT64_MAX;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(k->sha + 20 * (size_t)mid, id, 20);
-		if (c == 0) {
-			uint32_t o = be32(k->off32 + 4 * (size_t)mid);
-			if (!(o & 0x80000000u))
-				return o;
-			const unsigned char *p = k->off64 + 8 * (size_t)(o & 0x7fffffffu);
-			if (p + 8 > k->idx + k->idx_size)
-				return UINT64_MAX;
-			return (uint64_t)be32(p) << 32 | be32(p + 4);
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return UINT64_MAX;
 }
 
 static int damaged(const char *why)
@@ -391,7 +327,7 @@ static int read_entry(const pack *k, uint64_t off, entry *e)
 	} else if (e->type == 7) {
 		if (end - p < 20)
 			return damaged("a delta's base id is cut short");
-		e->base = find(k, p);
+		e->base = pack_index_offset_of(&k->idx, p);
 		p += 20;
 		if (e->base == UINT64_MAX)
 			return 0; /* a thin pack's base elsewhere: not ours to read */
@@ -467,7 +403,7 @@ int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **
 {
 	*out = NULL;
 	for (size_t i = 0; s && i < s->n; i++) {
-		uint64_t off = find(&s->packs[i], id->id);
+		uint64_t off = pack_index_offset_of(&s->packs[i].idx, id->id);
 		if (off != UINT64_MAX)
 			return resolve(s, c, (uint32_t)i, off, out);
 	}

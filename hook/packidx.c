@@ -1,0 +1,111 @@
+/*
+ * packidx.c - the pack index of packidx.h: mapped, checked, searched.
+ */
+#include "packidx.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IDX_HEADER 8
+#define FANOUT (256 * 4)
+
+uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+const unsigned char *map_readonly(const char *path, size_t *size)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	void *m = MAP_FAILED;
+	if (fstat(fd, &st) == 0 && st.st_size > 0)
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	return m;
+}
+
+int pack_index_open(pack_index *x, const char *path)
+{
+	memset(x, 0, sizeof(*x));
+	if (!(x->map = map_readonly(path, &x->size)))
+		return -1;
+	if (x->size < IDX_HEADER + FANOUT + 40 || memcmp(x->map, "\377tOc", 4) != 0 || be32(x->map + 4) != 2)
+		goto bad;
+	x->count = be32(x->map + IDX_HEADER + FANOUT - 4);
+	if (IDX_HEADER + FANOUT + (size_t)x->count * (20 + 4 + 4) + 40 > x->size)
+		goto bad;
+	x->sha = x->map + IDX_HEADER + FANOUT;
+	x->off32 = x->sha + (size_t)x->count * 24;
+	x->off64 = x->off32 + (size_t)x->count * 4;
+	return 0;
+bad:
+	pack_index_close(x);
+	return -1;
+}
+
+void pack_index_close(pack_index *x)
+{
+	if (x->map)
+		munmap((void *)x->map, x->size);
+	memset(x, 0, sizeof(*x));
+}
+
+uint64_t pack_index_offset_at(const pack_index *x, uint32_t i)
+{
+	uint32_t o = be32(x->off32 + 4 * (size_t)i);
+	if (!(o & 0x80000000u))
+		return o;
+	const unsigned char *p = x->off64 + 8 * (size_t)(o & 0x7fffffffu);
+	if (p + 8 > x->map + x->size)
+		return UINT64_MAX;
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
+uint64_t pack_index_offset_of(const pack_index *x, const unsigned char *id)
+{
+	const unsigned char *f = x->map + IDX_HEADER;
+	uint32_t lo = id[0] ? be32(f + 4 * (id[0] - 1)) : 0, hi = be32(f + 4 * id[0]);
+	if (hi > x->count || lo > hi)
+		return UINT64_MAX;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(x->sha + 20 * (size_t)mid, id, 20);
+		if (c == 0)
+			return pack_index_offset_at(x, mid);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return UINT64_MAX;
+}
+
+int pack_dir_each(git_repository *repo, int (*cb)(const char *idx_path, void *payload), void *payload)
+{
+	char dir[4096];
+	int rc = 0;
+	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && rc == 0 && (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		char path[8192];
+		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		rc = cb(path, payload);
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
