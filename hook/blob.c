@@ -129,8 +129,10 @@ static int in_ranges(const ranges *rg, size_t line)
 static int old_fingerprints(blob_ctx *c, const git_oid *old_id, const char *path, sg_findings *old)
 {
 	report_stats saved = *c->stats;
+	sg_stats lib = *sg_scanner_stats(c->scanner);
 	int rc = blob_scan(c, old_id, path, old);
 	*c->stats = saved; /* the old side is not part of what this run scanned */
+	sg_scanner_set_stats(c->scanner, &lib);
 	return rc;
 }
 

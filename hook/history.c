@@ -767,6 +767,18 @@ int cmd_history(cli_opts *o)
 		goto out;
 	}
 	int failed = scan_all_objects(h) < 0;
+	/* Counted before attribution, which scans the flagged blobs again. */
+	sg_stats total = { 0 };
+	for (int i = 0; i < h->nworkers; i++) {
+		const sg_stats *s = h->workers[i].scanner ? sg_scanner_stats(h->workers[i].scanner) : NULL;
+		if (!s)
+			continue;
+		total.bytes += s->bytes;
+		total.tokens += s->tokens;
+		total.placeholders += s->placeholders;
+		total.emulator += s->emulator;
+		total.limit_hits += s->limit_hits;
+	}
 	memset(&b, 0, sizeof(b));
 	b.repo = h->repo;
 	b.scanner = h->workers[0].scanner;
@@ -775,17 +787,6 @@ int cmd_history(cli_opts *o)
 	b.report = h->report;
 	if (!b.scanner || attribute_and_report(h, &b) < 0)
 		failed = 1;
-	sg_stats total = { 0 };
-	for (int i = 0; i < h->nworkers; i++) {
-		const sg_stats *s = h->workers[i].scanner ? sg_scanner_stats(h->workers[i].scanner) : &total;
-		if (s == &total)
-			continue;
-		total.bytes += s->bytes;
-		total.tokens += s->tokens;
-		total.placeholders += s->placeholders;
-		total.emulator += s->emulator;
-		total.limit_hits += s->limit_hits;
-	}
 	if (total.limit_hits) {
 		report_note(h->report, "regex match limit hit %llu time%s: those parts were not scanned",
 			    (unsigned long long)total.limit_hits, total.limit_hits == 1 ? "" : "s");

@@ -346,6 +346,10 @@ void sg_scanner_set_match_limit(sg_scanner *s, uint32_t limit);
 /* Counters since the scanner was made. */
 const sg_stats *sg_scanner_stats(const sg_scanner *s);
 
+/* Puts the counters back to *to: a caller that scans what it does not report
+ * (the old side of a diff) keeps it out of the figures. */
+void sg_scanner_set_stats(sg_scanner *s, const sg_stats *to);
+
 /*
  * Scans buf[0..len) for tokens wherever they sit (URLs, bare query strings,
  * connection strings; raw, percent-, HTML- or JSON-escaped). Every token that

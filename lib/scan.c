@@ -175,6 +175,11 @@ const sg_stats *sg_scanner_stats(const sg_scanner *s)
 	return &s->stats;
 }
 
+void sg_scanner_set_stats(sg_scanner *s, const sg_stats *to)
+{
+	s->stats = *to;
+}
+
 int sg_buffer_is_binary(const char *buf, size_t len)
 {
 	return memchr(buf, '\0', len < 8000 ? len : 8000) != NULL;

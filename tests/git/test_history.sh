@@ -54,6 +54,7 @@ m = by["(commit message)"]
 assert m["commit"] == sys.argv[3] and m["kind"] == "storage-account-key" and m["live"] is True
 assert len(d["findings"]) == 3, len(d["findings"])
 assert d["stats"]["blocking"] == 2
+assert d["stats"]["tokens"] == 3, d["stats"]   # attribution's second read is not counted
 PY
 
 # SARIF, and the same findings with one thread or four; options in any order.

@@ -28,6 +28,14 @@ printf '%s\n' "$TOKEN_LINE" >> README.md
 git commit -qam "legacy token" --no-verify
 printf 'More text.\n' >> README.md
 expect_exit 0 git commit -am "unrelated edit"
+# Its figures count the new side only: the old blob read for comparison is not scanned content.
+printf '%s\n' "$KEY_LINE" >> README.md; git add README.md
+expect_exit 1 "$SASGUARD" pre-commit --format json
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert d['stats']['tokens'] == 2 and d['stats']['findings'] == 1, d['stats']
+" && pass || fail "pre-commit figures count the old side"
+git reset -q README.md; git checkout -q README.md
 # Moving the old token to another line is not new either (its fingerprint was there).
 { echo "Top line."; cat README.md; } > R.tmp && mv R.tmp README.md
 expect_exit 0 git commit -am "reflow"
