@@ -1,6 +1,7 @@
 /*
  * scan_rate.c - library scan throughput (sg_scan_buffer) on one core, in MB/s:
- * token-free text and text dense with tokens, generated in memory, or a file.
+ * token-free text (also as UTF-16) and text dense with tokens, generated in
+ * memory, or a file.
  *   scan_rate [MB]            generated text, MB megabytes each (default 1024)
  *   scan_rate --file PATH     a file of your own, read whole
  */
@@ -99,6 +100,19 @@ int main(int argc, char **argv)
 	size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 1024;
 	char *clean = fill(mb << 20, clean_lines, sizeof(clean_lines) / sizeof(clean_lines[0]));
 	measure("token-free text", clean, mb << 20);
+	/* The same text as UTF-16LE with a BOM (PowerShell 5's `>`): decoded, then scanned. */
+	size_t wide_len = (mb << 20) / 4 * 2; /* a quarter of the text, twice the bytes a character */
+	char *wide = malloc(wide_len + 2);
+	if (wide) {
+		wide[0] = '\xff';
+		wide[1] = '\xfe';
+		for (size_t i = 0; i < wide_len / 2; i++) {
+			wide[2 + 2 * i] = clean[i];
+			wide[3 + 2 * i] = '\0';
+		}
+		measure("token-free UTF-16", wide, wide_len + 2);
+		free(wide);
+	}
 	free(clean);
 	size_t dense_mb = mb / 16 ? mb / 16 : 1;
 	char *dense = fill(dense_mb << 20, token_lines, sizeof(token_lines) / sizeof(token_lines[0]));

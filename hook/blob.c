@@ -144,6 +144,48 @@ static int fingerprint_in(const sg_findings *l, const char *fp)
 	return 0;
 }
 
+/* A blob's text as the scanner read it: UTF-16 decoded (*owned to free), else as stored. */
+static int blob_text(git_blob *b, const char **text, size_t *len, char **owned)
+{
+	const char *raw = git_blob_rawcontent(b);
+	size_t n = (size_t)git_blob_rawsize(b);
+	sg_text_encoding enc = sg_text_detect(raw, n);
+
+	*owned = NULL;
+	*text = raw;
+	*len = n;
+	if (enc == SG_TEXT_BYTES)
+		return 0;
+	if (sg_text_decode(raw, n, enc, owned, len) < 0) {
+		fprintf(stderr, "sasguard: out of memory decoding UTF-16\n");
+		return -1;
+	}
+	*text = *owned;
+	return 0;
+}
+
+/* The new side's added line ranges, diffing the texts the scanner read. */
+static int added_ranges(git_blob *oldb, git_blob *newb, const char *path, const git_diff_options *opts, ranges *rg)
+{
+	const char *ot, *nt;
+	size_t ol, nl;
+	char *oown = NULL, *nown = NULL;
+	int rc = -1;
+
+	if (blob_text(oldb, &ot, &ol, &oown) < 0 || blob_text(newb, &nt, &nl, &nown) < 0)
+		goto out;
+	if (!oown && !nown)
+		rc = git_diff_blobs(oldb, path, newb, path, opts, NULL, on_binary, on_hunk, NULL, rg);
+	else /* UTF-16 on either side: line numbers are those of the decoded text */
+		rc = git_diff_buffers(ot, ol, path, nt, nl, path, opts, NULL, on_binary, on_hunk, NULL, rg);
+	if (rc < 0)
+		git_fail("diff");
+out:
+	free(oown);
+	free(nown);
+	return rc < 0 ? -1 : 0;
+}
+
 int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found)
 {
 	git_blob *oldb = NULL, *newb = NULL;
@@ -166,10 +208,8 @@ int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const 
 	/* .gitattributes (-diff, binary) and NUL bytes must not blind the diff */
 	opts.flags |= GIT_DIFF_FORCE_TEXT;
 	opts.max_size = (git_off_t)(c->policy->max_file_size + 1);
-	if (git_diff_blobs(oldb, path, newb, path, &opts, NULL, on_binary, on_hunk, NULL, &rg) < 0) {
-		git_fail("diff");
+	if (added_ranges(oldb, newb, path, &opts, &rg) < 0)
 		goto out;
-	}
 	size_t kept = 0;
 	for (size_t i = 0; i < found->count; i++) {
 		sg_finding *f = found->items[i];

@@ -778,6 +778,7 @@ int cmd_history(cli_opts *o)
 		total.placeholders += s->placeholders;
 		total.emulator += s->emulator;
 		total.limit_hits += s->limit_hits;
+		total.decoded += s->decoded;
 	}
 	memset(&b, 0, sizeof(b));
 	b.repo = h->repo;

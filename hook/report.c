@@ -439,11 +439,12 @@ static void json_stats(report *r, const sg_stats *lib, const report_stats *st)
 		"{\"files\":%llu,\"commits\":%llu,\"bytes\":%llu,\"tokens\":%llu,\"findings\":%zu,"
 		"\"blocking\":%zu,\"allowed\":%zu,\"placeholders\":%llu,\"emulator\":%llu,"
 		"\"binary_skipped\":%llu,\"large_skipped\":%llu,\"read_errors\":%llu,\"limit_hits\":%llu,"
-		"\"dropped\":%llu}",
+		"\"dropped\":%llu,\"utf16\":%llu}",
 		st->files, st->commits, (unsigned long long)lib->bytes, (unsigned long long)lib->tokens,
 		r->count, report_blocking(r), allowed, (unsigned long long)lib->placeholders,
 		(unsigned long long)lib->emulator, st->binary_skipped, st->large_skipped, st->errors,
-		(unsigned long long)lib->limit_hits, (unsigned long long)lib->dropped);
+		(unsigned long long)lib->limit_hits, (unsigned long long)lib->dropped,
+		(unsigned long long)lib->decoded);
 }
 
 static void json_report(report *r, const sg_stats *lib, const report_stats *st)

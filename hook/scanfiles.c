@@ -40,11 +40,12 @@ static int keep_findings(scan_run *run, sg_findings *found, const char *path)
 }
 
 /* col: how far into its line buf starts (a chunk of stdin cut inside a long line). */
-static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t len, size_t line, size_t col)
+static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t len, sg_text_encoding enc,
+		      size_t line, size_t col)
 {
 	sg_findings found;
 	sg_findings_init(&found);
-	int rc = sg_scan_buffer(run->s, path, buf, len, line, &found);
+	int rc = sg_scan_buffer_as(run->s, path, buf, len, enc, line, &found);
 	for (size_t i = 0; i < found.count; i++)
 		if (found.items[i]->line == line)
 			found.items[i]->column += col;
@@ -61,23 +62,70 @@ static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t l
 	return rc;
 }
 
-static size_t count_newlines(const char *b, size_t n)
+/*
+ * A stream is cut into chunks in whole characters of its encoding: bytes, or
+ * UTF-16 code units (2 bytes, the ASCII byte first in little-endian). ascii_at
+ * says which ASCII character the unit at b[i] is, or -1.
+ */
+static int ascii_at(const char *b, size_t i, sg_text_encoding enc)
+{
+	if (enc == SG_TEXT_BYTES)
+		return (unsigned char)b[i];
+	const char *lo = enc == SG_TEXT_UTF16LE ? b + i : b + i + 1;
+	const char *hi = enc == SG_TEXT_UTF16LE ? b + i + 1 : b + i;
+	return *hi == 0 && (unsigned char)*lo < 0x80 ? *lo : -1;
+}
+
+static size_t count_newlines(const char *b, size_t n, sg_text_encoding enc)
 {
 	size_t k = 0;
+	if (enc != SG_TEXT_BYTES) {
+		for (size_t i = 0; i + 1 < n; i += 2)
+			k += ascii_at(b, i, enc) == '\n';
+		return k;
+	}
 	for (const char *p = b, *e = b + n; (p = memchr(p, '\n', (size_t)(e - p))); p++)
 		k++;
 	return k;
 }
 
-/* Where to end this chunk: after its last newline, else at a byte no token holds. */
-static size_t chunk_cut(const char *b, size_t n)
+/* Bytes of UTF-8 that b[from..n) decodes to (a surrogate counts half of its pair's 4). */
+static size_t utf8_bytes(const char *b, size_t from, size_t n, sg_text_encoding enc)
 {
-	for (size_t i = n; i > 0 && n - i < CUT_REACH; i--)
-		if (b[i - 1] == '\n')
+	if (enc == SG_TEXT_BYTES)
+		return n - from;
+	size_t k = 0;
+	for (size_t i = from; i + 1 < n; i += 2) {
+		unsigned u = enc == SG_TEXT_UTF16LE ? (unsigned char)b[i] | (unsigned char)b[i + 1] << 8
+						   : (unsigned char)b[i] << 8 | (unsigned char)b[i + 1];
+		k += u < 0x80 ? 1 : u < 0x800 || (u >= 0xd800 && u < 0xe000) ? 2 : 3;
+	}
+	return k;
+}
+
+/* The column the next chunk starts at: what follows the last newline of b[0..n). */
+static size_t tail_column(const char *b, size_t n, sg_text_encoding enc, size_t col)
+{
+	size_t unit = enc == SG_TEXT_BYTES ? 1 : 2;
+	for (size_t i = n - n % unit; i >= unit; i -= unit)
+		if (ascii_at(b, i - unit, enc) == '\n')
+			return utf8_bytes(b, i, n, enc);
+	return col + utf8_bytes(b, 0, n, enc);
+}
+
+/* Where to end this chunk: after its last newline, else at a character no token holds. */
+static size_t chunk_cut(const char *b, size_t n, sg_text_encoding enc)
+{
+	size_t unit = enc == SG_TEXT_BYTES ? 1 : 2;
+	n -= n % unit;
+	for (size_t i = n; i >= unit && n - i < CUT_REACH; i -= unit)
+		if (ascii_at(b, i - unit, enc) == '\n')
 			return i;
-	for (size_t i = n; i > 0 && n - i < CUT_REACH; i--)
-		if (strchr(" \t\r\"'<>`()[]{}|", b[i - 1]))
+	for (size_t i = n; i >= unit && n - i < CUT_REACH; i -= unit) {
+		int c = ascii_at(b, i - unit, enc);
+		if (c > 0 && strchr(" \t\r\"'<>`()[]{}|", c))
 			return i;
+	}
 	return n;
 }
 
@@ -86,6 +134,7 @@ static int scan_stream(scan_run *run, int fd, const char *path)
 	char *buf = malloc(CHUNK);
 	size_t len = 0, line = 1, col = 0;
 	int eof = 0, first = 1;
+	sg_text_encoding enc = SG_TEXT_BYTES;
 	if (!buf)
 		return -1;
 	while (!eof || len) {
@@ -110,13 +159,13 @@ static int scan_stream(scan_run *run, int fd, const char *path)
 			free(buf);
 			return 0;
 		}
+		if (first)
+			enc = sg_text_detect(buf, len);
 		first = 0;
-		size_t cut = eof ? len : chunk_cut(buf, len);
-		scan_bytes(run, path, buf, cut, line, col);
-		size_t nl = count_newlines(buf, cut);
-		const char *last = memrchr(buf, '\n', cut);
-		col = last ? (size_t)(buf + cut - last - 1) : col + cut;
-		line += nl;
+		size_t cut = eof ? len : chunk_cut(buf, len, enc);
+		scan_bytes(run, path, buf, cut, enc, line, col);
+		line += count_newlines(buf, cut, enc);
+		col = tail_column(buf, cut, enc, col);
 		memmove(buf, buf + cut, len - cut);
 		len -= cut;
 	}
@@ -170,7 +219,7 @@ static int scan_path(scan_run *run, const char *path)
 		run->st.binary_skipped++;
 		report_note(run->r, "%s: binary (a NUL byte in its first 8000 bytes): skipped", path);
 	} else {
-		scan_bytes(run, path, map, (size_t)st.st_size, 1, 0);
+		scan_bytes(run, path, map, (size_t)st.st_size, sg_text_detect(map, (size_t)st.st_size), 1, 0);
 		run->st.files++;
 	}
 	munmap((void *)map, (size_t)st.st_size);

@@ -196,7 +196,7 @@ typedef struct sg_param {
 typedef struct sg_token {
 	sg_kind kind;
 	size_t offset;             /* where the token's text starts in the scanned buffer */
-	size_t length;             /* and its length there, in bytes */
+	size_t length;             /* and its length there, in bytes (UTF-16: in its UTF-8) */
 	char host[256];            /* endpoint host, "" when unknown */
 	char account[64];          /* storage account or namespace, "" when unknown */
 	char resource[256];        /* path after the host ("/c/b.bin"), "" when unknown */
@@ -324,6 +324,7 @@ typedef struct sg_stats {
 	uint64_t limit_hits;     /* regex match limits hit (the window was skipped) */
 	uint64_t dropped;        /* findings past the per-buffer cap: counted, not kept */
 	uint64_t dropped_blocking; /* of those, how many would have blocked */
+	uint64_t decoded;        /* buffers read as UTF-16 */
 } sg_stats;
 
 typedef struct sg_scanner sg_scanner;
@@ -362,7 +363,37 @@ void sg_scanner_set_stats(sg_scanner *s, const sg_stats *to);
 int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		   size_t first_line, sg_findings *out);
 
-/* Nonzero when buf looks binary the way git decides: a NUL in the first 8000 bytes. */
+/*
+ * Text encodings that are not ASCII-compatible. sg_scan_buffer reads UTF-16
+ * (what Windows PowerShell 5 `>` and Out-File, and regedit, write) by
+ * decoding it to UTF-8 first; its findings' columns count bytes of that UTF-8.
+ * It then scans the raw bytes as well, so that a stray BOM or NUL in front
+ * of ASCII text hides nothing.
+ */
+typedef enum sg_text_encoding {
+	SG_TEXT_BYTES = 0, /* ASCII, UTF-8, Latin-1 ... or binary: scanned as bytes */
+	SG_TEXT_UTF16LE,
+	SG_TEXT_UTF16BE
+} sg_text_encoding;
+
+/* A UTF-16 BOM, or no BOM and NULs in every other byte of the first 8000. */
+sg_text_encoding sg_text_detect(const char *buf, size_t len);
+
+/*
+ * Decodes UTF-16 buf[0..len) to UTF-8 (a leading BOM dropped, a lone
+ * surrogate or odd last byte becoming U+FFFD; newlines stay one per line).
+ * *out is malloc'd and the caller frees it. SG_OK, SG_ENOMEM or SG_EINVAL
+ * (enc is SG_TEXT_BYTES).
+ */
+int sg_text_decode(const char *buf, size_t len, sg_text_encoding enc, char **out, size_t *outlen);
+
+/* sg_scan_buffer with the encoding given, not detected: for the second and
+ * later chunks of a stream whose first chunk told it. */
+int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t len,
+		      sg_text_encoding enc, size_t first_line, sg_findings *out);
+
+/* Nonzero when buf looks binary the way git decides (a NUL in the first 8000
+ * bytes) and is not UTF-16 text, which sg_scan_buffer reads. */
 int sg_buffer_is_binary(const char *buf, size_t len);
 
 #ifdef __cplusplus

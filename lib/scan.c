@@ -182,7 +182,7 @@ void sg_scanner_set_stats(sg_scanner *s, const sg_stats *to)
 
 int sg_buffer_is_binary(const char *buf, size_t len)
 {
-	return memchr(buf, '\0', len < 8000 ? len : 8000) != NULL;
+	return memchr(buf, '\0', len < 8000 ? len : 8000) != NULL && sg_text_detect(buf, len) == SG_TEXT_BYTES;
 }
 
 /* How many times the '=' at buf[i] was percent-encoded: "=" 0, "%3D" 1, "%253D" 2. */
@@ -513,9 +513,45 @@ static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type
 int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		   size_t first_line, sg_findings *out)
 {
+	return sg_scan_buffer_as(s, path, buf, len, sg_text_detect(buf, len), first_line, out);
+}
+
+/*
+ * UTF-16 is scanned as the UTF-8 it decodes to: one line for one line, so the
+ * findings' lines are the file's. The raw bytes are scanned too, after it:
+ * content that only looks like UTF-16 (a stray BOM before ASCII, a NUL
+ * planted before a token) must not hide what a byte scan would find. Real
+ * UTF-16 holds no ASCII token, so this costs one prefilter pass.
+ */
+static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t len,
+			sg_text_encoding enc, size_t first_line, sg_findings *out)
+{
+	uint64_t before = s->stats.bytes;
+	char *text;
+	size_t n;
+	int rc = sg_text_decode(buf, len, enc, &text, &n);
+	if (rc < 0)
+		return rc;
+	s->stats.decoded++;
+	rc = sg_scan_buffer_as(s, path, text, n, SG_TEXT_BYTES, first_line, out);
+	free(text);
+	if (rc == SG_OK || rc == SG_ELIMIT) {
+		int raw = sg_scan_buffer_as(s, path, buf, len, SG_TEXT_BYTES, first_line, out);
+		rc = raw == SG_OK ? rc : raw;
+	}
+	s->stats.bytes = before + len; /* what was read, not what it decoded to */
+	return rc;
+}
+
+int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t len,
+		      sg_text_encoding enc, size_t first_line, sg_findings *out)
+{
 	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out };
 	const char *end = buf + len, *eq = buf, *pct = buf;
 	size_t pos = 0, done = 0;
+
+	if (enc != SG_TEXT_BYTES)
+		return scan_decoded(s, path, buf, len, enc, first_line, out);
 
 	s->stats.bytes += len;
 	while (pos < len) {

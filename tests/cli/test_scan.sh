@@ -135,6 +135,37 @@ import json; d=json.load(open('$T/out'))
 assert [f['line'] for f in d['findings']] == [200001, 200002]
 " && pass || fail "line numbers of a mapped file"
 
+# UTF-16, as Windows PowerShell 5 `>` and Out-File write it: decoded and scanned,
+# not skipped as binary; mapped, and streamed through stdin in chunks that
+# fall after the first 4 MiB (a token on line 100001, and one after 3 M characters of a line).
+python3 - "$T" "$INCIDENT_URL" <<'PY'
+import sys
+t, url = sys.argv[1], sys.argv[2]
+text = "$sas = 'x'\r\n$u = \"" + url + "\"\r\n"
+open(t + "/ps-le.txt", "wb").write(text.encode("utf-16"))         # BOM, little-endian
+open(t + "/ps-be.txt", "wb").write(text.encode("utf-16-be"))      # no BOM
+big = "".join("Zeile %d: Größe, Maß, 東京\r\n" % i for i in range(100000))
+big += "x " + url + "\r\n" + "é" * (3 << 20) + " " + url + "\r\n"   # é: 2 bytes of UTF-8
+open(t + "/ps-big.txt", "wb").write(big.encode("utf-16"))
+PY
+for f in ps-le ps-be; do
+  expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/$f.txt"
+  has "$T/out" "$f.txt:2:7: error: account SAS for robustnessws4285631339"
+  no_secrets "$T/out"
+done
+expect_exit 1 sh -c "'$SASGUARD' scan --format json --now $NOW - < '$T/ps-big.txt'"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert [(f['line'], f['column']) for f in d['findings']] == [(100001, 3), (100002, 6291458)], d['findings']
+assert d['stats']['utf16'] >= 1, d['stats']
+" && pass || fail "UTF-16 lines and columns across stdin chunks"
+expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/ps-big.txt"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+assert [(f['line'], f['column']) for f in d['findings']] == [(100001, 3), (100002, 6291458)], d['findings']
+assert d['stats']['utf16'] == 1 and d['stats']['binary_skipped'] == 0, d['stats']
+" && pass || fail "UTF-16 lines and columns of a mapped file"
+
 # Broken UTF-8, control bytes and a newline in a file name: escaped, never raw.
 name=$(printf 'we\nird\377.txt')
 printf '%s\n' "$INCIDENT_URL" > "$T/$name"

@@ -9,7 +9,8 @@
  * replay test see it): its display text is printable ASCII and never holds
  * the full signature, nor does any rule's value or detail, its position lies
  * within the input, and the advice written for it neither overflows nor
- * repeats the signature.
+ * repeats the signature. UTF-16 input gives the findings of its UTF-8 and
+ * of its raw bytes.
  *
  * Built with clang -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt) or, with
  * replay.c, as a plain program that replays files (tests/CMakeLists.txt).
@@ -114,15 +115,47 @@ static void check_finding(const sg_finding *f, size_t size, const sg_policy *p)
 	sg_finding_free(d);
 }
 
+/* UTF-16 input: its findings are those of the UTF-8 it decodes to, then those
+ * of its raw bytes, each scanned as bytes. */
+static void check_utf16(const char *buf, size_t size, sg_text_encoding enc, const sg_findings *l)
+{
+	char *text;
+	size_t n;
+	sg_findings d;
+
+	if (sg_buffer_is_binary(buf, size))
+		broken("UTF-16 text called binary", NULL);
+	if (sg_text_decode(buf, size, enc, &text, &n) != SG_OK)
+		return; /* out of memory: not a bug */
+	sg_findings_init(&d);
+	if (sg_scan_buffer_as(scanner, "fuzz/input.md", text, n, SG_TEXT_BYTES, 1, &d) == SG_OK &&
+	    sg_scan_buffer_as(scanner, "fuzz/input.md", buf, size, SG_TEXT_BYTES, 1, &d) == SG_OK) {
+		if (d.count != l->count)
+			broken("UTF-16 gives other findings than its UTF-8 and its bytes", NULL);
+		for (size_t i = 0; i < d.count; i++)
+			if (d.items[i]->line != l->items[i]->line || d.items[i]->column != l->items[i]->column ||
+			    strcmp(d.items[i]->token.fingerprint, l->items[i]->token.fingerprint) != 0)
+				broken("UTF-16 places a finding otherwise than its UTF-8 or its bytes", NULL);
+	}
+	sg_findings_clear(&d);
+	free(text);
+}
+
 static void scan(const char *buf, size_t size)
 {
 	sg_findings l;
+	sg_text_encoding enc = sg_text_detect(buf, size);
+	size_t bound = size;
 	sg_findings_init(&l);
 	int rc = sg_scan_buffer(scanner, "fuzz/input.md", buf, size, 1, &l);
 	if (rc != SG_OK && rc != SG_ELIMIT && rc != SG_ENOMEM)
 		broken("sg_scan_buffer returned an unexpected status", NULL);
+	if (enc != SG_TEXT_BYTES)
+		bound = size / 2 * 3 + 3; /* positions count bytes of the decoded UTF-8 */
 	for (size_t i = 0; i < l.count; i++)
-		check_finding(l.items[i], size, &policy);
+		check_finding(l.items[i], bound, &policy);
+	if (enc != SG_TEXT_BYTES && rc == SG_OK)
+		check_utf16(buf, size, enc, &l);
 	sg_findings_clear(&l);
 	(void)sg_buffer_is_binary(buf, size);
 }

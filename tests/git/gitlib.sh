@@ -45,3 +45,10 @@ hour_url() {
   se=$(date -u -d '+50 minutes' +%Y-%m-%dT%H:%M:%SZ)
   echo "https://examplestore.blob.core.windows.net/models/m.pt?sv=2022-11-02&sr=b&sp=r&st=$st&se=$se&spr=https&sig=PiPoFgA5WUoziU9lZOGxNIu9egCI1CxKy3PurtWcAJ0%3D"
 }
+
+# utf16 FILE TEXT...: writes the lines as UTF-16LE with a BOM and CRLF, as
+# Windows PowerShell 5 `>` and Out-File do.
+utf16() {
+  local f=$1; shift
+  printf '%s\r\n' "$@" | iconv -f UTF-8 -t UTF-16 > "$f"
+}

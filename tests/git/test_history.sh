@@ -104,6 +104,20 @@ git init -q "$T/clean"; echo x > "$T/clean/x"; git -C "$T/clean" add x; git -C "
 expect_exit 0 "$SASGUARD" --all-history "$T/clean"
 has "$T/out" "no token in the history breaks the policy"
 
+# UTF-16 blobs are text: decoded, found on their line, counted in the JSON stats.
+git -C "$T/clean" checkout -q -b win
+utf16 "$T/clean/deploy.ps1" '$container = "models"' "\$u = '$INCIDENT_URL'"
+git -C "$T/clean" add deploy.ps1; git -C "$T/clean" commit -qm "utf-16 script"
+git -C "$T/clean" checkout -q main
+expect_exit 1 "$SASGUARD" --all-history --format json "$T/clean"
+python3 - "$T/out" <<'PY' && pass || fail "a UTF-16 blob in history"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [(f["path"], f["line"], f["column"]) for f in d["findings"]] == [("deploy.ps1", 2, 7)], d["findings"]
+# each blob counted once, though attribution reads the flagged one again
+assert d["stats"]["utf16"] == 1 and d["stats"]["tokens"] == 1 and d["stats"]["binary_skipped"] == 0, d["stats"]
+PY
+
 # Not a repository, and a corrupt object: a clear message, exit 3.
 mkdir "$T/empty"
 expect_exit 3 "$SASGUARD" --all-history "$T/empty"

@@ -81,6 +81,35 @@ expect_exit 1 git commit -m "binary scanned"
 has "$T/err" "blob2.bin:1:"
 rm .sasguard.ini; git rm -q --cached blob2.bin; rm blob2.bin
 
+# UTF-16 is text, not binary: its token is found on its line; an unrelated edit
+# of a UTF-16 file that already held a token passes; a re-encoded file adds nothing.
+utf16 deploy.ps1 '$container = "models"' "\$u = '$INCIDENT_URL'"
+git add deploy.ps1
+expect_exit 1 git commit -m "utf-16 script"
+has "$T/err" "deploy.ps1:2:7: error: account SAS for robustnessws4285631339"
+no_secrets "$T/err"
+git commit -qm "legacy utf-16 token" --no-verify
+utf16 deploy.ps1 '$container = "models"' "\$u = '$INCIDENT_URL'" 'Write-Host "done"'
+expect_exit 0 git commit -am "utf-16 unrelated edit"
+iconv -f UTF-16 -t UTF-8 deploy.ps1 > d.tmp && mv d.tmp deploy.ps1
+expect_exit 0 git commit -am "re-encoded as UTF-8"
+utf16 deploy.ps1 '$container = "models"' "\$u = '$INCIDENT_URL'" 'Write-Host "done"' "$KEY_LINE"
+expect_exit 1 git commit -am "utf-16 again, with a key"
+has "$T/err" "deploy.ps1:4:"
+has "$T/err" "account-key"
+lacks "$T/err" "deploy.ps1:2:"
+# The same, staged, as JSON: the figures count what was judged, not the old side.
+git add deploy.ps1
+expect_exit 1 "$SASGUARD" pre-commit --format json
+python3 - "$T/out" <<'PY' && pass || fail "pre-commit JSON of a UTF-16 file"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [(f["path"], f["line"], f["kind"]) for f in d["findings"]] == [("deploy.ps1", 4, "storage-account-key")], d["findings"]
+assert d["stats"]["tokens"] == 2 and d["stats"]["utf16"] == 1, d["stats"]
+PY
+git reset -q deploy.ps1
+git checkout -q deploy.ps1
+
 # .gitattributes cannot hide a file from the scan.
 printf '*.md -diff\n*.cfg binary\n' > .gitattributes
 printf '%s\n' "$TOKEN_LINE" > hidden.cfg

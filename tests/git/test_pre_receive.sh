@@ -58,6 +58,14 @@ expect_exit 1 git push "$S" main
 has "$T/err" "(commit message):"
 git reset -q --hard HEAD~1
 
+# A UTF-16 file (PowerShell's `>`) is text to the server too.
+utf16 deploy.ps1 '$container = "models"' "\$u = '$INCIDENT_URL'"
+git add deploy.ps1; git commit -qm "utf-16 script"
+expect_exit 1 git push "$S" main
+has "$T/err" "remote: $(git rev-parse --short=12 HEAD):deploy.ps1:2:7: error: account SAS"
+no_secrets "$T/err"
+git reset -q --hard HEAD~1
+
 # Deleting a ref is accepted.
 expect_exit 0 git push -q "$S" :refs/heads/topic
 expect_exit 1 git -C "$S" rev-parse -q --verify refs/heads/topic

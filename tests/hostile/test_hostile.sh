@@ -29,7 +29,8 @@ has "$T/out" "-:1:100000002: error"
 # 10^6 sig= fragments on one line, and as many placeholders: nothing to report, promptly.
 python3 -c "print('sig=' * 1000000); print(' sig=... ' * 1000000)" > frags.txt
 expect_exit 0 "$SASGUARD" scan frags.txt
-# Broken UTF-8 around a token: found; the JSON report stays valid.
+# Broken UTF-8 around a token: found; the JSON report stays valid. It opens
+# with FF FE, a UTF-16 BOM: what only looks like UTF-16 hides no ASCII token.
 { printf '\377\376 caf\303 '; printf '%s' "$INCIDENT_URL"; printf ' \200\n'; } > utf.txt
 expect_exit 1 "$SASGUARD" scan --format json utf.txt
 python3 -c "import json; d=json.load(open('$T/out')); assert len(d['findings']) == 1" && pass || fail "JSON with broken UTF-8"

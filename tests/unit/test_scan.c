@@ -319,6 +319,99 @@ static void test_hostile_input(void)
 	CHECK(sg_buffer_is_binary("", 0) == 0);
 }
 
+/* UTF-16LE (little-endian) or BE of ASCII/Latin-1 text s, with a BOM when bom. */
+static size_t utf16(const char *s, int be, int bom, char *out)
+{
+	size_t n = 0;
+	if (bom) {
+		out[n++] = be ? '\xfe' : '\xff';
+		out[n++] = be ? '\xff' : '\xfe';
+	}
+	for (; *s; s++) {
+		out[n++] = be ? '\0' : *s;
+		out[n++] = be ? *s : '\0';
+	}
+	return n;
+}
+
+static void test_utf16(void)
+{
+	char buf[1024], *t;
+	size_t n, tl;
+
+	/* what is UTF-16, and what stays bytes */
+	CHECK_INT(sg_text_detect(buf, utf16("hello\r\n", 0, 1, buf)), SG_TEXT_UTF16LE);
+	CHECK_INT(sg_text_detect(buf, utf16("hello\r\n", 1, 1, buf)), SG_TEXT_UTF16BE);
+	CHECK_INT(sg_text_detect(buf, utf16("hello\r\n", 0, 0, buf)), SG_TEXT_UTF16LE);
+	CHECK_INT(sg_text_detect(buf, utf16("hello\r\n", 1, 0, buf)), SG_TEXT_UTF16BE);
+	CHECK_INT(sg_text_detect("\xff\xfe\0\0h\0\0\0", 8), SG_TEXT_BYTES); /* UTF-32LE */
+	CHECK_INT(sg_text_detect("hello", 5), SG_TEXT_BYTES);
+	CHECK_INT(sg_text_detect("PNG\0\0\0\x01\x02\x03\x04", 10), SG_TEXT_BYTES);
+	CHECK_INT(sg_text_detect("\x01\0\x02\0\x03\0\x04\0\x05\0\x06\0", 12), SG_TEXT_BYTES); /* int16s */
+	CHECK_INT(sg_text_detect("a\0", 2), SG_TEXT_BYTES); /* too short to tell */
+	CHECK(sg_buffer_is_binary("PNG\0\0\0\x01\x02", 8));
+	CHECK(!sg_buffer_is_binary(buf, utf16("hello\r\n", 1, 0, buf)));
+
+	/* decoding: the BOM dropped, a surrogate pair, a lone surrogate, an odd byte */
+	CHECK(sg_text_decode("\xff\xfeh\0i\0", 6, SG_TEXT_UTF16LE, &t, &tl) == SG_OK);
+	CHECK(tl == 2 && memcmp(t, "hi", 2) == 0);
+	free(t);
+	CHECK(sg_text_decode("\xd8\x3d\xde\x00\x00\xe9\xdc\x00\x00", 9, SG_TEXT_UTF16BE, &t, &tl) == SG_OK);
+	CHECK(tl == 4 + 2 + 3 + 3 && memcmp(t, "\xf0\x9f\x98\x80\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd", tl) == 0);
+	free(t);
+	CHECK(sg_text_decode("ab", 2, SG_TEXT_BYTES, &t, &tl) == SG_EINVAL && t == NULL);
+
+	/* a token in UTF-16 is found, on its line; the column counts UTF-8 bytes */
+	sg_policy p;
+	sg_policy_init(&p);
+	for (int be = 0; be < 2; be++) {
+		n = utf16("first line\r\n\xe9t\xe9: https://a1.blob.core.windows.net/c/b?" Q "\r\n", be, !be, buf);
+		sg_scanner *s;
+		sg_diag d;
+		sg_findings l;
+		CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+		sg_scanner_set_now(s, TEST_NOW);
+		sg_findings_init(&l);
+		CHECK(sg_scan_buffer(s, "ps.txt", buf, n, 1, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			char rules[128];
+			CHECK_STR(rules_of(l.items[0], rules, sizeof(rules)), "permissions,lifetime");
+			CHECK_INT(l.items[0]->line, 2);
+			CHECK_INT(l.items[0]->column, 8); /* "\xc3\xa9t\xc3\xa9: " */
+			CHECK_STR(l.items[0]->token.account, "a1");
+		}
+		CHECK_INT(sg_scanner_stats(s)->decoded, 1);
+		CHECK_INT(sg_scanner_stats(s)->bytes, n);
+		sg_findings_clear(&l);
+		/* a later chunk of a stream: the encoding is given, not guessed */
+		n = utf16("x ?" Q "\n", be, 0, buf);
+		CHECK(sg_scan_buffer_as(s, NULL, buf + 2, n - 2, be ? SG_TEXT_UTF16BE : SG_TEXT_UTF16LE, 7, &l) ==
+		      SG_OK);
+		CHECK(l.count == 1 && l.items[0]->line == 7 && l.items[0]->column == 2);
+		sg_findings_clear(&l);
+		sg_scanner_free(s);
+	}
+
+	/* Only looking like UTF-16 hides nothing: a BOM before ASCII, a NUL planted
+	 * in UTF-16 before an ASCII token; the raw bytes are scanned too. */
+	CHECK_STR(one(&p, "\xff\xfe caf\xc3 https://a1.blob.core.windows.net/c/b?" Q "\n"), "permissions,lifetime");
+	n = utf16("a\r\nb\r\n", 0, 1, buf);
+	memcpy(buf + n, "\nhttps://a1.blob.core.windows.net/c/b?" Q "\n", strlen(Q) + 39);
+	n += strlen(Q) + 39;
+	CHECK_INT(sg_text_detect(buf, n), SG_TEXT_UTF16LE);
+	sg_findings l;
+	sg_findings_init(&l);
+	sg_scanner *s;
+	sg_diag d;
+	CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+	sg_scanner_set_now(s, TEST_NOW);
+	CHECK(sg_scan_buffer(s, NULL, buf, n, 1, &l) == SG_OK);
+	CHECK(l.count == 1 && l.items[0]->line == 4 && l.items[0]->column == 1);
+	sg_findings_clear(&l);
+	sg_scanner_free(s);
+}
+
 int main(void)
 {
 	test_encodings();
@@ -328,5 +421,6 @@ int main(void)
 	test_lines_and_columns();
 	test_allowances();
 	test_hostile_input();
+	test_utf16();
 	CHECK_DONE();
 }
