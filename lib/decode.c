@@ -14,7 +14,7 @@ void sg_window_free(sg_window *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static int window_reserve(sg_window *w, size_t n)
+int sg_window_reserve(sg_window *w, size_t n)
 {
 	if (n + 1 <= w->cap)
 		return SG_OK;
@@ -108,7 +108,7 @@ static size_t backslash_escape(const char *in, size_t n, size_t i, char *c)
 int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 		     sg_window *out)
 {
-	if (window_reserve(out, n) < 0)
+	if (sg_window_reserve(out, n) < 0)
 		return SG_ENOMEM;
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
@@ -138,7 +138,7 @@ int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 
 int sg_decode_percent(const char *in, size_t n, const size_t *inmap, sg_window *out)
 {
-	if (window_reserve(out, n) < 0)
+	if (sg_window_reserve(out, n) < 0)
 		return SG_ENOMEM;
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {

@@ -25,6 +25,9 @@ typedef struct sg_window {
 
 void sg_window_free(sg_window *w);
 
+/* Room for n bytes (and a NUL) in text and map; SG_OK or SG_ENOMEM. */
+int sg_window_reserve(sg_window *w, size_t n);
+
 /*
  * Undoes the escaping that files wrap around URLs: HTML (&amp; &#38; &#x26;),
  * JSON (\u0026 \/ and other \u00XX ASCII), shell and cmd escapes (\& ^&).
@@ -32,6 +35,26 @@ void sg_window_free(sg_window *w);
  */
 int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 		     sg_window *out);
+
+/* What a base64 anchor stands for: "sig=" (a SAS) or a key segment. */
+enum sg_b64_kind { SG_B64_NONE, SG_B64_SAS, SG_B64_KEY };
+
+/*
+ * Is buf[i] (a 'P', 'W' or 'Z') part of "sig=", "AccountKey=" or
+ * "SharedAccessKey=" in base64? Then *start is the quantum boundary where
+ * decoding it must begin.
+ */
+enum sg_b64_kind sg_base64_anchor(const char *buf, size_t len, size_t i, size_t *start);
+
+/* Widens the base64 run around the quantum at *start: back by whole quanta,
+ * forward to the alphabet's end, at most cap characters each way. Returns
+ * the end; *start becomes the beginning. */
+size_t sg_base64_run(const char *buf, size_t len, size_t *start, size_t cap);
+
+/* Decodes base64 (standard or URL-safe) from a quantum boundary until a byte
+ * outside the alphabet; out->map[i] is base plus the offset of the quantum
+ * that produced text[i]. */
+int sg_decode_base64(const char *in, size_t n, size_t base, sg_window *out);
 
 /* Percent-decodes every %XX once (the whole token was URL-encoded). */
 int sg_decode_percent(const char *in, size_t n, const size_t *inmap, sg_window *out);

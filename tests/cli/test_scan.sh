@@ -166,6 +166,33 @@ assert [(f['line'], f['column']) for f in d['findings']] == [(100001, 3), (10000
 assert d['stats']['utf16'] == 1 and d['stats']['binary_skipped'] == 0, d['stats']
 " && pass || fail "UTF-16 lines and columns of a mapped file"
 
+# Base64, as a Kubernetes Secret's data: holds values: decoded where an encoded
+# "sig=" or "AccountKey=" shows, reported on the encoded line, never echoed whole.
+KEY_CONN='DefaultEndpointsProtocol=https;AccountName=acct5;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==;EndpointSuffix=core.windows.net'
+cat > "$T/secret.yaml" <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: storage
+data:
+  MODELS_URL: $(printf '%s' "$INCIDENT_URL" | base64 -w0)
+  STORAGE: $(printf '%s' "$KEY_CONN" | base64 -w0)
+  READ_URL: $(printf '%s' "$GOOD_URL" | base64 -w0)
+EOF
+expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/secret.yaml"
+python3 -c "
+import json; d=json.load(open('$T/out'))
+got = [(f['line'], f['column'], f['kind'], f['note']) for f in d['findings']]
+assert got == [(6, 15, 'account-sas', 'base64-encoded here; shown decoded'),
+               (7, 12, 'storage-account-key', 'base64-encoded here; shown decoded')], got
+assert d['stats']['tokens'] == 3, d['stats']
+" && pass || fail "base64 values of a Kubernetes Secret"
+no_secrets "$T/out"
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/secret.yaml"
+has "$T/out" "secret.yaml:6:15: error: account SAS for robustnessws4285631339"
+has "$T/out" "note: base64-encoded here; shown decoded"
+no_secrets "$T/out"
+
 # Broken UTF-8, control bytes and a newline in a file name: escaped, never raw.
 name=$(printf 'we\nird\377.txt')
 printf '%s\n' "$INCIDENT_URL" > "$T/$name"

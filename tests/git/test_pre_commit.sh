@@ -110,6 +110,14 @@ PY
 git reset -q deploy.ps1
 git checkout -q deploy.ps1
 
+# A Kubernetes Secret with the URL base64-encoded under data: is rejected on its line.
+printf 'kind: Secret\ndata:\n  MODELS_URL: %s\n' "$(printf '%s' "$INCIDENT_URL" | base64 -w0)" > secret.yaml
+git add secret.yaml
+expect_exit 1 git commit -m "k8s secret"
+has "$T/err" "secret.yaml:3:15: error: account SAS for robustnessws4285631339"
+no_secrets "$T/err"
+git rm -q --cached secret.yaml; rm secret.yaml
+
 # .gitattributes cannot hide a file from the scan.
 printf '*.md -diff\n*.cfg binary\n' > .gitattributes
 printf '%s\n' "$TOKEN_LINE" > hidden.cfg

@@ -412,6 +412,108 @@ static void test_utf16(void)
 	sg_scanner_free(s);
 }
 
+/* Base64 of in[0..n) into out (NUL-terminated); '-' and '_' for the URL-safe alphabet. */
+static void b64(const char *in, size_t n, char *out, int urlsafe)
+{
+	const char *a = urlsafe ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+				: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)in[i] << 16 | (i + 1 < n ? (unsigned char)in[i + 1] << 8 : 0) |
+			     (i + 2 < n ? (unsigned char)in[i + 2] : 0);
+		out[o++] = a[v >> 18 & 63];
+		out[o++] = a[v >> 12 & 63];
+		out[o++] = i + 1 < n ? a[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? a[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* Scans "  V: base64(prefix + plain)" on line 3 of a Secret; the one finding's rules. */
+static const char *in_secret(const sg_policy *p, const char *prefix, const char *plain, int urlsafe,
+			     const char *after, size_t *column)
+{
+	static char rules[256];
+	char raw[1024], enc[2048], text[4096];
+	snprintf(raw, sizeof(raw), "%s%s", prefix, plain);
+	b64(raw, strlen(raw), enc, urlsafe);
+	snprintf(text, sizeof(text), "kind: Secret\ndata:\n  V: %s%s\n", enc, after);
+	sg_findings l;
+	sg_findings_init(&l);
+	CHECK(scan_text(p, "secret.yaml", text, &l) == SG_OK);
+	*column = 0;
+	if (l.count != 1) {
+		snprintf(rules, sizeof(rules), "%zu findings", l.count);
+	} else {
+		rules_of(l.items[0], rules, sizeof(rules));
+		CHECK_INT(l.items[0]->line, 3);
+		CHECK(strstr(l.items[0]->note, "base64") || l.items[0]->allowed);
+		*column = l.items[0]->column;
+		if (l.items[0]->allowed)
+			strcat(rules, " (allowed)");
+	}
+	sg_findings_clear(&l);
+	return rules;
+}
+
+static void test_base64(void)
+{
+	sg_policy p;
+	sg_policy_init(&p);
+	const char *url = "https://a1.blob.core.windows.net/c/b?" Q;
+	const char *key = "DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh"
+			  "7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==;EndpointSuffix=core.windows.net";
+	const char *sbkey = "Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;"
+			    "SharedAccessKey=YsZqel3XDDFGYYBjw0TlMebUtZ43mAhEPOlis6vWPFo=";
+	size_t col;
+	/* each anchor at each of its three alignments, in both alphabets */
+	const char *prefixes[] = { "", "a", "ab", "abc" };
+	for (int k = 0; k < 4; k++)
+		for (int safe = 0; safe < 2; safe++) {
+			CHECK_STR(in_secret(&p, prefixes[k], url, safe, "", &col), "permissions,lifetime");
+			CHECK_INT(col, 6);
+			CHECK_STR(in_secret(&p, prefixes[k], key, safe, "", &col), "account-key");
+			CHECK_STR(in_secret(&p, prefixes[k], sbkey, safe, "", &col), "account-key");
+		}
+	/* the inline allowance on the encoded line applies */
+	CHECK_STR(in_secret(&p, "", url, 0, "  # sasguard:allow expired test fixture", &col),
+		  "permissions,lifetime (allowed)");
+	/* placeholders, the emulator key, a SAS for the emulator: nothing */
+	CHECK_STR(in_secret(&p, "", "https://a1.blob.core.windows.net/c/b?sv=2021-06-08&sp=rw&se=2028-01-01&sig=REDACTED",
+			    0, "", &col), "0 findings");
+	CHECK_STR(in_secret(&p, "", "AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6"
+			    "IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==", 0, "", &col), "0 findings");
+
+	/* ordinary words with the letters the pass stops at decode nothing */
+	sg_scanner *s;
+	sg_diag d;
+	sg_findings l;
+	CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+	sg_findings_init(&l);
+	const char *words = "SELECT x FROM t WHERE y = 'Zürich'; PATH=/usr/bin; NpZ zaW c2ln P W Z\n";
+	CHECK(sg_scan_buffer(s, NULL, words, strlen(words), 1, &l) == SG_OK && l.count == 0);
+	CHECK_INT(sg_scanner_stats(s)->anchors, 0);
+
+	/* an anchor 40 KB into one base64 run (past the window cap) is still found,
+	 * its column that of the quantum holding the token's start */
+	size_t big = 30000, n = 0;
+	char *raw = malloc(big + 1024), *enc = malloc((big + 1024) / 3 * 4 + 8);
+	for (; n < big; n++)
+		raw[n] = (char)(n * 7 + 3);
+	n += (size_t)snprintf(raw + n, 1024, " %s ", url);
+	b64(raw, n, enc, 0);
+	CHECK(sg_scan_buffer(s, NULL, enc, strlen(enc), 1, &l) == SG_OK);
+	CHECK(l.count == 1 && l.items[0]->line == 1);
+	if (l.count == 1) {
+		CHECK(l.items[0]->column > big / 3 * 4 - 4 && l.items[0]->column <= big / 3 * 4 + 8);
+		CHECK_STR(l.items[0]->token.account, "a1");
+	}
+	sg_findings_clear(&l);
+	free(raw);
+	free(enc);
+	sg_scanner_free(s);
+}
+
 int main(void)
 {
 	test_encodings();
@@ -422,5 +524,6 @@ int main(void)
 	test_allowances();
 	test_hostile_input();
 	test_utf16();
+	test_base64();
 	CHECK_DONE();
 }
