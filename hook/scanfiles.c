@@ -89,11 +89,9 @@ static size_t count_newlines(const char *b, size_t n, sg_text_encoding enc)
 	return k;
 }
 
-/* Bytes of UTF-8 that b[from..n) decodes to (a surrogate counts half of its pair's 4). */
+/* Bytes of UTF-8 that UTF-16 b[from..n) decodes to (a surrogate counts half of its pair's 4). */
 static size_t utf8_bytes(const char *b, size_t from, size_t n, sg_text_encoding enc)
 {
-	if (enc == SG_TEXT_BYTES)
-		return n - from;
 	size_t k = 0;
 	for (size_t i = from; i + 1 < n; i += 2) {
 		unsigned u = enc == SG_TEXT_UTF16LE ? (unsigned char)b[i] | (unsigned char)b[i + 1] << 8
@@ -106,9 +104,12 @@ static size_t utf8_bytes(const char *b, size_t from, size_t n, sg_text_encoding 
 /* The column the next chunk starts at: what follows the last newline of b[0..n). */
 static size_t tail_column(const char *b, size_t n, sg_text_encoding enc, size_t col)
 {
-	size_t unit = enc == SG_TEXT_BYTES ? 1 : 2;
-	for (size_t i = n - n % unit; i >= unit; i -= unit)
-		if (ascii_at(b, i - unit, enc) == '\n')
+	if (enc == SG_TEXT_BYTES) {
+		const char *last = memrchr(b, '\n', n);
+		return last ? (size_t)(b + n - last - 1) : col + n;
+	}
+	for (size_t i = n - n % 2; i >= 2; i -= 2)
+		if (ascii_at(b, i - 2, enc) == '\n')
 			return utf8_bytes(b, i, n, enc);
 	return col + utf8_bytes(b, 0, n, enc);
 }
