@@ -8,7 +8,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LFS_POINTER "version https://git-lfs.github.com/spec/"
+/*
+ * A Git LFS pointer by its spec (git-lfs docs/spec.md): under 1024 bytes, the
+ * version line, "oid sha256:" and 64 lower-case hex digits, "size" and its
+ * digits, each line ending in LF, nothing else. Only that is skipped: a blob
+ * that merely starts like one is content.
+ */
+static int lfs_pointer(const char *b, size_t n)
+{
+	static const char head[] = "version https://git-lfs.github.com/spec/v1\noid sha256:";
+	const size_t hl = sizeof(head) - 1;
+	if (n >= 1024 || n < hl + 64 + 8 || memcmp(b, head, hl) != 0)
+		return 0;
+	const char *p = b + hl, *end = b + n;
+	for (int i = 0; i < 64; i++, p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return 0;
+	if (end - p < 8 || memcmp(p, "\nsize ", 6) != 0)
+		return 0;
+	const char *digits = p += 6;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	return p > digits && p - digits <= 19 && p + 1 == end && *p == '\n';
+}
 
 static int scan_content(blob_ctx *c, const char *buf, size_t len, const char *path, sg_findings *out)
 {
@@ -22,6 +44,51 @@ static int scan_content(blob_ctx *c, const char *buf, size_t len, const char *pa
 		return -1;
 	}
 	return 0;
+}
+
+static const char *skip_reason[SKIP_KINDS] = {
+	"valid Git LFS pointers (the content lives on the LFS server)",
+	"binary (policy.scan_binary = false)",
+	"larger than policy.max_file_size",
+};
+
+/* Counts a skip and keeps the first few paths (and sizes) for the note. */
+static void skipped(blob_ctx *c, int kind, const char *path, size_t size)
+{
+	skip_log *l = &c->skips[kind];
+	if (c->side_read)
+		return;
+	if (l->count < SKIP_SAMPLES && path) {
+		size_t n = strlen(path) + 32;
+		if ((l->sample[l->count] = malloc(n)))
+			snprintf(l->sample[l->count], n, "%s (%zu bytes)", path, size);
+	}
+	l->count++;
+}
+
+void blob_skips_note(blob_ctx *c)
+{
+	for (int k = 0; k < SKIP_KINDS; k++) {
+		skip_log *l = &c->skips[k];
+		char list[512] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < l->count && i < SKIP_SAMPLES; i++) {
+			if (!l->sample[i])
+				continue;
+			int n = snprintf(list + used, sizeof(list) - used, "%s%s", used ? ", " : ": ", l->sample[i]);
+			if (n < 0 || (size_t)n >= sizeof(list) - used)
+				break;
+			used += (size_t)n;
+		}
+		if (l->count)
+			report_note(c->report, "skipped %llu file%s as %s%s%s", l->count, l->count == 1 ? "" : "s",
+				    skip_reason[k], list, l->count > SKIP_SAMPLES ? ", ..." : "");
+		for (size_t i = 0; i < SKIP_SAMPLES; i++) {
+			free(l->sample[i]);
+			l->sample[i] = NULL;
+		}
+		l->count = 0;
+	}
 }
 
 int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out)
@@ -40,7 +107,12 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 	git_oid_tostr(hex, sizeof(hex), id);
 	/* The header gives the size without inflating a 2 GB blob. */
 	if (git_odb_read_header(&size, &type, odb, id) < 0) {
-		fprintf(stderr, "sasguard: %s (blob %s): ", path, hex);
+		if (raw_object_missing(odb, id) == 1) {
+			git_error_clear();
+			rc = BLOB_MISSING;
+			goto out;
+		}
+		fprintf(stderr, "sasguard: %s (blob %s): ", path ? path : "", hex);
 		git_fail("cannot read");
 		goto out;
 	}
@@ -50,23 +122,26 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 	}
 	if (size > c->policy->max_file_size) {
 		c->stats->large_skipped++;
-		report_note(c->report, "%s: %zu bytes is over max_file_size (%llu): skipped", path, size,
-			    (unsigned long long)c->policy->max_file_size);
+		skipped(c, SKIP_LARGE, path, size);
 		rc = 0;
 		goto out;
 	}
 	if (git_odb_read(&obj, odb, id) < 0) {
-		fprintf(stderr, "sasguard: %s (blob %s): ", path, hex);
+		fprintf(stderr, "sasguard: %s (blob %s): ", path ? path : "", hex);
 		git_fail("cannot read");
 		goto out;
 	}
 	const char *buf = git_odb_object_data(obj);
 	size = git_odb_object_size(obj);
 	rc = 0;
-	if (size < 1024 && size >= sizeof(LFS_POINTER) - 1 && memcmp(buf, LFS_POINTER, sizeof(LFS_POINTER) - 1) == 0)
-		goto out; /* an LFS pointer is not content */
+	if (lfs_pointer(buf, size)) {
+		c->stats->lfs_skipped++;
+		skipped(c, SKIP_LFS, path, size);
+		goto out;
+	}
 	if (!c->policy->scan_binary && sg_buffer_is_binary(buf, size)) {
 		c->stats->binary_skipped++;
+		skipped(c, SKIP_BINARY, path, size);
 		goto out;
 	}
 	c->stats->files++;
@@ -130,7 +205,10 @@ static int old_fingerprints(blob_ctx *c, const git_oid *old_id, const char *path
 {
 	report_stats saved = *c->stats;
 	sg_stats lib = *sg_scanner_stats(c->scanner);
+	int side = c->side_read;
+	c->side_read = 1;
 	int rc = blob_scan(c, old_id, path, old);
+	c->side_read = side;
 	*c->stats = saved; /* the old side is not part of what this run scanned */
 	sg_scanner_set_stats(c->scanner, &lib);
 	return rc;
@@ -197,7 +275,12 @@ int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const 
 	if (!old_id || found->count == 0)
 		return 0;
 	sg_findings_init(&old);
-	if (old_fingerprints(c, old_id, path, &old) < 0)
+	int orc = old_fingerprints(c, old_id, path, &old);
+	if (orc == BLOB_MISSING) { /* nothing to tell added from kept: everything counts as added */
+		rc = 0;
+		goto out;
+	}
+	if (orc < 0)
 		goto out;
 	if (git_blob_lookup(&oldb, c->repo, old_id) < 0 || git_blob_lookup(&newb, c->repo, new_id) < 0) {
 		git_fail("reading a blob to diff");

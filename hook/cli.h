@@ -13,7 +13,7 @@ enum {
 	EXIT_CLEAN = 0,    /* nothing blocks */
 	EXIT_FINDINGS = 1, /* at least one error finding */
 	EXIT_USAGE = 2,    /* usage or configuration error */
-	EXIT_INTERNAL = 3  /* git, I/O or internal error */
+	EXIT_INTERNAL = 3  /* git, I/O or internal error; an incomplete scan */
 };
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF } report_format;
@@ -29,6 +29,7 @@ typedef struct cli_opts {
 	int64_t now;             /* --now, or the time the run started */
 	int quiet;               /* --quiet: only findings that block, no summary */
 	int show_allowed;        /* --show-allowed */
+	int allow_missing;       /* --allow-missing: missing objects are noted, not an incomplete run */
 	int show;                /* config --show */
 	int threads;             /* --threads N, 0 = the cores */
 	const char *baseline;    /* --baseline FILE */
@@ -78,6 +79,8 @@ typedef struct report_stats {
 	unsigned long long files;          /* files or blobs scanned */
 	unsigned long long binary_skipped; /* skipped as binary */
 	unsigned long long large_skipped;  /* skipped as larger than max_file_size */
+	unsigned long long lfs_skipped;    /* skipped as valid LFS pointers */
+	unsigned long long missing;        /* objects that should have been read but were not there */
 	unsigned long long commits;        /* commits examined (git modes) */
 	unsigned long long errors;         /* files that could not be read */
 } report_stats;

@@ -7,6 +7,7 @@
 #define SG_GITSCAN_H
 
 #include "cli.h"
+#include "oidset.h"
 
 #include <git2.h>
 
@@ -45,6 +46,15 @@ void repo_policy_file(git_repository *repo, char *buf, size_t size);
 
 /* ---- blob.c -------------------------------------------------------------- */
 
+/* The skips of a run, by reason, with the first few paths for the note. */
+enum { SKIP_LFS, SKIP_BINARY, SKIP_LARGE, SKIP_KINDS };
+#define SKIP_SAMPLES 3
+
+typedef struct skip_log {
+	unsigned long long count;
+	char *sample[SKIP_SAMPLES];
+} skip_log;
+
 /* What a mode needs to scan blobs: the scanner, its policy, counters, notes. */
 typedef struct blob_ctx {
 	git_repository *repo;
@@ -52,16 +62,25 @@ typedef struct blob_ctx {
 	const sg_policy *policy;
 	report_stats *stats;
 	report *report;
+	skip_log skips[SKIP_KINDS];
+	int side_read; /* reading an old side: its skips are not this run's */
 } blob_ctx;
 
+/* blob_scan's answer for a blob the object database does not have. */
+#define BLOB_MISSING 1
+
 /*
- * Scans blob id (at path) and appends its findings to out. Skips, counting
- * them: gitlinks' missing blobs, LFS pointers, content larger than
- * max_file_size (without reading it) and, unless the policy scans binary,
- * content with a NUL in its first 8000 bytes. Returns 0 (scanned or skipped)
- * or -1 on an error it printed.
+ * Scans blob id (at path, which may be NULL) and appends its findings to out.
+ * Skips, counting them: valid LFS pointers, content larger than
+ * max_file_size (without reading it) and, when the policy opts out of binary
+ * scanning, content git calls binary. Returns 0 (scanned or skipped),
+ * BLOB_MISSING (not in the object database; nothing printed) or -1 on an
+ * error it printed.
  */
 int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out);
+
+/* One note per kind of skip so far: how many, why, the first paths. */
+void blob_skips_note(blob_ctx *c);
 
 /* Scans a buffer not from a blob (a commit or tag message). */
 int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_findings *out);
@@ -116,8 +135,14 @@ int tree_cursor_next(tree_cursor *c);
 /* git's tree order: names bytewise, a tree's name as if it ended in '/'. */
 int tree_name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir);
 
+/* What git makes of an entry's mode (its canon_mode): content, a directory,
+ * or a gitlink (a submodule's commit, and any mode git does not know). */
+typedef enum { TREE_ENTRY_BLOB, TREE_ENTRY_TREE, TREE_ENTRY_GITLINK } tree_entry_kind;
+tree_entry_kind tree_mode_kind(unsigned mode);
 int tree_mode_is_tree(unsigned mode);
 int tree_mode_is_blob(unsigned mode);
+
+/* ---- rawobj.c ------------------------------------------------------------ */
 
 /* Recently read trees, so that a parent's trees read for one commit serve the
  * next. One per thread; tree_cache_free releases the trees it holds. */
@@ -140,20 +165,135 @@ typedef struct raw_object {
 } raw_object;
 
 int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
+/* The same, and -1 unless the object is a tree. */
+int raw_tree_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
 void raw_object_release(raw_object *o);
+/* 1 when odb has no object id (a read failed because it is missing, not damaged). */
+int raw_object_missing(git_odb *odb, const git_oid *id);
+
+/* ---- treediff.c, treewalk.c ---------------------------------------------- */
+
+/* A tree that should be read cannot be: missing from the object database, or
+ * damaged (then libgit2's error says why). path is where it sits. Return 0
+ * to go on without it (counted by the caller), -1 to stop. */
+typedef int (*tree_missing_cb)(const char *path, const git_oid *tree, int damaged, void *payload);
 
 /*
  * Calls cb for each blob in new_tree whose id differs from the blob at the
  * same path in old_tree (NULL: the empty tree). Subtrees with equal ids are
- * skipped without being read; gitlinks (submodules) are not content.
+ * skipped without being read; gitlinks (submodules) are not content; modes
+ * count as git canonicalises them, so a mode change alone adds nothing.
  * old_entry_id is NULL when old_tree has no blob at that path. Reads only
  * through odb, so threads may run it at once, each with its own cache (cache
- * may be NULL). A non-zero return from cb stops the diff and is returned.
+ * may be NULL). Never recurses on the trees' depth. A non-zero return from
+ * cb stops the diff and is returned. A missing tree is an error for
+ * tree_diff; tree_diff_ext hands it to missing (old trees: diffed as empty).
  */
 int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
 	      tree_change_cb cb, void *payload);
+int tree_diff_ext(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
+		  tree_change_cb cb, tree_missing_cb on_missing, void *payload);
 
-/* The blob id at path in tree, or NULL-like: returns 1 and fills *out when there is a blob. */
-int tree_blob_at(git_tree *tree, const char *path, git_oid *out);
+/* The entry at path ("a/b/c") in tree: 1 with its id and kind, 0 when there is none. */
+int tree_entry_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out,
+		  tree_entry_kind *kind);
+/* 1 and *out when the entry at path is content (a file or a symlink). */
+int tree_blob_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out);
+
+/* What tree_walk calls: paths are prefix + the entry's path ("dir/" for trees). */
+typedef struct tree_walk_cbs {
+	int (*blob)(const char *path, const git_oid *id, void *payload);   /* non-zero stops */
+	int (*tree)(const char *path, const git_oid *id, void *payload);   /* 1 enter, 0 skip, <0 stop */
+	tree_missing_cb missing;                                           /* NULL: an error */
+	void *payload;
+} tree_walk_cbs;
+
+/* Every entry below tree (gitlinks skipped), depth-first in tree order. Returns 0, -1 or a callback's stop. */
+int tree_walk(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *prefix, const tree_walk_cbs *cbs);
+
+/* ---- objparse.c ----------------------------------------------------------- */
+
+/* A commit's links, read from its raw bytes. */
+typedef struct commit_info {
+	git_oid tree;
+	git_oid *parents;     /* nparents of them, owned: commit_info_clear */
+	size_t nparents, cap;
+	int64_t time;         /* the committer's, 0 when unreadable */
+	size_t message;       /* offset of the message (the length when there is none) */
+} commit_info;
+
+/* 0, or -1 when data is not a commit git would read. */
+int commit_parse(const void *data, size_t len, commit_info *out);
+void commit_info_clear(commit_info *c);
+
+/* A tag's target as its header names it, and where its message starts. */
+typedef struct tag_info {
+	git_oid target;
+	git_object_t type;
+	size_t message;
+} tag_info;
+
+int tag_parse(const void *data, size_t len, tag_info *out);
+
+/* ---- refs.c --------------------------------------------------------------- */
+
+typedef struct ref_entry {
+	char *name;           /* "refs/heads/main", or "HEAD" when detached */
+	git_oid id;           /* its value */
+	git_oid peeled;       /* packed-refs' record of where its tags lead */
+	int has_peeled;
+	/* for reach.c */
+	git_oid end;
+	int is_commit;
+	int tag_chain_unread;
+} ref_entry;
+
+typedef struct ref_list {
+	ref_entry *items;
+	size_t count, cap;
+} ref_list;
+
+/* Every ref under gitdir (loose files win over packed-refs), and a detached HEAD. */
+int ref_list_read(ref_list *l, const char *gitdir);
+void ref_list_free(ref_list *l);
+
+/* ---- reach.c ------------------------------------------------------------- */
+
+/* What the refs reached before a push (see reach.c). */
+typedef struct reach reach;
+reach *reach_new(git_odb *odb, tree_cache *cache, const char *gitdir);
+void reach_free(reach *r);
+/* A commit a ref held before the push (an update's old value). */
+int reach_add_old(reach *r, const git_oid *commit);
+/* 1 when a ref reached commit (whose committer time is time), 0 when none is
+ * proven to, -1 on error. */
+int reach_is_old(reach *r, const git_oid *commit, int64_t time);
+/* 1 when tag is in some ref's chain of tags, 0 if not, -1 on error. */
+int reach_tag_is_old(reach *r, const git_oid *tag);
+
+/* ---- missing.c ------------------------------------------------------------ */
+
+typedef struct missing {
+	oidset ids;
+	unsigned long long total, by_type[5]; /* commits, trees, blobs, tags, of unknown kind */
+	unsigned long long damaged;           /* there, but unreadable */
+	git_oid first;
+} missing;
+
+void missing_init(missing *m);
+void missing_free(missing *m);
+/* Counts id once (thread-safe). 0, or -1 out of memory. */
+int missing_add(missing *m, const git_oid *id, git_object_t type);
+/* Counts an object that is there but cannot be read (thread-safe). */
+void missing_damaged(missing *m);
+/* The note that says how many, of which kinds, and why (nothing when none). */
+void missing_report(const missing *m, report *r, git_repository *repo, int allowed);
+
+/* ---- trace.c ------------------------------------------------------------- */
+
+/* SASGUARD_TRACE_BLOBS=FILE: each blob judged, once (thread-safe). */
+int trace_blobs_on(void);
+void trace_blob(const git_oid *id);
+void trace_close(void);
 
 #endif

@@ -74,6 +74,8 @@ struct history {
 	report_stats st;
 	sg_baseline *baseline; /* owned; may be NULL */
 	pack_store *packs;     /* owned; may be NULL (libgit2 reads everything then) */
+	missing miss;          /* reachable objects the repository lacks */
+	oidset shallow;        /* the commits of .git/shallow: their parents are absent by design */
 };
 
 /* An attribution: the oldest commit and path that hold a flagged blob. */
@@ -308,6 +310,7 @@ static int scan_all_objects(history *h)
 typedef struct attrib {
 	history *h;
 	const oidset *flagged; /* shared, read only */
+	missing *miss;         /* shared, thread-safe */
 	oidset found;          /* blob -> origin*, this thread's oldest sighting */
 	tree_cache *cache;
 	git_repository *repo; /* its own, as the scanning workers' */
@@ -316,7 +319,7 @@ typedef struct attrib {
 	size_t from, to;
 	const git_oid *commit;
 	size_t rank;
-	int shallow, failed;
+	int failed, warned;
 	pthread_t thread;
 } attrib;
 
@@ -327,8 +330,14 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	attrib *a = payload;
 	int added;
 	(void)old;
-	if (!oidset_get(a->flagged, new))
+	if (!oidset_get(a->flagged, new)) {
+		/* every reachable blob passes here: one the repository lacks was never scanned */
+		if (!git_odb_exists_ext(a->odb, new, GIT_ODB_LOOKUP_NO_REFRESH))
+			return missing_add(a->miss, new, GIT_OBJECT_BLOB);
+		trace_blob(new);
 		return 0;
+	}
+	trace_blob(new);
 	oidset_entry *e = oidset_add(&a->found, new, &added);
 	if (!e)
 		return -1;
@@ -344,6 +353,22 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	git_oid_cpy(&o->commit, a->commit);
 	o->rank = a->rank;
 	return 0;
+}
+
+/* A tree the walk cannot read: counted, and the walk goes on without it. */
+static int walk_missing(const char *path, const git_oid *tree, int damaged, void *payload)
+{
+	attrib *a = payload;
+	(void)path;
+	if (damaged) {
+		if (!a->warned++)
+			git_fail("reading a tree");
+		missing_damaged(a->miss);
+		git_error_clear();
+		return 0;
+	}
+	git_error_clear();
+	return missing_add(a->miss, tree, GIT_OBJECT_TREE);
 }
 
 /* A commit's tree and first parent, from its raw text (thread-safe: the
@@ -377,17 +402,16 @@ static int attribute_commit(attrib *a, const git_oid *id)
 
 	if (commit_links(a, id, &tree, &parent, &has_parent) < 0)
 		return -1;
-	if (has_parent) {
-		/* A shallow clone's boundary commits lack their parents: diff against nothing. */
+	/* A shallow commit's parents are absent by design: its tree is all it adds.
+	 * A parent that is missing otherwise was counted by the commit walk. */
+	if (has_parent && !oidset_get(&a->h->shallow, id)) {
 		if (commit_links(a, &parent, &ptree, &unused, &has_grandparent) == 0)
 			old = &ptree;
-		else {
-			a->shallow = 1;
+		else
 			git_error_clear();
-		}
 	}
 	a->commit = id;
-	return tree_diff(a->odb, a->cache, old, &tree, on_blob, a);
+	return tree_diff_ext(a->odb, a->cache, old, &tree, on_blob, walk_missing, a);
 }
 
 static void *attribute_range(void *arg)
@@ -413,13 +437,12 @@ typedef struct frame {
 } frame;
 
 typedef struct topo {
-	git_repository *repo;
+	history *h;
 	oidset seen;
 	frame *stack;
 	size_t depth, cap;
 	git_oid *order;   /* every commit, parents before children */
 	size_t n, capn;
-	int incomplete;   /* a commit could not be read: shallow or damaged */
 } topo;
 
 static int topo_push(topo *t, const git_oid *id)
@@ -442,11 +465,51 @@ static int topo_push(topo *t, const git_oid *id)
 	return 0;
 }
 
+/* A commit that is there but cannot be read: said once, counted, skipped. */
+static int damaged_commit(topo *t, const git_oid *id)
+{
+	char what[GIT_OID_HEXSZ + 32] = "cannot read commit ";
+	git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, id);
+	if (!t->h->miss.damaged)
+		git_fail(what);
+	git_error_clear();
+	missing_damaged(&t->h->miss);
+	return 1;
+}
+
+/* The next parent of commit id to visit (0 when none is left), read raw. 1 when
+ * the commit is missing or damaged (counted), -1 on an error. */
+static int next_parent(topo *t, const git_oid *id, unsigned k, git_oid *out, int *has)
+{
+	git_odb_object *o = NULL;
+	commit_info ci;
+	*has = 0;
+	if (git_odb_read(&o, t->h->odb, id) < 0) {
+		if (raw_object_missing(t->h->odb, id) != 1)
+			return damaged_commit(t, id);
+		git_error_clear();
+		return missing_add(&t->h->miss, id, GIT_OBJECT_COMMIT) < 0 ? -1 : 1;
+	}
+	int rc = git_odb_object_type(o) == GIT_OBJECT_COMMIT
+		 ? commit_parse(git_odb_object_data(o), git_odb_object_size(o), &ci) : -1;
+	git_odb_object_free(o);
+	if (rc < 0) {
+		git_error_set_str(GIT_ERROR_OBJECT, "not a commit");
+		return damaged_commit(t, id);
+	}
+	if (k < ci.nparents && !oidset_get(&t->h->shallow, id)) {
+		*out = ci.parents[k];
+		*has = 1;
+	}
+	commit_info_clear(&ci);
+	return 0;
+}
+
 /*
  * Lists every commit reachable from tip, parents before children (DFS post
  * order). Not libgit2's revwalk: in 1.5 it knows nothing of shallow clones
- * and stops at the first missing parent; here a missing commit is a boundary
- * of the history, noted, and the walk goes on.
+ * and stops at the first missing parent; here a shallow commit has no
+ * parents, and a missing commit is counted and the walk goes on.
  */
 static int topo_walk(topo *t, const git_oid *tip)
 {
@@ -454,22 +517,20 @@ static int topo_walk(topo *t, const git_oid *tip)
 		return -1;
 	while (t->depth) {
 		frame *f = &t->stack[t->depth - 1];
-		git_commit *c = NULL;
-		if (git_commit_lookup(&c, t->repo, &f->id) < 0) {
-			t->incomplete = 1;
-			git_error_clear();
+		git_oid parent;
+		int has, rc = next_parent(t, &f->id, f->next, &parent, &has);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) { /* missing: not part of the order */
 			t->depth--;
 			continue;
 		}
-		if (f->next < git_commit_parentcount(c)) {
-			git_oid parent;
-			git_oid_cpy(&parent, git_commit_parent_id(c, f->next++));
-			git_commit_free(c);
+		if (has) {
+			f->next++;
 			if (topo_push(t, &parent) < 0)
 				return -1;
 			continue;
 		}
-		git_commit_free(c);
 		if (push_oid(&t->order, &t->n, &t->capn, &f->id) < 0)
 			return -1;
 		t->depth--;
@@ -477,23 +538,105 @@ static int topo_walk(topo *t, const git_oid *tip)
 	return 0;
 }
 
-/* The commits the refs point at: where the walk starts. */
+/* Where the walk starts: the commits the refs peel to, and the trees and
+ * blobs a ref (or a chain of tags) points at instead. */
+typedef struct other_tip {
+	git_oid id;
+	git_object_t type;
+	char *ref;
+} other_tip;
+
 typedef struct tips {
+	history *h;
 	git_oid *v;
 	size_t n, cap;
+	other_tip *other;
+	size_t nother, capother;
+	int failed;
 } tips;
+
+/* Follows id through its tags to the end, however long the chain. */
+static int peel_tip(tips *t, const git_oid *id, const char *name)
+{
+	git_oid cur = *id;
+	git_object_t kind = GIT_OBJECT_INVALID;
+	for (;;) {
+		git_odb_object *o = NULL;
+		tag_info tag;
+		if (git_odb_read(&o, t->h->odb, &cur) < 0) {
+			if (raw_object_missing(t->h->odb, &cur) != 1) {
+				git_fail("reading what a ref points at");
+				missing_damaged(&t->h->miss);
+				return 0;
+			}
+			git_error_clear();
+			return missing_add(&t->h->miss, &cur, kind);
+		}
+		git_object_t type = git_odb_object_type(o);
+		int rc = type == GIT_OBJECT_TAG ? tag_parse(git_odb_object_data(o), git_odb_object_size(o), &tag) : 0;
+		git_odb_object_free(o);
+		if (rc < 0) {
+			git_fail("reading a tag a ref points at");
+			missing_damaged(&t->h->miss);
+			return 0;
+		}
+		if (type == GIT_OBJECT_COMMIT)
+			return push_oid(&t->v, &t->n, &t->cap, &cur);
+		if (type != GIT_OBJECT_TAG) {
+			if (t->nother == t->capother) {
+				size_t cap = t->capother ? t->capother * 2 : 8;
+				other_tip *v = realloc(t->other, cap * sizeof(*v));
+				if (!v)
+					return -1;
+				t->other = v;
+				t->capother = cap;
+			}
+			other_tip *e = &t->other[t->nother];
+			e->id = cur;
+			e->type = type;
+			if (!(e->ref = strdup(name)))
+				return -1;
+			t->nother++;
+			return 0;
+		}
+		kind = tag.type;
+		cur = tag.target;
+	}
+}
 
 static int collect_tip(git_reference *ref, void *payload)
 {
 	tips *t = payload;
-	git_object *obj = NULL;
 	int rc = 0;
-	/* refs to trees or blobs (rare) reach no commit: skipped */
-	if (git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT) == 0)
-		rc = push_oid(&t->v, &t->n, &t->cap, git_object_id(obj));
-	git_error_clear();
-	git_object_free(obj);
+	/* a symbolic ref names another ref, which is listed too */
+	if (git_reference_type(ref) == GIT_REFERENCE_DIRECT)
+		rc = peel_tip(t, git_reference_target(ref), git_reference_name(ref));
 	git_reference_free(ref);
+	return rc;
+}
+
+static void tips_free(tips *t)
+{
+	for (size_t i = 0; i < t->nother; i++)
+		free(t->other[i].ref);
+	free(t->other);
+	free(t->v);
+}
+
+/* The repository's shallow boundary ($GIT_DIR/shallow), into h->shallow. */
+static int read_shallow(history *h)
+{
+	char path[4096], line[128];
+	snprintf(path, sizeof(path), "%sshallow", git_repository_commondir(h->repo));
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+	while (f && rc == 0 && fgets(line, sizeof(line), f)) {
+		git_oid id;
+		if (git_oid_fromstrn(&id, line, GIT_OID_HEXSZ) == 0 && !oidset_add(&h->shallow, &id, NULL))
+			rc = -1;
+	}
+	if (f)
+		fclose(f);
 	return rc;
 }
 
@@ -504,70 +647,145 @@ static int cmp_origin(const void *x, const void *y)
 }
 
 /* The commits reachable from the refs and HEAD, parents first; NULL on error. */
-static git_oid *list_commits(history *h, size_t *n, int *shallow)
+static git_oid *list_commits(history *h, tips *tp, size_t *n)
 {
 	topo t;
-	tips tp = { 0 };
 	git_reference *head = NULL;
 	git_oid *order = NULL;
 
 	memset(&t, 0, sizeof(t));
-	t.repo = h->repo;
+	t.h = h;
 	oidset_init(&t.seen);
-	if (git_reference_foreach(t.repo, collect_tip, &tp) < 0) {
+	if (read_shallow(h) < 0 || git_reference_foreach(h->repo, collect_tip, tp) < 0) {
 		git_fail("listing the refs");
 		goto out;
 	}
 	/* A detached HEAD is reachable too. */
-	if (git_repository_head(&head, t.repo) == 0 && collect_tip(head, &tp) < 0)
+	if (git_repository_head_detached(h->repo) == 1 && git_repository_head(&head, h->repo) == 0 &&
+	    collect_tip(head, tp) < 0) {
+		git_fail("reading HEAD");
 		goto out;
+	}
 	git_error_clear();
-	for (size_t i = 0; i < tp.n; i++)
-		if (topo_walk(&t, &tp.v[i]) < 0) {
+	for (size_t i = 0; i < tp->n; i++)
+		if (topo_walk(&t, &tp->v[i]) < 0) {
 			git_fail("walking the history");
 			goto out;
 		}
-	if (t.incomplete)
-		*shallow = 1;
 	order = t.order ? t.order : calloc(1, sizeof(*order));
 	t.order = NULL;
 	*n = t.n;
 out:
-	free(tp.v);
 	free(t.stack);
 	free(t.order);
 	oidset_free(&t.seen);
 	return order;
 }
 
+static int tip_blob(const char *path, const git_oid *id, void *payload)
+{
+	return on_blob(path, NULL, id, payload);
+}
+
+/* The trees and blobs refs point at: reachable content like any commit's. */
+static int walk_other_tips(attrib *a, const tips *tp)
+{
+	static const git_oid none;
+	char prefix[4096];
+	a->commit = &none;
+	for (size_t i = 0; i < tp->nother; i++) {
+		const other_tip *o = &tp->other[i];
+		tree_walk_cbs cbs = { tip_blob, NULL, walk_missing, a };
+		a->rank = SIZE_MAX - tp->nother + i; /* after every commit */
+		snprintf(prefix, sizeof(prefix), "%s:", o->ref);
+		int rc = o->type == GIT_OBJECT_TREE ? tree_walk(a->odb, a->cache, &o->id, prefix, &cbs)
+						    : on_blob(o->ref, NULL, &o->id, a);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Moves a thread's sightings into best, the oldest of each blob winning. */
+static int merge_found(attrib *a, oidset *best)
+{
+	int rc = 0;
+	for (size_t k = 0; k < a->found.cap; k++) {
+		oidset_entry *e = &a->found.slots[k];
+		if (!e->used)
+			continue;
+		origin *o = e->value;
+		int added;
+		oidset_entry *b = oidset_add(best, &e->id, &added);
+		if (!b) {
+			rc = -1;
+			free(o->path);
+			free(o);
+			continue;
+		}
+		origin *cur = b->value;
+		if (!cur || o->rank < cur->rank) {
+			b->value = o;
+			o = cur;
+		}
+		if (o) {
+			free(o->path);
+			free(o);
+		}
+	}
+	oidset_free(&a->found);
+	return rc;
+}
+
+static int attrib_init(attrib *a, history *h, const oidset *flagged)
+{
+	memset(a, 0, sizeof(*a));
+	a->h = h;
+	a->flagged = flagged;
+	a->miss = &h->miss;
+	oidset_init(&a->found);
+	if (!(a->cache = tree_cache_new()) || tree_cache_use_packs(a->cache, h->packs, PACK_CACHE_BUDGET) < 0 ||
+	    thread_odb(h, &a->repo, &a->odb) < 0)
+		return -1;
+	return 0;
+}
+
+static void attrib_free(attrib *a)
+{
+	tree_cache_free(a->cache);
+	git_odb_free(a->odb);
+	git_repository_free(a->repo);
+}
+
 /*
- * Attributes each flagged blob to the oldest commit and path that added it:
- * every commit is diffed against its first parent, the commits split in
- * contiguous ranges over the threads (tree reads, not scanning, are the cost
- * here), each range newest first so a parent's trees read as "old" serve it
- * next as "new". The oldest sighting over all ranges wins.
+ * The walk over everything the refs reach: every commit diffed against its
+ * first parent, so that each reachable blob is seen (one the repository lacks
+ * is counted missing) and each flagged one tied to the oldest commit and path
+ * that added it. The commits are split in contiguous ranges over the threads
+ * (tree reads are the cost here), each range newest first so a parent's trees
+ * read as "old" serve it next as "new". The oldest sighting over all ranges wins.
  */
-static int walk_history(history *h, const oidset *flagged, origin ***out, size_t *nout, int *shallow)
+static int walk_history(history *h, const oidset *flagged, origin ***out, size_t *nout)
 {
 	size_t n = 0;
-	git_oid *order = list_commits(h, &n, shallow);
-	attrib *a = calloc((size_t)h->nworkers, sizeof(*a));
+	tips tp = { .h = h };
+	git_oid *order = list_commits(h, &tp, &n);
+	attrib *a = calloc((size_t)h->nworkers + 1, sizeof(*a));
 	oidset best;
-	int rc = -1, started = 0;
+	int rc = -1, started = 0, ready = 0;
 
 	oidset_init(&best);
+	*out = NULL;
+	*nout = 0;
 	if (!order || !a)
 		goto out;
+	for (; ready <= h->nworkers; ready++)
+		if (attrib_init(&a[ready], h, flagged) < 0)
+			goto join;
 	for (int i = 0; i < h->nworkers; i++) {
-		a[i].h = h;
-		a[i].flagged = flagged;
 		a[i].order = order;
 		a[i].from = n * (size_t)i / (size_t)h->nworkers;
 		a[i].to = n * (size_t)(i + 1) / (size_t)h->nworkers;
-		oidset_init(&a[i].found);
-		if (!(a[i].cache = tree_cache_new()) || tree_cache_use_packs(a[i].cache, h->packs, PACK_CACHE_BUDGET) < 0 ||
-		    thread_odb(h, &a[i].repo, &a[i].odb) < 0)
-			goto join;
 	}
 	for (; started < h->nworkers; started++)
 		if (pthread_create(&a[started].thread, NULL, attribute_range, &a[started]) != 0)
@@ -575,43 +793,20 @@ static int walk_history(history *h, const oidset *flagged, origin ***out, size_t
 	if (started < h->nworkers) /* no thread for the rest: walk it here */
 		for (int i = started; i < h->nworkers; i++)
 			attribute_range(&a[i]);
+	if (walk_other_tips(&a[h->nworkers], &tp) < 0) {
+		git_fail("reading a tree a ref points at");
+		a[h->nworkers].failed = 1;
+	}
 join:
 	for (int i = 0; i < started; i++)
 		pthread_join(a[i].thread, NULL);
-	rc = 0;
-	for (int i = 0; i < h->nworkers; i++) {
-		rc |= a[i].failed || !a[i].cache || !a[i].odb ? -1 : 0;
-		*shallow |= a[i].shallow;
-		for (size_t k = 0; k < a[i].found.cap; k++) {
-			oidset_entry *e = &a[i].found.slots[k];
-			if (!e->used)
-				continue;
-			origin *o = e->value;
-			int added;
-			oidset_entry *b = oidset_add(&best, &e->id, &added);
-			if (!b) {
-				rc = -1;
-				free(o->path);
-				free(o);
-				continue;
-			}
-			origin *cur = b->value;
-			if (!cur || o->rank < cur->rank) {
-				b->value = o;
-				o = cur;
-			}
-			if (o) {
-				free(o->path);
-				free(o);
-			}
-		}
-		oidset_free(&a[i].found);
-		tree_cache_free(a[i].cache);
-		git_odb_free(a[i].odb);
-		git_repository_free(a[i].repo);
+	rc = ready > h->nworkers ? 0 : -1;
+	for (int i = 0; i < ready; i++) {
+		rc |= a[i].failed ? -1 : 0;
+		rc |= merge_found(&a[i], &best);
+		attrib_free(&a[i]);
 	}
 	*out = calloc(best.count + 1, sizeof(**out)); /* NOLINT(bugprone-sizeof-expression): pointers */
-	*nout = 0;
 	for (size_t k = 0; k < best.cap; k++) {
 		if (!best.slots[k].used)
 			continue;
@@ -628,6 +823,7 @@ join:
 		qsort(*out, *nout, sizeof(**out), cmp_origin); /* NOLINT(bugprone-sizeof-expression) */
 out:
 	oidset_free(&best);
+	tips_free(&tp);
 	free(a);
 	free(order);
 	return rc;
@@ -644,35 +840,49 @@ static int report_origins(history *h, blob_ctx *b, origin **order, size_t n)
 		git_oid_tostr(hex, sizeof(hex), &o->commit);
 		sg_findings_init(&found);
 		report_stats saved = h->st;
+		b->side_read = 1;
 		rc = blob_scan(b, &o->blob, o->path, &found);
+		b->side_read = 0;
 		h->st = saved;
+		if (rc == BLOB_MISSING)
+			rc = 0;
 		if (rc == 0)
-			rc = report_take(h->report, &found, o->path, hex);
+			rc = report_take(h->report, &found, o->path, git_oid_is_zero(&o->commit) ? NULL : hex);
 		sg_findings_clear(&found);
 	}
 	return rc;
 }
 
+/* Commit and tag messages holding a finding, read raw: NUL bytes and all. */
 static int report_messages(history *h, blob_ctx *b)
 {
 	for (int i = 0; i < h->nworkers; i++) {
 		worker *w = &h->workers[i];
 		for (size_t k = 0; k < w->nmessages; k++) {
-			git_object *obj = NULL;
+			git_odb_object *obj = NULL;
 			char hex[GIT_OID_HEXSZ + 1];
 			sg_findings found;
-			if (git_object_lookup(&obj, h->repo, &w->messages[k], GIT_OBJECT_ANY) < 0)
+			commit_info ci;
+			tag_info tag;
+			if (git_odb_read(&obj, h->odb, &w->messages[k]) < 0)
 				return -1;
-			int commit = git_object_type(obj) == GIT_OBJECT_COMMIT;
-			const char *msg = commit ? git_commit_message((git_commit *)obj) : git_tag_message((git_tag *)obj);
+			const char *d = git_odb_object_data(obj);
+			size_t len = git_odb_object_size(obj), at = len;
+			int commit = git_odb_object_type(obj) == GIT_OBJECT_COMMIT;
+			if (commit && commit_parse(d, len, &ci) == 0) {
+				at = ci.message;
+				commit_info_clear(&ci);
+			} else if (!commit && tag_parse(d, len, &tag) == 0) {
+				at = tag.message;
+			}
 			const char *label = commit ? "(commit message)" : "(tag message)";
 			git_oid_tostr(hex, sizeof(hex), &w->messages[k]);
 			sg_findings_init(&found);
-			int rc = msg ? text_scan(b, msg, strlen(msg), label, &found) : 0;
+			int rc = text_scan(b, d + at, len - at, label, &found);
 			if (rc == 0)
 				rc = report_take(h->report, &found, label, hex);
 			sg_findings_clear(&found);
-			git_object_free(obj);
+			git_odb_object_free(obj);
 			if (rc < 0)
 				return -1;
 		}
@@ -685,7 +895,7 @@ static int attribute_and_report(history *h, blob_ctx *b)
 	oidset flagged;
 	origin **order = NULL;
 	size_t norder = 0, total;
-	int shallow = 0, rc = -1;
+	int rc = -1;
 
 	oidset_init(&flagged);
 	for (int i = 0; i < h->nworkers; i++)
@@ -693,7 +903,8 @@ static int attribute_and_report(history *h, blob_ctx *b)
 			if (!oidset_add(&flagged, &h->workers[i].flagged[k], NULL))
 				goto out;
 	total = flagged.count;
-	if (total && walk_history(h, &flagged, &order, &norder, &shallow) < 0)
+	/* always: the walk is what tells a reachable blob the repository lacks */
+	if (walk_history(h, &flagged, &order, &norder) < 0)
 		goto out;
 	if (report_origins(h, b, order, norder) < 0 || report_messages(h, b) < 0)
 		goto out;
@@ -701,9 +912,11 @@ static int attribute_and_report(history *h, blob_ctx *b)
 		report_note(h->report, "%zu of %zu flagged blobs are reachable from no ref (dangling objects): not "
 				       "reported; 'git gc --prune=now' deletes them",
 			    total - norder, total);
-	if (shallow)
-		report_note(h->report, "the history is shallow or incomplete: findings are attributed to the "
-				       "oldest commit present");
+	if (h->shallow.count)
+		report_note(h->report, "the repository is shallow (%zu boundary commit%s): history before them is "
+				       "not here, and findings are attributed to the oldest commit present",
+			    h->shallow.count, h->shallow.count == 1 ? "" : "s");
+	h->st.errors += h->miss.damaged;
 	if (h->st.errors)
 		report_note(h->report, "%llu objects could not be read (a damaged repository? 'git fsck' tells): "
 				       "what they hold was not scanned",
@@ -741,6 +954,8 @@ int cmd_history(cli_opts *o)
 		return EXIT_USAGE;
 	}
 	sg_policy_init(&p);
+	missing_init(&h->miss);
+	oidset_init(&h->shallow);
 	git_libgit2_init();
 	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
@@ -786,7 +1001,7 @@ int cmd_history(cli_opts *o)
 	b.policy = &p;
 	b.stats = &h->st;
 	b.report = h->report;
-	if (!b.scanner || attribute_and_report(h, &b) < 0)
+	if (!b.scanner || attribute_and_report(h, &b) < 0 || h->miss.damaged)
 		failed = 1;
 	if (total.limit_hits) {
 		report_note(h->report, "regex match limit hit %llu time%s: those parts were not scanned",
@@ -795,11 +1010,16 @@ int cmd_history(cli_opts *o)
 	}
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)
 		failed = 1;
+	h->st.missing = h->miss.total;
+	missing_report(&h->miss, h->report, h->repo, o->allow_missing);
+	if (h->miss.total && !o->allow_missing)
+		failed = 1;
 	rc = report_finish(h->report, &total, &h->st, "live tokens above must be revoked and removed",
 			   failed ? "the scan is incomplete (see above)" : "no token in the history breaks the policy");
 	if (rc == EXIT_CLEAN && failed)
 		rc = EXIT_INTERNAL;
 out:
+	trace_close();
 	for (int i = 0; i < h->nworkers; i++) {
 		sg_scanner_free(h->workers[i].scanner);
 		git_odb_free(h->workers[i].odb);
@@ -812,6 +1032,8 @@ out:
 	pack_store_free(h->packs);
 	git_odb_free(h->odb);
 	git_repository_free(h->repo);
+	missing_free(&h->miss);
+	oidset_free(&h->shallow);
 	git_libgit2_shutdown();
 	sg_policy_free(&p);
 	free(h);

@@ -94,6 +94,8 @@ int cli_parse(cli_opts *o, int argc, char **argv)
 			o->quiet = 1;
 		} else if (strcmp(a, "--show-allowed") == 0) {
 			o->show_allowed = 1;
+		} else if (strcmp(a, "--allow-missing") == 0) {
+			o->allow_missing = 1;
 		} else if (strcmp(a, "--show") == 0) {
 			o->show = 1;
 		} else {

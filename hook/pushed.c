@@ -1,53 +1,54 @@
 /*
- * pushed.c - `sasguard pre-receive`: judge what a push adds. The commits the
- * push makes reachable are those in git's quarantine (a hide callback stops
- * the walk at the first commit the server had, without reading its refs);
- * each blob they change against their parents is scanned once and its
- * findings kept when the commit added them. Blobs are not taken from the
- * quarantine alone: a client does not resend a blob the server already has
- * on another branch, yet a new commit that copies it adds it here.
- * The scan runs in a child process, so that a crash or the time budget
- * (server.max_seconds) rejects the push unless server.fail_open is true.
+ * pushed.c - `sasguard pre-receive`: judge what a push adds. pushnew.c finds
+ * it (what `git rev-list --objects <new> --not --all` lists); each new blob
+ * is scanned once, each new commit's and tag's message whole; only blobs
+ * holding a finding are then tied to the commits that added them, and kept
+ * when the commit's diff added the token. The scan runs in a child process
+ * that reports its progress through shared memory, so that a crash or the
+ * time budget (server.max_seconds) never lets a push through unjudged.
  */
-#include "gitscan.h"
-#include "oidset.h"
+#include "push.h"
 
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-typedef struct update {
-	git_oid old, new;
-	char *ref;
-} update;
+/* The child's exit status when objects the push refers to are missing. */
+#define CHILD_INCOMPLETE 4
 
-/* Cached verdicts of blobs already scanned in this push. */
-#define BLOB_CLEAN ((void *)1)
-#define BLOB_FLAGGED ((void *)2)
+/* What the child has done so far, in memory shared with the supervisor. */
+typedef struct progress {
+	volatile unsigned long long objects, bytes, commits, blobs;
+	volatile int blocking; /* a finding that blocks was seen already */
+} progress;
+
+/* Blobs holding a finding: found by the scan, then sighted by attribution. */
+#define FLAGGED ((void *)1)
+#define SIGHTED ((void *)2)
 
 /* git push -o sasguard.allow=<fingerprint> -o sasguard.reason=<why> */
-#define MAX_PUSH_ALLOWS 32
-
 typedef struct push_allow {
-	char fp[MAX_PUSH_ALLOWS][33];
-	int used[MAX_PUSH_ALLOWS];
+	char (*fp)[33];
+	int *used;
 	size_t n;
-	char reason[160];
+	char *reason;
 	int enabled; /* the server allows it, and the pusher gave a reason */
 } push_allow;
 
 typedef struct push {
 	blob_ctx b;
+	push_src src;
 	push_allow allow;
-	git_odb *qodb;       /* the quarantine alone; NULL without one */
-	oidset verdicts;     /* blob -> BLOB_CLEAN or BLOB_FLAGGED */
-	git_odb *odb;        /* the repository's, with the quarantine */
-	tree_cache *trees;
+	push_new pn;
+	oidset flagged;
+	missing miss;
+	progress *prog;
 	update *updates;
 	size_t nupdates;
 	report_stats st;
@@ -112,11 +113,6 @@ bad:
 	return EXIT_INTERNAL;
 }
 
-static void commit_hex(const git_oid *id, char out[GIT_OID_HEXSZ + 1])
-{
-	git_oid_tostr(out, GIT_OID_HEXSZ + 1, id);
-}
-
 static int is_fingerprint(const char *v)
 {
 	size_t n = 0;
@@ -126,36 +122,58 @@ static int is_fingerprint(const char *v)
 	return n == 32;
 }
 
-/* Reads the push options; allowances count only where the server's policy allows them. */
-static void read_push_options(push *ps)
+static int add_allow(push_allow *a, const char *fp)
+{
+	char(*f)[33] = realloc(a->fp, (a->n + 1) * sizeof(*f));
+	if (f)
+		a->fp = f;
+	int *u = f ? realloc(a->used, (a->n + 1) * sizeof(*u)) : NULL;
+	if (u)
+		a->used = u;
+	if (!f || !u)
+		return -1;
+	memcpy(a->fp[a->n], fp, 33);
+	a->used[a->n++] = 0;
+	return 0;
+}
+
+/* Reads every push option (git sets as many as the pusher gave); allowances
+ * count only where the server's policy allows them. */
+static int read_push_options(push *ps)
 {
 	push_allow *a = &ps->allow;
 	const char *cnt = getenv("GIT_PUSH_OPTION_COUNT");
 	long n = cnt ? strtol(cnt, NULL, 10) : 0;
-	for (long i = 0; i < n && i < 1000; i++) {
+	for (long i = 0; i < n; i++) {
 		char name[40];
 		snprintf(name, sizeof(name), "GIT_PUSH_OPTION_%ld", i);
 		const char *v = getenv(name);
-		if (!v)
-			continue;
+		if (!v) {
+			report_note(ps->b.report, "GIT_PUSH_OPTION_COUNT is %ld but %s is not set: options from %ld on "
+						  "were not read", n, name, i);
+			break;
+		}
 		if (strncmp(v, "sasguard.allow=", 15) == 0) {
 			if (!is_fingerprint(v + 15))
 				report_note(ps->b.report, "push option sasguard.allow: '%.40s' is not a fingerprint", v + 15);
-			else if (a->n < MAX_PUSH_ALLOWS)
-				memcpy(a->fp[a->n++], v + 15, 33);
+			else if (add_allow(a, v + 15) < 0)
+				return -1;
 		} else if (strncmp(v, "sasguard.reason=", 16) == 0) {
-			snprintf(a->reason, sizeof(a->reason), "%s", v + 16);
+			free(a->reason);
+			if (!(a->reason = strdup(v + 16)))
+				return -1;
 		}
 	}
 	if (!a->n)
-		return;
+		return 0;
 	if (!ps->b.policy->allow_push_option)
 		report_note(ps->b.report, "push option sasguard.allow ignored: this server does not take "
 					  "allowances by push option (server.allow_push_option = false)");
-	else if (!a->reason[0])
+	else if (!a->reason || !a->reason[0])
 		report_note(ps->b.report, "push option sasguard.allow needs a reason: add -o sasguard.reason=\"why\"");
 	else
 		a->enabled = 1;
+	return 0;
 }
 
 /* Marks findings the pusher named by fingerprint as allowed, and logs each use. */
@@ -183,215 +201,244 @@ static int keep(push *ps, sg_findings *found, const char *path, const char *comm
 	return report_take(ps->b.report, found, path, commit);
 }
 
-/* Scans a message; findings go to the report under commit, path label. */
-static int judge_message(push *ps, const char *msg, const char *label, const char *commit)
+static int blocks(const sg_findings *found)
 {
+	for (size_t i = 0; i < found->count; i++)
+		if (found->items[i]->severity == SG_SEV_ERROR && found->items[i]->allowed == SG_ALLOWED_NO)
+			return 1;
+	return 0;
+}
+
+/* ---- the scan: every new blob once, every new message whole ------------- */
+
+static int scan_blobs(push *ps)
+{
+	for (size_t i = 0; i < ps->pn.nblobs; i++) {
+		const git_oid *id = &ps->pn.blob_order[i];
+		const char *path = oidset_get(&ps->pn.blobs, id)->value;
+		sg_findings found;
+		sg_findings_init(&found);
+		int rc = blob_scan(&ps->b, id, path, &found);
+		if (rc == BLOB_MISSING)
+			rc = missing_add(&ps->miss, id, GIT_OBJECT_BLOB);
+		else if (rc == 0)
+			trace_blob(id);
+		if (rc == 0 && found.count && !oidset_add(&ps->flagged, id, NULL))
+			rc = -1;
+		if (rc == 0 && found.count)
+			oidset_get(&ps->flagged, id)->value = FLAGGED;
+		ps->prog->blocking |= blocks(&found);
+		ps->prog->objects++;
+		ps->prog->blobs++;
+		ps->prog->bytes = sg_scanner_stats(ps->b.scanner)->bytes;
+		sg_findings_clear(&found);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A commit's or tag's message, whole: git keeps NUL bytes in it. */
+static int judge_message(push *ps, const git_oid *id, const char *label)
+{
+	raw_object o;
+	char hex[GIT_OID_HEXSZ + 1];
 	sg_findings found;
-	int rc;
-	if (!msg)
-		return 0;
+	size_t at;
+	int rc = -1;
+
+	if (raw_object_read(ps->src.odb, ps->src.cache, id, &o) < 0) {
+		git_fail("reading a pushed message");
+		return -1;
+	}
+	if (o.type == GIT_OBJECT_COMMIT) {
+		commit_info ci;
+		if (commit_parse(o.data, o.len, &ci) < 0)
+			goto out;
+		at = ci.message;
+		commit_info_clear(&ci);
+	} else {
+		tag_info t;
+		if (o.type != GIT_OBJECT_TAG || tag_parse(o.data, o.len, &t) < 0)
+			goto out;
+		at = t.message;
+	}
+	git_oid_tostr(hex, sizeof(hex), id);
 	sg_findings_init(&found);
-	rc = text_scan(&ps->b, msg, strlen(msg), label, &found);
+	rc = text_scan(&ps->b, (const char *)o.data + at, o.len - at, label, &found);
+	ps->prog->blocking |= blocks(&found);
+	ps->prog->objects++;
 	if (rc == 0)
-		rc = keep(ps, &found, label, commit);
+		rc = keep(ps, &found, label, hex);
 	sg_findings_clear(&found);
+out:
+	if (rc < 0 && !git_error_last())
+		git_error_set_str(GIT_ERROR_OBJECT, "corrupt commit or tag");
+	raw_object_release(&o);
 	return rc;
 }
 
-/* ---- the new commits and what each adds --------------------------------- */
+static int judge_messages(push *ps)
+{
+	for (size_t i = 0; i < ps->pn.ncommits; i++) {
+		if (judge_message(ps, &ps->pn.commits[i].id, "(commit message)") < 0)
+			return -1;
+		ps->st.commits++;
+		ps->prog->commits++;
+	}
+	for (size_t i = 0; i < ps->pn.ntags; i++)
+		if (judge_message(ps, &ps->pn.tags[i], "(tag message)") < 0)
+			return -1;
+	return 0;
+}
 
-typedef struct commit_ctx {
+/* ---- attribution: which commit added a flagged blob, and which lines ------ */
+
+typedef struct attr {
 	push *ps;
-	git_commit *commit;
-	git_tree *parents[16];
-	size_t nparents;
+	const new_commit *c;
+	git_oid *ptrees; /* the parents' trees; zero when unreadable */
 	char hex[GIT_OID_HEXSZ + 1];
-} commit_ctx;
+} attr;
+
+/* A flagged blob at path: its findings on lines the commit added, kept. */
+static int judge_sighting(push *ps, attr *a, const char *path, const git_oid *old, const git_oid *new)
+{
+	sg_findings found;
+	git_oid other;
+	sg_findings_init(&found);
+	int rc = blob_scan(&ps->b, new, path, &found);
+	if (rc == 0 && found.count && old)
+		rc = keep_added(&ps->b, old, new, path, &found);
+	for (size_t i = 1; a && rc == 0 && found.count && i < a->c->nparents; i++)
+		if (!git_oid_is_zero(&a->ptrees[i]) &&
+		    tree_blob_at(ps->src.odb, ps->src.cache, &a->ptrees[i], path, &other))
+			rc = keep_added(&ps->b, &other, new, path, &found);
+	if (rc == 0)
+		rc = keep(ps, &found, path, a ? a->hex : NULL);
+	sg_findings_clear(&found);
+	return rc == BLOB_MISSING ? 0 : rc;
+}
 
 static int on_change(const char *path, const git_oid *old, const git_oid *new, void *payload)
 {
-	commit_ctx *cc = payload;
-	push *ps = cc->ps;
-	sg_findings found;
+	attr *a = payload;
+	push *ps = a->ps;
 	git_oid other;
-	int rc;
-
-	int added;
-	oidset_entry *seen = oidset_add(&ps->verdicts, new, &added);
-	if (!seen)
-		return -1;
-	if (seen->value == BLOB_CLEAN)
+	oidset_entry *e = oidset_get(&ps->flagged, new);
+	if (!e)
 		return 0;
-	/* A merge adds only what no parent had: the same blob in another parent is not new. */
-	for (size_t i = 1; i < cc->nparents; i++)
-		if (tree_blob_at(cc->parents[i], path, &other) && git_oid_equal(&other, new))
+	e->value = SIGHTED;
+	/* A merge adds only what no parent had: the same blob in another parent is not new here. */
+	for (size_t i = 1; i < a->c->nparents; i++)
+		if (!git_oid_is_zero(&a->ptrees[i]) &&
+		    tree_blob_at(ps->src.odb, ps->src.cache, &a->ptrees[i], path, &other) && git_oid_equal(&other, new))
 			return 0;
-	sg_findings_init(&found);
-	rc = blob_scan(&ps->b, new, path, &found);
-	if (rc == 0 && added)
-		seen->value = found.count ? BLOB_FLAGGED : BLOB_CLEAN;
-	if (rc == 0 && found.count)
-		rc = keep_added(&ps->b, old, new, path, &found);
-	for (size_t i = 1; rc == 0 && found.count && i < cc->nparents; i++)
-		if (tree_blob_at(cc->parents[i], path, &other))
-			rc = keep_added(&ps->b, &other, new, path, &found);
-	if (rc == 0)
-		rc = keep(ps, &found, path, cc->hex[0] ? cc->hex : NULL);
-	sg_findings_clear(&found);
-	return rc;
+	return judge_sighting(ps, a, path, old, new);
 }
 
-static int judge_commit(push *ps, const git_oid *id)
+static int counted_missing(const char *path, const git_oid *id, int damaged, void *payload)
 {
-	commit_ctx cc;
-	git_oid first_tree;
-	int rc = -1;
-
-	memset(&cc, 0, sizeof(cc));
-	cc.ps = ps;
-	commit_hex(id, cc.hex);
-	if (git_commit_lookup(&cc.commit, ps->b.repo, id) < 0) {
-		git_fail("reading a pushed commit");
-		goto out;
-	}
-	ps->st.commits++;
-	if (judge_message(ps, git_commit_message(cc.commit), "(commit message)", cc.hex) < 0)
-		goto out;
-	cc.nparents = git_commit_parentcount(cc.commit);
-	if (cc.nparents > 16)
-		cc.nparents = 16;
-	/* Tree ids only: tree_diff reads what differs. A merge's other parents
-	 * are looked up whole (tree_blob_at); most commits have none. */
-	for (size_t i = 0; i < cc.nparents; i++) {
-		git_commit *p = NULL;
-		int bad = git_commit_parent(&p, cc.commit, (unsigned)i) < 0;
-		if (!bad && i == 0)
-			git_oid_cpy(&first_tree, git_commit_tree_id(p));
-		else if (!bad)
-			bad = git_commit_tree(&cc.parents[i], p) < 0;
-		git_commit_free(p);
-		if (bad) {
-			git_fail("reading a parent commit (is the repository shallow?)");
-			goto out;
-		}
-	}
-	rc = tree_diff(ps->odb, ps->trees, cc.nparents ? &first_tree : NULL, git_commit_tree_id(cc.commit),
-		       on_change, &cc) ? -1 : 0;
-out:
-	for (size_t i = 1; i < cc.nparents; i++)
-		git_tree_free(cc.parents[i]);
-	git_commit_free(cc.commit);
-	return rc;
+	(void)path;
+	if (damaged)
+		return -1;
+	git_error_clear();
+	return missing_add(&((attr *)payload)->ps->miss, id, GIT_OBJECT_TREE);
 }
 
-/* Hides every commit the server already had: those outside the quarantine. */
-static int not_in_quarantine(const git_oid *id, void *payload)
+static int attribute_commit(push *ps, const new_commit *c)
+{
+	attr a = { ps, c, calloc(c->nparents + 1, sizeof(git_oid)), "" };
+	int rc = -1;
+	if (!a.ptrees)
+		return -1;
+	git_oid_tostr(a.hex, sizeof(a.hex), &c->id);
+	for (size_t i = 0; i < c->nparents; i++)
+		if (push_commit_tree(&ps->pn, &ps->src, &c->parents[i], &a.ptrees[i]) < 0) {
+			git_error_clear(); /* a missing parent (counted already): diffed as nothing */
+			memset(&a.ptrees[i], 0, sizeof(a.ptrees[i]));
+		}
+	const git_oid *first = c->nparents && !git_oid_is_zero(&a.ptrees[0]) ? &a.ptrees[0] : NULL;
+	rc = tree_diff_ext(ps->src.odb, ps->src.cache, first, &c->tree, on_change, counted_missing, &a);
+	free(a.ptrees);
+	return rc ? -1 : 0;
+}
+
+/* Flagged blobs under a ref that names a tree (or the blob itself). */
+static int tip_blob(const char *path, const git_oid *id, void *payload)
 {
 	push *ps = payload;
-	return !git_odb_exists_ext(ps->qodb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+	oidset_entry *e = oidset_get(&ps->flagged, id);
+	if (!e || e->value == SIGHTED)
+		return 0;
+	e->value = SIGHTED;
+	return judge_sighting(ps, NULL, path, NULL, id);
 }
 
-static int is_new(push *ps, const git_oid *id)
+static int attribute(push *ps)
 {
-	return !ps->qodb || git_odb_exists_ext(ps->qodb, id, GIT_ODB_LOOKUP_NO_REFRESH);
+	char prefix[4096];
+	if (!ps->flagged.count)
+		return 0;
+	for (size_t i = 0; i < ps->pn.ncommits; i++)
+		if (attribute_commit(ps, &ps->pn.commits[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < ps->pn.ntips; i++) {
+		const new_tip *t = &ps->pn.tips[i];
+		tree_walk_cbs cbs = { tip_blob, NULL, NULL, ps };
+		snprintf(prefix, sizeof(prefix), "%s:", t->ref);
+		if (t->type == GIT_OBJECT_TREE ? tree_walk(ps->src.odb, ps->src.cache, &t->id, prefix, &cbs) < 0
+					       : tip_blob(t->ref, &t->id, ps) < 0)
+			return -1;
+	}
+	/* Never lost: a flagged blob no change was seen to add is reported where it was found. */
+	for (size_t i = 0; i < ps->pn.nblobs; i++) {
+		oidset_entry *e = oidset_get(&ps->flagged, &ps->pn.blob_order[i]);
+		if (e && e->value == FLAGGED && tip_blob(oidset_get(&ps->pn.blobs, &e->id)->value, &e->id, ps) < 0)
+			return -1;
+	}
+	return 0;
 }
 
-/* A ref's new value: annotated tags are read and peeled; commits go to the walk. */
-static int push_tip(push *ps, git_revwalk *walk, const update *u)
-{
-	git_object *obj = NULL;
-	char hex[GIT_OID_HEXSZ + 1];
-	int rc = -1;
+/* ---- the child ------------------------------------------------------------ */
 
-	if (git_object_lookup(&obj, ps->b.repo, &u->new, GIT_OBJECT_ANY) < 0) {
-		git_fail(u->ref);
+static int judge_push(push *ps)
+{
+	if (push_new_find(&ps->pn, &ps->src, ps->updates, ps->nupdates, &ps->miss) < 0) {
+		git_fail("finding what the push adds");
 		return -1;
 	}
-	for (int depth = 0; depth < 16 && git_object_type(obj) == GIT_OBJECT_TAG; depth++) {
-		git_object *target = NULL;
-		commit_hex(git_object_id(obj), hex);
-		if (is_new(ps, git_object_id(obj)) &&
-		    judge_message(ps, git_tag_message((git_tag *)obj), "(tag message)", hex) < 0)
-			goto out;
-		if (git_tag_target(&target, (git_tag *)obj) < 0) {
-			git_fail("peeling a tag");
-			goto out;
-		}
-		git_object_free(obj);
-		obj = target;
+	if (scan_blobs(ps) < 0 || judge_messages(ps) < 0 || attribute(ps) < 0) {
+		if (git_error_last())
+			git_fail("judging the push");
+		return -1;
 	}
-	commit_hex(git_object_id(obj), hex);
-	switch (git_object_type(obj)) {
-	case GIT_OBJECT_COMMIT:
-		rc = git_revwalk_push(walk, git_object_id(obj)) < 0 ? (git_fail("walking the push"), -1) : 0;
-		break;
-	case GIT_OBJECT_TREE: {
-		commit_ctx cc;
-		memset(&cc, 0, sizeof(cc));
-		cc.ps = ps;
-		memcpy(cc.hex, hex, sizeof(hex));
-		rc = tree_diff(ps->odb, ps->trees, NULL, git_object_id(obj), on_change, &cc) ? -1 : 0;
-		break;
-	}
-	case GIT_OBJECT_BLOB:
-		rc = on_change(u->ref, NULL, git_object_id(obj), &(commit_ctx){ .ps = ps }) ? -1 : 0;
-		break;
-	default:
-		rc = 0;
-	}
-out:
-	git_object_free(obj);
-	return rc;
-}
-
-static int walk_new_commits(push *ps)
-{
-	git_revwalk *walk = NULL;
-	git_oid id;
-	int rc = -1, next;
-
-	if (git_revwalk_new(&walk, ps->b.repo) < 0)
-		goto fail;
-	git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-	/* Without a quarantine, "new" means not reachable from any ref (slower). */
-	if (ps->qodb ? git_revwalk_add_hide_cb(walk, not_in_quarantine, ps) < 0
-		     : git_revwalk_hide_glob(walk, "*") < 0)
-		goto fail;
-	for (size_t i = 0; i < ps->nupdates; i++)
-		if (!git_oid_is_zero(&ps->updates[i].new) && push_tip(ps, walk, &ps->updates[i]) < 0)
-			goto out;
-	while ((next = git_revwalk_next(&id, walk)) == 0)
-		if (judge_commit(ps, &id) < 0)
-			goto out;
-	if (next != GIT_ITEROVER)
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	git_fail("walking the pushed commits");
-out:
-	git_revwalk_free(walk);
-	return rc;
+	return 0;
 }
 
 /* The whole scan, in the child. Returns an exit code. */
-static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
+static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progress *prog)
 {
 	push ps;
+	git_repository *repo = NULL;
 	sg_baseline *base = NULL;
 	int rc = EXIT_INTERNAL;
 
 	memset(&ps, 0, sizeof(ps));
 	ps.updates = updates;
 	ps.nupdates = n;
-	oidset_init(&ps.verdicts);
+	ps.prog = prog;
+	oidset_init(&ps.flagged);
+	missing_init(&ps.miss);
 	git_libgit2_init();
 	/* Each pushed object is read once; trees we read twice sit in our own
 	 * tree cache: libgit2's object cache only grew with the push. */
 	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	if (repo_open_pushed(&ps.b.repo, &ps.qodb) != 0)
+	if (repo_open_pushed(&repo, &ps.src.qodb) != 0)
 		goto out;
-	if (git_repository_odb(&ps.odb, ps.b.repo) < 0 || !(ps.trees = tree_cache_new())) {
+	ps.b.repo = repo;
+	ps.src.gitdir = git_repository_commondir(repo);
+	if (git_repository_odb(&ps.src.odb, repo) < 0 || !(ps.src.cache = tree_cache_new())) {
 		git_fail("opening the object database");
 		goto out;
 	}
@@ -400,27 +447,40 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n)
 		goto out;
 	ps.b.policy = p;
 	ps.b.stats = &ps.st;
-	read_push_options(&ps);
-	if (walk_new_commits(&ps) < 0)
+	if (read_push_options(&ps) < 0)
 		goto out;
+	int failed = judge_push(&ps) < 0;
 	for (size_t k = 0; k < ps.allow.n; k++)
 		if (ps.allow.enabled && !ps.allow.used[k])
 			report_note(ps.b.report, "push option sasguard.allow=%s matched no finding", ps.allow.fp[k]);
+	blob_skips_note(&ps.b);
+	ps.st.missing = ps.miss.total;
+	missing_report(&ps.miss, ps.b.report, repo, o->allow_missing);
+	int incomplete = ps.miss.total && !o->allow_missing;
 	rc = report_finish(ps.b.report, sg_scanner_stats(ps.b.scanner), &ps.st,
 			   "push rejected: the commits above add tokens that break the server's policy; "
-			   "replace them and rewrite those commits", NULL);
-	if (rc == EXIT_CLEAN && ps.failed)
+			   "replace them and rewrite those commits",
+			   incomplete || failed ? "push rejected: it could not be judged whole (see above)" : NULL);
+	if (rc == EXIT_CLEAN && (failed || ps.failed))
 		rc = EXIT_INTERNAL;
+	else if (rc == EXIT_CLEAN && incomplete)
+		rc = CHILD_INCOMPLETE;
 out:
+	trace_close();
 	report_free(ps.b.report);
 	sg_scanner_free(ps.b.scanner);
 	sg_baseline_free(base);
-	oidset_free(&ps.verdicts);
-	tree_cache_free(ps.trees);
-	git_odb_free(ps.odb);
-	git_odb_free(ps.qodb);
-	git_repository_free(ps.b.repo);
+	push_new_free(&ps.pn);
+	oidset_free(&ps.flagged);
+	missing_free(&ps.miss);
+	tree_cache_free(ps.src.cache);
+	git_odb_free(ps.src.odb);
+	git_odb_free(ps.src.qodb);
+	git_repository_free(repo);
 	git_libgit2_shutdown();
+	free(ps.allow.fp);
+	free(ps.allow.used);
+	free(ps.allow.reason);
 	return rc;
 }
 
@@ -481,10 +541,17 @@ static int wait_child(pid_t pid, int fd, int64_t max_seconds, int *status)
 	return -1;
 }
 
-/* An internal failure: reject, unless the server's policy fails open. */
-static int internal_failure(const sg_policy *p, const char *why)
+/*
+ * The scan could not run, or not in time: the server's own limits. Reject,
+ * unless the policy fails open and nothing blocking was found before then.
+ */
+static int server_failure(const sg_policy *p, const char *why, const progress *prog)
 {
 	fprintf(stderr, "sasguard: %s\n", why);
+	if (prog && prog->blocking) {
+		fprintf(stderr, "sasguard: push rejected: a token that breaks the policy was found before then\n");
+		return EXIT_FINDINGS;
+	}
 	if (p->fail_open) {
 		fprintf(stderr, "sasguard: accepting the push unchecked: server.fail_open = true\n");
 		return EXIT_CLEAN;
@@ -494,13 +561,80 @@ static int internal_failure(const sg_policy *p, const char *why)
 	return EXIT_INTERNAL;
 }
 
+/* A scan that failed on what the push holds rejects it, whatever fail_open says. */
+static int push_failure(const char *why)
+{
+	fprintf(stderr, "sasguard: %s\n", why);
+	fprintf(stderr, "sasguard: push rejected: what it holds could not be judged (server.fail_open does not "
+			"cover this: a crafted push must not pass by breaking the scan)\n");
+	return EXIT_INTERNAL;
+}
+
+static void timeout_message(char *why, size_t size, const sg_policy *p, const progress *prog)
+{
+	snprintf(why, size,
+		 "the scan did not finish within server.max_seconds = %lld s: it had judged %llu objects "
+		 "(%llu blobs, %llu commits, %.1f MB); raise server.max_seconds in the server's policy "
+		 "(%s, or the file git config sasguard.config names) for pushes this big",
+		 (long long)p->max_seconds, prog->objects, prog->blobs, prog->commits,
+		 (double)prog->bytes / 1e6, cli_system_config());
+}
+
+static int supervise(cli_opts *o, sg_policy *p, update *u, size_t n)
+{
+	char why[512];
+	int status = 0, pfd[2], rc;
+	progress *prog = mmap(NULL, sizeof(*prog), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (prog == MAP_FAILED)
+		return server_failure(p, "cannot map memory for the scan", NULL);
+	memset(prog, 0, sizeof(*prog));
+	fflush(NULL);
+	if (pipe(pfd) < 0) {
+		rc = server_failure(p, "cannot create a pipe", NULL);
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		rc = server_failure(p, "cannot fork", NULL);
+		goto out;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		test_fault();
+		rc = scan_push(o, p, u, n, prog);
+		fflush(NULL);
+		_exit(rc);
+	}
+	close(pfd[1]);
+	if (wait_child(pid, pfd[0], p->max_seconds, &status) < 0) {
+		timeout_message(why, sizeof(why), p, prog);
+		rc = server_failure(p, why, prog);
+	} else if (WIFSIGNALED(status)) {
+		snprintf(why, sizeof(why), "internal error: the scan died of signal %d", WTERMSIG(status));
+		rc = push_failure(why);
+	} else if (WEXITSTATUS(status) == EXIT_CLEAN || WEXITSTATUS(status) == EXIT_FINDINGS) {
+		rc = WEXITSTATUS(status);
+	} else if (WEXITSTATUS(status) == CHILD_INCOMPLETE) {
+		rc = push_failure("objects the push refers to are missing (see above)");
+	} else {
+		rc = push_failure("the scan could not finish (see above)");
+	}
+	close(pfd[0]);
+out:
+	munmap(prog, sizeof(*prog));
+	return rc;
+}
+
 int cmd_pre_receive(cli_opts *o)
 {
 	update *u = NULL;
 	size_t n = 0;
 	sg_policy p;
-	char server_ini[4096], why[256];
-	int rc, status = 0, pfd[2];
+	char server_ini[4096];
+	int rc;
 
 	if ((rc = read_updates(&u, &n)) != 0)
 		return rc;
@@ -510,40 +644,7 @@ int cmd_pre_receive(cli_opts *o)
 		fprintf(stderr, "sasguard: push rejected: the server's sasguard policy cannot be read\n");
 		return rc;
 	}
-	fflush(NULL);
-	if (pipe(pfd) < 0) {
-		rc = internal_failure(&p, "cannot create a pipe");
-		goto out;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		rc = internal_failure(&p, "cannot fork");
-		goto out;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		test_fault();
-		rc = scan_push(o, &p, u, n);
-		fflush(NULL);
-		_exit(rc);
-	}
-	close(pfd[1]);
-	if (wait_child(pid, pfd[0], p.max_seconds, &status) < 0) {
-		snprintf(why, sizeof(why), "the scan did not finish within server.max_seconds = %lld s",
-			 (long long)p.max_seconds);
-		rc = internal_failure(&p, why);
-	} else if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof(why), "internal error: the scan died of signal %d", WTERMSIG(status));
-		rc = internal_failure(&p, why);
-	} else if (WEXITSTATUS(status) == EXIT_CLEAN || WEXITSTATUS(status) == EXIT_FINDINGS) {
-		rc = WEXITSTATUS(status);
-	} else {
-		rc = internal_failure(&p, "internal error: the scan could not finish (see above)");
-	}
-	close(pfd[0]);
-out:
+	rc = supervise(o, &p, u, n);
 	sg_policy_free(&p);
 	free_updates(u, n);
 	return rc;

@@ -339,8 +339,11 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 		st->files == 1 ? "" : "s");
 	if (st->commits)
 		fprintf(out, " of %llu commit%s", st->commits, st->commits == 1 ? "" : "s");
-	if (st->binary_skipped || st->large_skipped)
-		fprintf(out, " (%llu binary, %llu too large: skipped)", st->binary_skipped, st->large_skipped);
+	if (st->binary_skipped || st->large_skipped || st->lfs_skipped)
+		fprintf(out, " (skipped: %llu binary, %llu too large, %llu LFS pointers)", st->binary_skipped,
+			st->large_skipped, st->lfs_skipped);
+	if (st->missing)
+		fprintf(out, " (%llu objects missing)", st->missing);
 	fprintf(out, "\n");
 	if (allowed && !r->o->show_allowed)
 		fprintf(out, "sasguard: %zu allowed finding%s not shown (--show-allowed lists them)\n", allowed,
@@ -438,11 +441,12 @@ static void json_stats(report *r, const sg_stats *lib, const report_stats *st)
 	fprintf(r->out,
 		"{\"files\":%llu,\"commits\":%llu,\"bytes\":%llu,\"tokens\":%llu,\"findings\":%zu,"
 		"\"blocking\":%zu,\"allowed\":%zu,\"placeholders\":%llu,\"emulator\":%llu,"
-		"\"binary_skipped\":%llu,\"large_skipped\":%llu,\"read_errors\":%llu,\"limit_hits\":%llu,"
-		"\"dropped\":%llu,\"utf16\":%llu}",
+		"\"binary_skipped\":%llu,\"large_skipped\":%llu,\"lfs_skipped\":%llu,\"missing\":%llu,"
+		"\"read_errors\":%llu,\"limit_hits\":%llu,\"dropped\":%llu,\"utf16\":%llu}",
 		st->files, st->commits, (unsigned long long)lib->bytes, (unsigned long long)lib->tokens,
 		r->count, report_blocking(r), allowed, (unsigned long long)lib->placeholders,
-		(unsigned long long)lib->emulator, st->binary_skipped, st->large_skipped, st->errors,
+		(unsigned long long)lib->emulator, st->binary_skipped, st->large_skipped, st->lfs_skipped,
+		st->missing, st->errors,
 		(unsigned long long)lib->limit_hits, (unsigned long long)lib->dropped,
 		(unsigned long long)lib->decoded);
 }

@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_MERGE_HEADS 16
-
 typedef struct change {
 	char *path;
 	git_oid new_id, old_id;
@@ -19,8 +17,11 @@ typedef struct change {
 
 typedef struct staged {
 	blob_ctx b;
-	git_tree *merge_trees[MAX_MERGE_HEADS]; /* other parents of a merge being committed */
+	git_oid *merge_trees;   /* the trees of a merge's other parents (MERGE_HEAD) */
 	size_t nmerge;
+	git_odb *odb;
+	tree_cache *cache;
+	missing miss;
 	change *changes;
 	size_t nchanges, cap;
 	oidset gone;           /* blobs the commit removes from a path: renames' sources */
@@ -33,13 +34,13 @@ static int add_merge_head(const git_oid *id, void *payload)
 {
 	staged *s = payload;
 	git_commit *c = NULL;
-	if (s->nmerge == MAX_MERGE_HEADS)
-		return 0;
-	if (git_commit_lookup(&c, s->b.repo, id) < 0 || git_commit_tree(&s->merge_trees[s->nmerge], c) < 0) {
-		git_commit_free(c);
+	git_oid *v = realloc(s->merge_trees, (s->nmerge + 1) * sizeof(*v));
+	if (!v)
 		return -1;
-	}
-	s->nmerge++;
+	s->merge_trees = v;
+	if (git_commit_lookup(&c, s->b.repo, id) < 0)
+		return -1;
+	git_oid_cpy(&s->merge_trees[s->nmerge++], git_commit_tree_id(c));
 	git_commit_free(c);
 	return 0;
 }
@@ -74,9 +75,11 @@ static int drop_moved(staged *s, sg_findings *found)
 	if (!s->gone_scanned) {
 		s->gone_scanned = 1;
 		report_stats saved = *s->b.stats;
+		s->b.side_read = 1;
 		for (size_t i = 0; i < s->gone.cap; i++)
 			if (s->gone.slots[i].used && blob_scan(&s->b, &s->gone.slots[i].id, NULL, &s->gone_found) < 0)
-				return -1;
+				return -1; /* a missing removed blob moved nothing */
+		s->b.side_read = 0;
 		*s->b.stats = saved; /* the removed side is not what this commit adds */
 	}
 	size_t kept = 0;
@@ -102,8 +105,15 @@ static int judge_change(staged *s, const change *c)
 	if (!c->has_old && oidset_get(&s->gone, &c->new_id))
 		return 0; /* a pure rename adds nothing */
 	sg_findings_init(&found);
-	if (blob_scan(&s->b, &c->new_id, c->path, &found) < 0)
+	int brc = blob_scan(&s->b, &c->new_id, c->path, &found);
+	if (brc == BLOB_MISSING) {
+		sg_findings_clear(&found);
+		return missing_add(&s->miss, &c->new_id, GIT_OBJECT_BLOB);
+	}
+	if (brc < 0)
 		rc = -1;
+	else
+		trace_blob(&c->new_id);
 	if (!rc && found.count && c->has_old)
 		rc = keep_added(&s->b, &c->old_id, &c->new_id, c->path, &found);
 	if (!rc)
@@ -111,7 +121,7 @@ static int judge_change(staged *s, const change *c)
 	/* A merge: content any other parent already had at this path is not new. */
 	for (size_t i = 0; !rc && found.count && i < s->nmerge; i++) {
 		git_oid mid;
-		if (!tree_blob_at(s->merge_trees[i], c->path, &mid))
+		if (!tree_blob_at(s->odb, s->cache, &s->merge_trees[i], c->path, &mid))
 			continue;
 		rc = keep_added(&s->b, &mid, &c->new_id, c->path, &found);
 	}
@@ -178,6 +188,7 @@ int cmd_pre_commit(cli_opts *o)
 
 	memset(&s, 0, sizeof(s));
 	oidset_init(&s.gone);
+	missing_init(&s.miss);
 	sg_findings_init(&s.gone_found);
 	git_libgit2_init();
 	sg_policy_init(&p);
@@ -195,6 +206,10 @@ int cmd_pre_commit(cli_opts *o)
 	s.b.repo = repo;
 	s.b.policy = &p;
 	s.b.stats = &st;
+	if (git_repository_odb(&s.odb, repo) < 0 || !(s.cache = tree_cache_new())) {
+		git_fail("opening the object database");
+		goto out;
+	}
 	/* Committing a merge: MERGE_HEAD names the other parents. */
 	int mrc = git_repository_mergehead_foreach(repo, add_merge_head, &s);
 	if (mrc < 0 && mrc != GIT_ENOTFOUND) {
@@ -207,15 +222,22 @@ int cmd_pre_commit(cli_opts *o)
 	for (size_t i = 0; i < s.nchanges; i++)
 		if (judge_change(&s, &s.changes[i]) < 0)
 			s.failed = 1;
+	blob_skips_note(&s.b);
+	st.missing = s.miss.total;
+	missing_report(&s.miss, s.b.report, repo, o->allow_missing);
+	int incomplete = s.miss.total && !o->allow_missing;
 	rc = report_finish(s.b.report, sg_scanner_stats(s.b.scanner), &st,
 			   "commit rejected: replace the tokens above, or mark one you must keep with "
 			   "'sasguard:allow <reason>' on its line",
-			   NULL);
-	if (rc == EXIT_CLEAN && s.failed)
+			   incomplete ? "commit rejected: the staged content could not all be read (see above)" : NULL);
+	if (rc == EXIT_CLEAN && (s.failed || incomplete))
 		rc = EXIT_INTERNAL;
 out:
-	for (size_t i = 0; i < s.nmerge; i++)
-		git_tree_free(s.merge_trees[i]);
+	trace_close();
+	free(s.merge_trees);
+	missing_free(&s.miss);
+	tree_cache_free(s.cache);
+	git_odb_free(s.odb);
 	for (size_t i = 0; i < s.nchanges; i++)
 		free(s.changes[i].path);
 	free(s.changes);

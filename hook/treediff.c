@@ -1,124 +1,16 @@
 /*
- * treediff.c - which blobs a tree changed against another, reading only the
- * subtrees whose ids differ. Trees are read raw from the object database
- * (thread-safe) and parsed here without allocating: libgit2 1.5's tree diff
- * expands every subtree, and its tree objects cost more to build than to
- * inflate (measured with callgrind on a 3000-commit history).
+ * treediff.c - raw trees: their entries as git reads them (modes
+ * canonicalised, names in git's order), which blobs a tree changed against
+ * another, reading only subtrees whose ids differ, and the blob at a path.
+ * Trees are parsed here without allocating: libgit2 1.5's tree diff expands
+ * every subtree, and its tree objects cost more to build than to inflate
+ * (measured with callgrind on a 3000-commit history). Nothing recurses on a
+ * tree's depth: a pushed tree 30 000 levels deep is a loop, not a stack.
  */
 #include "gitscan.h"
-#include "packread.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-#define CACHE_SLOTS 4096 /* recently read trees: a parent's, read again for its child */
-#define CACHE_BYTES ((size_t)16 << 20) /* and no more than this of them */
-
-typedef struct cached {
-	git_oid id;
-	git_odb_object *obj;
-} cached;
-
-/* Objects read through libgit2, cached by id; with a pack store, objects in
- * its packs are read from there instead, through the pack cache. */
-struct tree_cache {
-	cached slot[CACHE_SLOTS];
-	size_t bytes;      /* held in slot[] */
-	size_t hand;       /* eviction sweeps slot[] from here */
-	pack_store *packs; /* borrowed; may be NULL */
-	pack_cache *pc;    /* owned */
-};
-
-tree_cache *tree_cache_new(void)
-{
-	return calloc(1, sizeof(tree_cache));
-}
-
-int tree_cache_use_packs(tree_cache *c, pack_store *packs, size_t budget)
-{
-	if (!packs)
-		return 0;
-	if (!(c->pc = pack_cache_new(budget)))
-		return -1;
-	c->packs = packs;
-	return 0;
-}
-
-void tree_cache_free(tree_cache *c)
-{
-	if (!c)
-		return;
-	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		git_odb_object_free(c->slot[i].obj);
-	pack_cache_free(c->pc);
-	free(c);
-}
-
-void raw_object_release(raw_object *o)
-{
-	git_odb_object_free(o->gobj);
-	pack_obj_unref(o->pobj);
-	memset(o, 0, sizeof(*o));
-}
-
-int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (cache->packs) {
-		int rc = pack_store_read(cache->packs, cache->pc, id, &out->pobj);
-		if (rc < 0)
-			return -1;
-		if (rc == 1) {
-			out->type = out->pobj->type;
-			out->data = out->pobj->data;
-			out->len = out->pobj->len;
-			return 0;
-		}
-	}
-	size_t h;
-	memcpy(&h, id->id, sizeof(h));
-	cached *c = &cache->slot[h % CACHE_SLOTS];
-	if (!c->obj || !git_oid_equal(&c->id, id)) {
-		git_odb_object *obj = NULL;
-		if (git_odb_read(&obj, odb, id) < 0)
-			return -1;
-		if (c->obj)
-			cache->bytes -= git_odb_object_size(c->obj);
-		git_odb_object_free(c->obj);
-		c->obj = NULL;
-		/* over budget: sweep other slots empty (a push of big trees stays bounded) */
-		while (cache->bytes + git_odb_object_size(obj) > CACHE_BYTES && cache->bytes) {
-			cached *v = &cache->slot[cache->hand];
-			cache->hand = (cache->hand + 1) % CACHE_SLOTS;
-			if (v->obj) {
-				cache->bytes -= git_odb_object_size(v->obj);
-				git_odb_object_free(v->obj);
-				v->obj = NULL;
-			}
-		}
-		git_oid_cpy(&c->id, id);
-		c->obj = obj;
-		cache->bytes += git_odb_object_size(obj);
-	}
-	git_odb_object_dup(&out->gobj, c->obj);
-	out->type = git_odb_object_type(out->gobj);
-	out->data = git_odb_object_data(out->gobj);
-	out->len = git_odb_object_size(out->gobj);
-	return 0;
-}
-
-/* A tree, read raw; the caller releases it. */
-static int tree_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out)
-{
-	if (raw_object_read(odb, cache, id, out) < 0)
-		return -1;
-	if (out->type != GIT_OBJECT_TREE) {
-		raw_object_release(out);
-		git_error_set_str(GIT_ERROR_OBJECT, "expected a tree");
-		return -1;
-	}
-	return 0;
-}
 
 int tree_cursor_next(tree_cursor *c)
 {
@@ -126,6 +18,7 @@ int tree_cursor_next(tree_cursor *c)
 	if (!c->p || c->p >= c->end)
 		return 0;
 	unsigned mode = 0;
+	/* as git's get_mode(): octal digits, wrapping as an unsigned does */
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '7')
 		mode = mode * 8 + (unsigned)(*c->p++ - '0');
 	if (c->p >= c->end || *c->p++ != ' ')
@@ -150,14 +43,33 @@ int tree_cursor_start(tree_cursor *c, const void *data, size_t len)
 	return tree_cursor_next(c);
 }
 
+/*
+ * What git makes of a mode (canon_mode() in git's cache.h): any regular-file
+ * mode is a file (100600, 100664 and 100000 are checked out like 100644), a
+ * symlink is content too, any 040xxx is a directory, and everything else is
+ * read as a gitlink, a submodule's commit, which is not content here.
+ */
+tree_entry_kind tree_mode_kind(unsigned mode)
+{
+	switch (mode & 0170000) {
+	case 0100000:
+	case 0120000:
+		return TREE_ENTRY_BLOB;
+	case 0040000:
+		return TREE_ENTRY_TREE;
+	default:
+		return TREE_ENTRY_GITLINK;
+	}
+}
+
 int tree_mode_is_tree(unsigned m)
 {
-	return m == 040000;
+	return tree_mode_kind(m) == TREE_ENTRY_TREE;
 }
 
 int tree_mode_is_blob(unsigned m)
 {
-	return m == 0100644 || m == 0100755 || m == 0120000 || m == 0100664;
+	return tree_mode_kind(m) == TREE_ENTRY_BLOB;
 }
 
 int tree_name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir)
@@ -177,13 +89,26 @@ static int entry_cmp(const tree_entry_raw *a, const tree_entry_raw *b)
 	return tree_name_cmp(a->name, a->len, tree_mode_is_tree(a->mode), b->name, b->len, tree_mode_is_tree(b->mode));
 }
 
+/* ---- the diff ------------------------------------------------------------ */
+
+/* One level of the diff: the two trees, where each cursor stands, and the
+ * length of the path down to this level. */
+typedef struct level {
+	raw_object nt, ot;
+	tree_cursor nc, oc;
+	size_t len;
+} level;
+
 typedef struct walk {
 	git_odb *odb;
 	tree_cache *cache;
 	tree_change_cb cb;
+	tree_missing_cb missing;
 	void *payload;
 	char *path;
 	size_t cap;
+	level *stack;
+	size_t depth, stack_cap;
 } walk;
 
 static int path_set(walk *w, size_t len, const char *name, size_t n)
@@ -203,83 +128,170 @@ static int path_set(walk *w, size_t len, const char *name, size_t n)
 	return 0;
 }
 
-static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len);
-
-/* One entry of the new tree against its counterpart in the old tree (o may be NULL). */
-static int diff_entry(walk *w, const tree_entry_raw *o, const tree_entry_raw *n, size_t len)
+/* Reads a tree of the diff. 1: read; 0: missing and reported (skip it); -1: error. */
+static int read_level_tree(walk *w, const git_oid *id, raw_object *out)
 {
-	git_oid nid, oid;
-	if (o && o->mode == n->mode && memcmp(o->id, n->id, 20) == 0)
-		return 0; /* unchanged: a subtree is not even read */
-	if (path_set(w, len, n->name, n->len) < 0)
+	if (raw_tree_read(w->odb, w->cache, id, out) == 0)
+		return 1;
+	if (!w->missing)
 		return -1;
-	git_oid_fromraw(&nid, n->id);
-	if (o)
-		git_oid_fromraw(&oid, o->id);
-	if (tree_mode_is_tree(n->mode)) {
-		w->path[len + n->len] = '/';
-		w->path[len + n->len + 1] = '\0';
-		return diff_ids(w, o && tree_mode_is_tree(o->mode) ? &oid : NULL, &nid, len + n->len + 1);
-	}
-	if (tree_mode_is_blob(n->mode))
-		return w->cb(w->path, o && tree_mode_is_blob(o->mode) ? &oid : NULL, &nid, w->payload);
-	return 0; /* a gitlink: a submodule's commit, not content */
+	int damaged = raw_object_missing(w->odb, id) != 1;
+	return w->missing(w->path, id, damaged, w->payload) < 0 ? -1 : 0;
 }
 
-static int diff_ids(walk *w, const git_oid *old, const git_oid *new, size_t len)
+/* Descends into new tree id (old: its counterpart, may be NULL) below path[0..len). */
+static int push_level(walk *w, const git_oid *old, const git_oid *new, size_t len)
 {
-	raw_object nt, ot = { 0 };
-	if (tree_read(w->odb, w->cache, new, &nt) < 0)
-		return -1;
-	if (old && tree_read(w->odb, w->cache, old, &ot) < 0) {
-		raw_object_release(&nt);
+	if (w->depth == w->stack_cap) {
+		size_t cap = w->stack_cap ? w->stack_cap * 2 : 32;
+		level *s = realloc(w->stack, cap * sizeof(*s));
+		if (!s)
+			return -1;
+		w->stack = s;
+		w->stack_cap = cap;
+	}
+	level *l = &w->stack[w->depth];
+	memset(l, 0, sizeof(*l));
+	l->len = len;
+	int rc = read_level_tree(w, new, &l->nt);
+	if (rc <= 0)
+		return rc;
+	/* an old tree that cannot be read is counted, and diffed as empty */
+	if (old && (rc = read_level_tree(w, old, &l->ot)) < 0) {
+		raw_object_release(&l->nt);
 		return -1;
 	}
-	tree_cursor nc, oc;
-	int rc = tree_cursor_start(&nc, nt.data, nt.len);
-	rc |= tree_cursor_start(&oc, old ? ot.data : NULL, old ? ot.len : 0);
-	while (rc == 0 && nc.valid) {
-		/* old entries that sort before this one were deleted: nothing added */
-		while (rc == 0 && oc.valid && entry_cmp(&oc.e, &nc.e) < 0)
-			rc = tree_cursor_next(&oc);
-		if (rc)
-			break;
-		int same = oc.valid && entry_cmp(&oc.e, &nc.e) == 0;
-		rc = diff_entry(w, same ? &oc.e : NULL, &nc.e, len);
-		if (rc == 0)
-			rc = tree_cursor_next(&nc);
-		w->path[len] = '\0';
-	}
-	if (rc < 0 && !git_error_last())
+	if (tree_cursor_start(&l->nc, l->nt.data, l->nt.len) < 0 ||
+	    tree_cursor_start(&l->oc, l->ot.data, l->ot.data ? l->ot.len : 0) < 0) {
+		raw_object_release(&l->nt);
+		raw_object_release(&l->ot);
 		git_error_set_str(GIT_ERROR_OBJECT, "corrupt tree");
-	raw_object_release(&nt);
-	raw_object_release(&ot);
+		return -1;
+	}
+	w->depth++;
+	return 0;
+}
+
+static void pop_level(walk *w)
+{
+	level *l = &w->stack[--w->depth];
+	raw_object_release(&l->nt);
+	raw_object_release(&l->ot);
+}
+
+/* The next entry of the top level: a blob goes to the callback, a tree is
+ * pushed (after the cursor moved on, so the level resumes past it). */
+static int diff_step(walk *w)
+{
+	level *l = &w->stack[w->depth - 1];
+	tree_entry_raw n = l->nc.e;
+	size_t len = l->len;
+	int rc = 0;
+
+	/* old entries that sort before this one were deleted: nothing added */
+	while (rc == 0 && l->oc.valid && entry_cmp(&l->oc.e, &n) < 0)
+		rc = tree_cursor_next(&l->oc);
+	if (rc < 0 || tree_cursor_next(&l->nc) < 0) {
+		git_error_set_str(GIT_ERROR_OBJECT, "corrupt tree");
+		return -1;
+	}
+	const tree_entry_raw *o = l->oc.valid && entry_cmp(&l->oc.e, &n) == 0 ? &l->oc.e : NULL;
+	tree_entry_kind nk = tree_mode_kind(n.mode), ok = o ? tree_mode_kind(o->mode) : TREE_ENTRY_GITLINK;
+	if (nk == TREE_ENTRY_GITLINK || (o && ok == nk && memcmp(o->id, n.id, 20) == 0))
+		return 0; /* a submodule's commit is not content; an unchanged subtree is not even read */
+	git_oid nid, oid;
+	git_oid_fromraw(&nid, n.id);
+	if (o)
+		git_oid_fromraw(&oid, o->id);
+	if (path_set(w, len, n.name, n.len) < 0)
+		return -1;
+	if (nk == TREE_ENTRY_BLOB)
+		return w->cb(w->path, o && ok == TREE_ENTRY_BLOB ? &oid : NULL, &nid, w->payload);
+	w->path[len + n.len] = '/';
+	w->path[len + n.len + 1] = '\0';
+	return push_level(w, o && ok == TREE_ENTRY_TREE ? &oid : NULL, &nid, len + n.len + 1);
+}
+
+int tree_diff_ext(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
+		  tree_change_cb cb, tree_missing_cb on_missing, void *payload)
+{
+	walk w = { .odb = odb, .cache = cache, .cb = cb, .missing = on_missing, .payload = payload };
+	tree_cache *own = NULL;
+	int rc = -1;
+
+	if (!cache && !(w.cache = own = tree_cache_new()))
+		return -1;
+	if (path_set(&w, 0, "", 0) == 0)
+		rc = push_level(&w, old_tree, new_tree, 0);
+	while (rc == 0 && w.depth) {
+		level *l = &w.stack[w.depth - 1];
+		w.path[l->len] = '\0';
+		if (!l->nc.valid)
+			pop_level(&w);
+		else
+			rc = diff_step(&w);
+	}
+	while (w.depth)
+		pop_level(&w);
+	free(w.stack);
+	free(w.path);
+	tree_cache_free(own);
 	return rc;
 }
 
 int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree, tree_change_cb cb,
 	      void *payload)
 {
-	walk w = { odb, cache, cb, payload, NULL, 0 };
-	tree_cache *own = NULL;
-	if (!cache && !(w.cache = own = tree_cache_new()))
-		return -1;
-	int rc = path_set(&w, 0, "", 0) < 0 ? -1 : diff_ids(&w, old_tree, new_tree, 0);
-	free(w.path);
-	tree_cache_free(own);
-	return rc;
+	return tree_diff_ext(odb, cache, old_tree, new_tree, cb, NULL, payload);
 }
 
-int tree_blob_at(git_tree *tree, const char *path, git_oid *out)
+/* ---- one path ------------------------------------------------------------- */
+
+int tree_entry_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out,
+		  tree_entry_kind *kind)
 {
-	git_tree_entry *e = NULL;
-	if (!tree || git_tree_entry_bypath(&e, tree, path) < 0)
-		return 0;
-	git_filemode_t m = git_tree_entry_filemode(e);
-	int ok = m == GIT_FILEMODE_BLOB || m == GIT_FILEMODE_BLOB_EXECUTABLE || m == GIT_FILEMODE_LINK;
-	if (ok)
-		git_oid_cpy(out, git_tree_entry_id(e));
-	git_tree_entry_free(e);
+	git_oid cur;
+	const char *p = path;
+	tree_cache *own = NULL;
+	int found = 0;
+
+	if (!cache && !(cache = own = tree_cache_new()))
+		return -1;
+	git_oid_cpy(&cur, tree);
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		raw_object t;
+		tree_cursor c;
+		if (raw_tree_read(odb, cache, &cur, &t) < 0)
+			break;
+		/* a linear search: a crafted tree need not be sorted */
+		int rc = tree_cursor_start(&c, t.data, t.len);
+		while (rc == 0 && c.valid && !(c.e.len == n && memcmp(c.e.name, p, n) == 0))
+			rc = tree_cursor_next(&c);
+		tree_entry_kind k = c.valid ? tree_mode_kind(c.e.mode) : TREE_ENTRY_GITLINK;
+		if (rc == 0 && c.valid)
+			git_oid_fromraw(&cur, c.e.id);
+		raw_object_release(&t);
+		if (rc < 0 || !c.valid)
+			break;
+		if (!slash) {
+			git_oid_cpy(out, &cur);
+			*kind = k;
+			found = 1;
+			break;
+		}
+		if (k != TREE_ENTRY_TREE)
+			break;
+		p = slash + 1;
+	}
 	git_error_clear();
-	return ok;
+	tree_cache_free(own);
+	return found;
+}
+
+int tree_blob_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out)
+{
+	tree_entry_kind k;
+	return tree_entry_at(odb, cache, tree, path, out, &k) == 1 && k == TREE_ENTRY_BLOB;
 }

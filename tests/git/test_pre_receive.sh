@@ -90,11 +90,16 @@ evil=$(git rev-parse --short=12 HEAD)
 expect_exit 1 git push "$S" main
 has "$T/err" "$evil:evil.txt:1:"
 git reset -q --hard HEAD~1
+# New means what git means (rev-list <new> --not --all): a file that is an
+# exact copy of a blob the server already holds adds nothing, so each token
+# line below differs from legacy.txt's.
+cp legacy.txt copy.txt; git add copy.txt; git commit -qm "copy of a blob the server has"
+expect_exit 0 git push -q "$S" main
 
 # Policy comes from the server, never from pushed files: a pushed .sasguard.ini
 # that would allow everything changes nothing.
 printf '[allow]\npath = **\n[rules]\naccount-sas = off\n' > .sasguard.ini
-printf '%s\n' "$TOKEN_LINE" > x.txt; git add .sasguard.ini x.txt; git commit -qm "try to loosen"
+printf 'x = %s\n' "$TOKEN_LINE" > x.txt; git add .sasguard.ini x.txt; git commit -qm "try to loosen"
 expect_exit 1 git push "$S" main
 has "$T/err" "x.txt:1:"
 # The server's own policy (git config sasguard.config) applies, and an allowance there works.
@@ -114,7 +119,7 @@ git -C "$S" config --unset sasguard.config
 # file:// and git daemon transports.
 echo f >> a.txt; git commit -qam file-url
 expect_exit 0 git push -q "file://$S" main
-printf '%s\n' "$TOKEN_LINE" > url.txt; git add url.txt; git commit -qm url-token
+printf 'url %s\n' "$TOKEN_LINE" > url.txt; git add url.txt; git commit -qm url-token
 expect_exit 1 git push "file://$S" main
 has "$T/err" "url.txt:1:"
 git reset -q --hard HEAD~1
@@ -122,7 +127,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 git daemon --reuseaddr --listen=127.0.0.1 --port="$port" --base-path="$T" --export-all \
   --enable=receive-pack --pid-file="$T/daemon.pid" --detach "$T"
 for _ in $(seq 50); do git ls-remote "git://127.0.0.1:$port/srv.git" >/dev/null 2>&1 && break; sleep 0.1; done
-printf '%s\n' "$TOKEN_LINE" > daemon.txt; git add daemon.txt; git commit -qm daemon-token
+printf 'daemon %s\n' "$TOKEN_LINE" > daemon.txt; git add daemon.txt; git commit -qm daemon-token
 expect_exit 1 git push "git://127.0.0.1:$port/srv.git" main
 has "$T/err" "daemon.txt:1:"
 git reset -q --hard HEAD~1
@@ -159,7 +164,7 @@ expect_exit 0 git push -q "$S" many
 python3 - "$(git rev-parse many)" "$TOKEN_LINE" <<'PY' | git fast-import --quiet
 import sys
 w = sys.stdout.write
-parent, tok = sys.argv[1], sys.argv[2] + "\n"
+parent, tok = sys.argv[1], "many " + sys.argv[2] + "\n"
 for i in range(10000):
     w("commit refs/heads/many2\ncommitter t <t@example.com> %d +0000\ndata 2\nd\n" % (1710000000 + i))
     w("from %s\n" % parent if i == 0 else "")
@@ -171,18 +176,25 @@ has "$T/err" "many/g00200.txt:1:"  # commit 5000 writes g(5000 % 300)
 [ "$(grep -c 'error: account SAS' "$T/err")" = 1 ] && pass || fail "the token of many2 reported more than once"
 
 # Failing safe: a crash, a hang past max_seconds and an internal error reject the
-# push; server.fail_open = true accepts it with a warning.
+# push. server.fail_open = true accepts a push only when the scan could not
+# finish in time (the server's capacity): a crash or an error reading what the
+# push holds still rejects it, or a crafted push could pass by breaking the scan.
 echo safe >> a.txt; git commit -qam safe
 expect_exit 1 env SASGUARD_TEST_FAULT=crash git push "$S" main
 has "$T/err" "died of signal 6"
-has "$T/err" "fails closed"
+has "$T/err" "could not be judged"
 printf '[server]\nmax_seconds = 1\n' > "$T/fast.ini"
 git -C "$S" config sasguard.config "$T/fast.ini"
 expect_exit 1 env SASGUARD_TEST_FAULT=hang git push "$S" main
 has "$T/err" "did not finish within server.max_seconds = 1 s"
-printf '[server]\nfail_open = true\n' > "$T/open.ini"
+has "$T/err" "raise server.max_seconds"
+has "$T/err" "fails closed"
+printf '[server]\nfail_open = true\nmax_seconds = 1\n' > "$T/open.ini"
 git -C "$S" config sasguard.config "$T/open.ini"
-expect_exit 0 env SASGUARD_TEST_FAULT=error git push "$S" main
+expect_exit 1 env SASGUARD_TEST_FAULT=crash git push "$S" main
+has "$T/err" "fail_open does not cover this"
+expect_exit 1 env SASGUARD_TEST_FAULT=error git push "$S" main
+expect_exit 0 env SASGUARD_TEST_FAULT=hang git push "$S" main
 has "$T/err" "accepting the push unchecked"
 git -C "$S" config --unset sasguard.config
 

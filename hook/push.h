@@ -1,0 +1,70 @@
+/*
+ * push.h - what the files of `sasguard pre-receive` share: the ref updates
+ * git hands the hook, and what a push adds (pushnew.c).
+ */
+#ifndef SG_PUSH_H
+#define SG_PUSH_H
+
+#include "gitscan.h"
+
+/* One "<old> <new> <ref>" line of the hook's stdin. */
+typedef struct update {
+	git_oid old, new;
+	char *ref;
+} update;
+
+/* Where a push's objects are read: the repository with the quarantine as
+ * an alternate, the quarantine alone (NULL without one), a cache. */
+typedef struct push_src {
+	git_odb *odb;
+	git_odb *qodb;
+	tree_cache *cache;
+	const char *gitdir;
+} push_src;
+
+/* A commit the push adds, with its links. */
+typedef struct new_commit {
+	git_oid id, tree;
+	git_oid *parents; /* owned */
+	size_t nparents;
+} new_commit;
+
+/* A ref (or a tag chain) that ends at a tree or a blob, not a commit. */
+typedef struct new_tip {
+	git_oid id;
+	git_object_t type;
+	const char *ref; /* borrowed from the update */
+} new_tip;
+
+/*
+ * What a push adds, as `git rev-list --objects <new> --not --all` lists it
+ * before the push: the commits no ref reached (their order: parents first),
+ * the blobs and trees of those commits that the trees of their old parents
+ * (the edge) do not hold, the tag objects of the new values' chains that no
+ * ref's chain holds, and the trees and blobs refs point at directly.
+ */
+typedef struct push_new {
+	new_commit *commits;
+	size_t ncommits, capcommits;
+	oidset commit_index; /* new commit -> its index + 1 in commits */
+	oidset blobs;        /* new blob -> the path it was first seen at (owned) */
+	git_oid *blob_order; /* the new blobs in the order they were found */
+	size_t nblobs, capblobs;
+	git_oid *tags;       /* new tag objects */
+	size_t ntags, captags;
+	new_tip *tips;
+	size_t ntips, captips;
+	oidset state;        /* commit -> NEW, OLD or GONE (missing) */
+	oidset old_objs;     /* the edge's trees and blobs */
+	oidset seen_trees;   /* new trees already walked */
+} push_new;
+
+/* Fills pn (zeroed by the caller) from the updates. Missing objects go to
+ * miss. Returns 0, or -1 after setting a git error. */
+int push_new_find(push_new *pn, const push_src *src, const update *u, size_t n, missing *miss);
+void push_new_free(push_new *pn);
+
+/* The tree of a commit the push adds, or of an old one read from odb. */
+int push_commit_tree(const push_new *pn, const push_src *src, const git_oid *commit, git_oid *tree);
+
+#endif
