@@ -139,8 +139,19 @@ static int cmp_offset(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Calls cb on each object of one pack, in pack order, with its type and size. */
-static int pack_walk(const pack_index *x, const char *idx_path, pack_object_cb cb, void *payload)
+/* Is id in one of the n indexes before this one? Then it was visited there. */
+static int seen_before(const pack_index *earlier, size_t n, const unsigned char *id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pack_index_offset_of(&earlier[i], id) != UINT64_MAX)
+			return 1;
+	return 0;
+}
+
+/* Calls cb on each object of one pack, in pack order, with its type and size;
+ * an object an earlier pack holds too is skipped (judged once, reported once). */
+static int pack_walk(const pack_index *x, const char *idx_path, const pack_index *earlier, size_t nearlier,
+		     pack_object_cb cb, void *payload)
 {
 	ordered *o = malloc(((size_t)x->count + 1) * sizeof(*o));
 	pack_data pd = { NULL, 0 };
@@ -163,7 +174,10 @@ static int pack_walk(const pack_index *x, const char *idx_path, pack_object_cb c
 		git_oid id;
 		size_t size;
 		entry_kind(x, &pd, o, x->count, i, &size);
-		git_oid_fromraw(&id, x->sha + 20 * (size_t)o[i].pos);
+		const unsigned char *raw = x->sha + 20 * (size_t)o[i].pos;
+		if (nearlier && seen_before(earlier, nearlier, raw))
+			continue;
+		git_oid_fromraw(&id, raw);
 		rc = cb(&id, o[i].type ? (git_object_t)o[i].type : GIT_OBJECT_INVALID, size, payload);
 	}
 	if (pd.map)
@@ -175,18 +189,22 @@ static int pack_walk(const pack_index *x, const char *idx_path, pack_object_cb c
 typedef struct rest {
 	pack_index *idx;
 	size_t nidx;
+	oidset seen; /* git_odb_foreach lists an object once per place it is stored */
 	pack_object_cb cb;
 	void *payload;
 } rest;
 
-/* The objects no index we read holds: loose ones, and those of packs we could not read. */
+/* The objects no index we read holds: loose ones, alternates', and those of
+ * packs we could not read; each once. */
 static int not_in_packs(const git_oid *id, void *payload)
 {
 	rest *r = payload;
-	for (size_t i = 0; i < r->nidx; i++)
-		if (pack_index_offset_of(&r->idx[i], id->id) != UINT64_MAX)
-			return 0;
-	return r->cb(id, GIT_OBJECT_INVALID, SIZE_MAX, r->payload);
+	int added;
+	if (seen_before(r->idx, r->nidx, id->id))
+		return 0;
+	if (!oidset_add(&r->seen, id, &added))
+		return -1;
+	return added ? r->cb(id, GIT_OBJECT_INVALID, SIZE_MAX, r->payload) : 0;
 }
 
 /* The indexes we read, and their paths, gathered by pack_dir_each. */
@@ -221,12 +239,13 @@ int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb
 	indexes ix = { NULL, NULL, 0 };
 	int rc = pack_dir_each(repo, gather, &ix);
 
-	/* An object in two packs is visited twice: scanning it twice is harmless. */
 	for (size_t i = 0; rc == 0 && i < ix.n; i++)
-		rc = pack_walk(&ix.idx[i], ix.paths[i], cb, payload);
+		rc = pack_walk(&ix.idx[i], ix.paths[i], ix.idx, i, cb, payload);
 	if (rc == 0) {
-		rest r = { ix.idx, ix.n, cb, payload };
+		rest r = { ix.idx, ix.n, { 0 }, cb, payload };
+		oidset_init(&r.seen);
 		rc = git_odb_foreach(odb, not_in_packs, &r);
+		oidset_free(&r.seen);
 	}
 	for (size_t i = 0; i < ix.n; i++) {
 		pack_index_close(&ix.idx[i]);
