@@ -22,8 +22,8 @@ static const char usage[] =
 	"\n"
 	"Modes:\n"
 	"  pre-commit          as .git/hooks/pre-commit: judge the lines the staged change adds\n"
-	"  pre-receive         as a server's hooks/pre-receive: judge what each pushed commit adds\n"
-	"  --all-history       every blob reachable from any ref, once; the commit and path\n"
+	"  pre-receive         as a server's hooks/pre-receive: judge what the push adds\n"
+	"  --all-history       every object once, and all the refs reach; the commit and path\n"
 	"                      that introduced each finding, and whether its token is live\n"
 	"  scan FILE... | -    scan whole files, or standard input\n"
 	"  config --show       print the effective policy and where each value came from\n"
@@ -35,6 +35,7 @@ static const char usage[] =
 	"  --now TIME          judge as if it were TIME (ISO 8601, e.g. 2026-11-23T00:00:00Z)\n"
 	"  --quiet, -q         report only findings that block, and no summary\n"
 	"  --show-allowed      also list findings that an allowance let through\n"
+	"  --allow-missing     missing objects (a partial clone) are noted, not exit 3\n"
 	"  --threads N         --all-history: scanning threads (default: the cores)\n"
 	"  --baseline FILE     allow the tokens whose fingerprints FILE lists\n"
 	"  --write-baseline FILE  --all-history or scan: write every finding's fingerprint\n"
@@ -47,7 +48,7 @@ static const char usage[] =
 	"never anything pushed.\n"
 	"\n"
 	"Exit status: 0 nothing blocks; 1 a finding blocks; 2 usage or configuration\n"
-	"error; 3 git, I/O or internal error.\n";
+	"error; 3 git, I/O or internal error, or objects missing (an incomplete scan).\n";
 
 static int print_version(void)
 {
