@@ -277,6 +277,19 @@ case_commit_message_nul() {
   WHERE="${c:0:12}:(commit message):"
 }
 
+# A message in UTF-16 (an encoding header says so): NUL bytes all along, and
+# the token readable in it as in a UTF-16 file.
+case_commit_message_utf16() {
+  local c
+  c=$( { printf 'tree %s\nparent %s\nauthor t <t@example.com> 1700000000 +0000\ncommitter t <t@example.com> 1700000000 +0000\nencoding UTF-16LE\n\n' \
+           "$(git rev-parse main^{tree})" "$(git rev-parse main)"
+         printf 'see %s\n' "$INCIDENT_URL" | iconv -f UTF-8 -t UTF-16LE; } | git hash-object -t commit --literally -w --stdin)
+  built "a UTF-16 commit message" sh -c "git cat-file commit $c | grep -qa '^encoding UTF-16LE' && [ \$(git cat-file commit $c | tr -cd '\\0' | wc -c) -gt 100 ]"
+  git update-ref refs/heads/crafted "$c"
+  PUSH=(refs/heads/crafted)
+  WHERE="${c:0:12}:(commit message):"
+}
+
 # ---- content that only looks skippable ----------------------------------------
 LFS_HEAD='version https://git-lfs.github.com/spec/v1'
 LFS_OID='oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393'
