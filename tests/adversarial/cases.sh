@@ -68,7 +68,7 @@ has_raw() { raw_entries "$1" | grep -qxF -- "$2"; }
 # built WHAT COND...: a setup check (a case not built as designed proves nothing).
 built() {
   local what=$1; shift
-  if "$@"; then pass; else fail "setup of $CASE: $what"; CHECK_BUILT=0; fi
+  if "$@"; then pass; else fail "setup of $CASE: $what"; fi
 }
 
 # checks_out COMMIT PATH: git checks the commit out with PATH holding the
