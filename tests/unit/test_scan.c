@@ -189,6 +189,13 @@ static void test_lines_and_columns(void)
 		CHECK(text[l.items[0]->token.offset + l.items[0]->token.length] == '\n');
 	}
 	sg_findings_clear(&l);
+	/* glued to a word and a colon (an LFS pointer's "oid sha256:"): the URL starts at its scheme */
+	sg_findings_init(&l);
+	CHECK(scan_text(&p, NULL, "oid sha256:https://a1.blob.core.windows.net/c/b?" Q "\n", &l) == SG_OK);
+	CHECK_INT(l.count, 1);
+	if (l.count == 1)
+		CHECK_INT(l.items[0]->column, 12);
+	sg_findings_clear(&l);
 
 	/* first_line lets a caller scan a piece of a larger file */
 	sg_scanner *s;
