@@ -278,12 +278,13 @@ typedef struct missing {
 	unsigned long long total, by_type[5]; /* commits, trees, blobs, tags, of unknown kind */
 	unsigned long long damaged;           /* there, but unreadable */
 	git_oid first;
+	char *first_path;                     /* where the first one sits, if known (owned) */
 } missing;
 
 void missing_init(missing *m);
 void missing_free(missing *m);
-/* Counts id once (thread-safe). 0, or -1 out of memory. */
-int missing_add(missing *m, const git_oid *id, git_object_t type);
+/* Counts id once (thread-safe); path (may be NULL) is where it should be. 0, or -1 out of memory. */
+int missing_add(missing *m, const git_oid *id, git_object_t type, const char *path);
 /* Counts an object that is there but cannot be read (thread-safe). */
 void missing_damaged(missing *m);
 /* The note that says how many, of which kinds, and why (nothing when none). */

@@ -333,7 +333,7 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	if (!oidset_get(a->flagged, new)) {
 		/* every reachable blob passes here: one the repository lacks was never scanned */
 		if (!git_odb_exists_ext(a->odb, new, GIT_ODB_LOOKUP_NO_REFRESH))
-			return missing_add(a->miss, new, GIT_OBJECT_BLOB);
+			return missing_add(a->miss, new, GIT_OBJECT_BLOB, path);
 		trace_blob(new);
 		return 0;
 	}
@@ -359,7 +359,6 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 static int walk_missing(const char *path, const git_oid *tree, int damaged, void *payload)
 {
 	attrib *a = payload;
-	(void)path;
 	if (damaged) {
 		if (!a->warned++)
 			git_fail("reading a tree");
@@ -368,7 +367,7 @@ static int walk_missing(const char *path, const git_oid *tree, int damaged, void
 		return 0;
 	}
 	git_error_clear();
-	return missing_add(a->miss, tree, GIT_OBJECT_TREE);
+	return missing_add(a->miss, tree, GIT_OBJECT_TREE, path);
 }
 
 /* A commit's tree and first parent, from its raw text (thread-safe: the
@@ -488,7 +487,7 @@ static int next_parent(topo *t, const git_oid *id, unsigned k, git_oid *out, int
 		if (raw_object_missing(t->h->odb, id) != 1)
 			return damaged_commit(t, id);
 		git_error_clear();
-		return missing_add(&t->h->miss, id, GIT_OBJECT_COMMIT) < 0 ? -1 : 1;
+		return missing_add(&t->h->miss, id, GIT_OBJECT_COMMIT, NULL) < 0 ? -1 : 1;
 	}
 	int rc = git_odb_object_type(o) == GIT_OBJECT_COMMIT
 		 ? commit_parse(git_odb_object_data(o), git_odb_object_size(o), &ci) : -1;
@@ -570,7 +569,7 @@ static int peel_tip(tips *t, const git_oid *id, const char *name)
 				return 0;
 			}
 			git_error_clear();
-			return missing_add(&t->h->miss, &cur, kind);
+			return missing_add(&t->h->miss, &cur, kind, NULL);
 		}
 		git_object_t type = git_odb_object_type(o);
 		int rc = type == GIT_OBJECT_TAG ? tag_parse(git_odb_object_data(o), git_odb_object_size(o), &tag) : 0;

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,9 +22,11 @@ void missing_init(missing *m)
 void missing_free(missing *m)
 {
 	oidset_free(&m->ids);
+	free(m->first_path);
+	m->first_path = NULL;
 }
 
-int missing_add(missing *m, const git_oid *id, git_object_t type)
+int missing_add(missing *m, const git_oid *id, git_object_t type, const char *path)
 {
 	int added, rc = 0;
 	pthread_mutex_lock(&lock); /* the history walk's threads share one */
@@ -33,8 +36,10 @@ int missing_add(missing *m, const git_oid *id, git_object_t type)
 		m->total++;
 		m->by_type[type == GIT_OBJECT_COMMIT ? 0 : type == GIT_OBJECT_TREE ? 1 : type == GIT_OBJECT_BLOB ? 2
 			   : type == GIT_OBJECT_TAG ? 3 : 4]++;
-		if (m->total == 1)
+		if (m->total == 1) {
 			git_oid_cpy(&m->first, id);
+			m->first_path = path ? strdup(path) : NULL;
+		}
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;
@@ -116,11 +121,13 @@ static void kinds(const missing *m, char *buf, size_t size)
 
 void missing_report(const missing *m, report *r, git_repository *repo, int allowed)
 {
-	char what[160], remote[256], first[GIT_OID_HEXSZ + 1];
+	char what[160], remote[256], first[GIT_OID_HEXSZ + 1 + 4200];
 	if (!m->total)
 		return;
 	kinds(m, what, sizeof(what));
-	git_oid_tostr(first, sizeof(first), &m->first);
+	git_oid_tostr(first, GIT_OID_HEXSZ + 1, &m->first);
+	if (m->first_path)
+		snprintf(first + GIT_OID_HEXSZ, sizeof(first) - GIT_OID_HEXSZ, " at %.4096s", m->first_path);
 	const char *verdict = allowed ? "accepted as partial (--allow-missing)"
 				      : "the scan is incomplete: what they hold was not judged";
 	int named = promisor_remote(repo, remote, sizeof(remote));

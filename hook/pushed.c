@@ -220,7 +220,7 @@ static int scan_blobs(push *ps)
 		sg_findings_init(&found);
 		int rc = blob_scan(&ps->b, id, path, &found);
 		if (rc == BLOB_MISSING)
-			rc = missing_add(&ps->miss, id, GIT_OBJECT_BLOB);
+			rc = missing_add(&ps->miss, id, GIT_OBJECT_BLOB, path);
 		else if (rc == 0)
 			trace_blob(id);
 		if (rc == 0 && found.count && !oidset_add(&ps->flagged, id, NULL))
@@ -339,11 +339,10 @@ static int on_change(const char *path, const git_oid *old, const git_oid *new, v
 
 static int counted_missing(const char *path, const git_oid *id, int damaged, void *payload)
 {
-	(void)path;
 	if (damaged)
 		return -1;
 	git_error_clear();
-	return missing_add(&((attr *)payload)->ps->miss, id, GIT_OBJECT_TREE);
+	return missing_add(&((attr *)payload)->ps->miss, id, GIT_OBJECT_TREE, path);
 }
 
 static int attribute_commit(push *ps, const new_commit *c)

@@ -54,7 +54,7 @@ static int read_or_miss(finder *f, const git_oid *id, git_object_t kind, raw_obj
 	if (raw_object_missing(f->src->odb, id) != 1)
 		return -1;
 	git_error_clear();
-	return missing_add(f->miss, id, kind) < 0 ? -1 : 1;
+	return missing_add(f->miss, id, kind, NULL) < 0 ? -1 : 1;
 }
 
 /* Decides whether commit id is new; a new one is pushed on the walk's stack. */
@@ -297,11 +297,10 @@ static int new_tree(const char *path, const git_oid *id, void *payload)
 static int new_missing(const char *path, const git_oid *id, int damaged, void *payload)
 {
 	finder *f = payload;
-	(void)path;
 	if (damaged) /* what the push holds cannot be read: the push is not judged */
 		return -1;
 	git_error_clear();
-	return missing_add(f->miss, id, GIT_OBJECT_TREE);
+	return missing_add(f->miss, id, GIT_OBJECT_TREE, path);
 }
 
 /* The new trees and blobs under tree (the root included), each once. */

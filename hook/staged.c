@@ -108,7 +108,7 @@ static int judge_change(staged *s, const change *c)
 	int brc = blob_scan(&s->b, &c->new_id, c->path, &found);
 	if (brc == BLOB_MISSING) {
 		sg_findings_clear(&found);
-		return missing_add(&s->miss, &c->new_id, GIT_OBJECT_BLOB);
+		return missing_add(&s->miss, &c->new_id, GIT_OBJECT_BLOB, c->path);
 	}
 	if (brc < 0)
 		rc = -1;

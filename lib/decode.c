@@ -41,6 +41,18 @@ int sg_ci_equal(const char *a, const char *b, size_t n)
 	return 1;
 }
 
+size_t sg_scheme_start(const char *s, size_t sep, size_t floor)
+{
+	if (sep >= floor + 5 && sg_ci_equal(s + sep - 5, "https", 5))
+		return sep - 5;
+	if (sep >= floor + 4 && sg_ci_equal(s + sep - 4, "http", 4))
+		return sep - 4;
+	size_t k = sep;
+	while (k > floor && sg_is_alnum((unsigned char)s[k - 1]))
+		k--;
+	return k;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -88,4 +88,12 @@ static inline int sg_is_b64(int c)
 
 int sg_ci_equal(const char *a, const char *b, size_t n);
 
+/*
+ * Where the scheme of a URL whose "://" is at s[sep] starts, no further back
+ * than floor: at "https" or "http" when the letters before "://" end so (a
+ * hash glued in front, "sha256:<hex>https://", is not part of it), else at
+ * the first of the letters and digits before it.
+ */
+size_t sg_scheme_start(const char *s, size_t sep, size_t floor);
+
 #endif

@@ -397,11 +397,8 @@ static size_t url_start(const sg_window *w, size_t q)
 	/* "sha256:https://..." or "x:https://...": the URL starts at its scheme,
 	 * the letters before the first "://", as the token is displayed */
 	for (size_t k = i; k + 3 <= q; k++)
-		if (memcmp(w->text + k, "://", 3) == 0) {
-			while (k > i && sg_is_alnum((unsigned char)w->text[k - 1]))
-				k--;
-			return k;
-		}
+		if (memcmp(w->text + k, "://", 3) == 0)
+			return sg_scheme_start(w->text, k, i);
 	return i;
 }
 

@@ -532,9 +532,7 @@ static int parse_sas_text(sg_token *t, arena *a, const char *text, size_t len)
 		for (size_t i = ulen; i >= 3 && !sep; i--)
 			if (memcmp(url + i - 3, "://", 3) == 0)
 				sep = url + i - 3;
-		const char *from = sep ? sep : url;
-		while (sep && from > url && sg_is_alnum((unsigned char)from[-1]))
-			from--;
+		const char *from = sep ? url + sg_scheme_start(url, (size_t)(sep - url), 0) : url;
 		display_put(d, &dn, from, (size_t)(url + ulen - from));
 		display_str(d, &dn, "?");
 	} else if (sb || t->kind == SG_KIND_SERVICEBUS_SAS) {

@@ -61,10 +61,11 @@ has "$T/out" "$missing blobs"
 has "$T/out" "origin"
 expect_exit 0 "$SASGUARD" --all-history --allow-missing --format json "$P"
 json_note "$T/out" "missing" "$missing blobs"
-# A token in what is there: exit 1, the note kept.
-printf '%s\n' "$TOKEN_LINE" > new.txt; git add new.txt; git commit -qm "token, local"
+# A token in what is there: exit 1, the note kept. (Its own line: a file whose
+# whole content is old1.txt's would be old1.txt's blob, no longer missing.)
+printf 'new %s\n' "$TOKEN_LINE" > new.txt; git add new.txt; git commit -qm "token, local"
 expect_exit 1 "$SASGUARD" --all-history --allow-missing "$P"
-has "$T/out" "new.txt:1:7: error: account SAS for robustnessws4285631339"
+has "$T/out" "new.txt:1:11: error: account SAS for robustnessws4285631339"
 has "$T/out" "$missing blobs"
 
 # ---- a reachable blob deleted from a plain repository ---------------------------------
