@@ -93,6 +93,13 @@ report *report_open(const cli_opts *o, const sg_policy *p);
 /* Adds a finding (the report takes ownership). path and commit are copied; commit may be NULL. */
 int report_add(report *r, sg_finding *f, const char *path, const char *commit);
 
+/* An audit of several repositories: findings and notes added from now on
+ * belong to the repository at path (named in each, and one row each in the
+ * summary). 0, or -1 out of memory. */
+int report_repo(report *r, const char *path);
+/* Why the current repository was not judged whole ("unreadable: ..."); the first one stays. */
+void report_repo_status(report *r, const char *status);
+
 /* A note for the person, kept apart from findings ("skipped x: binary"). */
 void report_note(report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -290,6 +290,23 @@ void missing_damaged(missing *m);
 /* The note that says how many, of which kinds, and why (nothing when none). */
 void missing_report(const missing *m, report *r, git_repository *repo, int allowed);
 
+/* ---- discover.c ---------------------------------------------------------- */
+
+typedef struct repo_item {
+	char *path;
+	char *unreadable; /* why it cannot be read, or NULL */
+} repo_item;
+
+typedef struct repo_list {
+	repo_item *items;
+	size_t count, cap;
+} repo_list;
+
+/* The repositories paths name: each a repository, or a directory walked for
+ * them; directories that cannot be read are listed with why. 0 or -1 (memory). */
+int repo_discover(repo_list *l, char *const *paths, int npaths);
+void repo_list_free(repo_list *l);
+
 /* ---- trace.c ------------------------------------------------------------- */
 
 /* SASGUARD_TRACE_BLOBS=FILE: each blob judged, once (thread-safe). */

@@ -265,6 +265,7 @@ static int scan_all_objects(history *h)
 
 	clock_gettime(CLOCK_MONOTONIC, &pr->start);
 	pr->last = pr->start;
+	memset(&h->q, 0, sizeof(h->q)); /* the last repository's queue was closed */
 	pthread_mutex_init(&h->q.mu, NULL);
 	pthread_cond_init(&h->q.not_empty, NULL);
 	pthread_cond_init(&h->q.not_full, NULL);
@@ -937,52 +938,43 @@ static int default_threads(void)
 	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-int cmd_history(cli_opts *o)
+/* Frees what one repository's run holds, so that the next starts clean. */
+static void history_reset(history *h)
 {
-	history *h = calloc(1, sizeof(*h));
-	sg_policy p;
-	char repo_ini[4096];
-	blob_ctx b;
-	int rc = EXIT_INTERNAL;
-
-	if (!h)
-		return EXIT_INTERNAL;
-	if (o->nargs > 1) {
-		fprintf(stderr, "sasguard: --all-history takes one repository path\n");
-		free(h);
-		return EXIT_USAGE;
+	for (int i = 0; i < h->nworkers; i++) {
+		worker *w = &h->workers[i];
+		sg_scanner_free(w->scanner);
+		git_odb_free(w->odb);
+		git_repository_free(w->repo);
+		free(w->flagged);
+		free(w->messages);
+		memset(w, 0, sizeof(*w));
 	}
-	sg_policy_init(&p);
+	pack_store_free(h->packs);
+	git_odb_free(h->odb);
+	git_repository_free(h->repo);
+	missing_free(&h->miss);
+	oidset_free(&h->shallow);
+	h->packs = NULL;
+	h->odb = NULL;
+	h->repo = NULL;
+	memset(&h->st, 0, sizeof(h->st));
 	missing_init(&h->miss);
 	oidset_init(&h->shallow);
-	git_libgit2_init();
-	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	/* No libgit2 object cache: every object is read once, and the trees the
-	 * attribution walk reads twice sit in its own bounded cache. With it,
-	 * every tree version stayed in memory: peak RSS grew with the history. */
-	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
-	h->o = o;
-	if (repo_open_path(&h->repo, o->nargs ? o->args[0] : ".") != 0)
-		goto out;
-	repo_policy_file(h->repo, repo_ini, sizeof(repo_ini));
-	sg_policy_free(&p);
-	if ((rc = cli_load_policy(o, &p, repo_ini, NULL)) != 0)
-		goto out;
-	if ((rc = cli_load_baseline(o, &p, &h->baseline)) != 0)
-		goto out;
-	rc = EXIT_INTERNAL;
-	h->policy = &p;
-	h->nworkers = o->threads ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : default_threads();
-	h->progress = isatty(2) && !o->quiet;
-	h->packs = pack_store_open(h->repo);
-	if (git_repository_odb(&h->odb, h->repo) < 0 || !(h->report = report_open(o, &p))) {
-		git_fail("opening the object database");
-		goto out;
-	}
+}
+
+/*
+ * One repository, start to end, into h->report; its counts are added to
+ * *st and *lib. Returns 0 when it was judged whole, 1 when not (said in a
+ * note and its status), -1 when it could not be opened.
+ */
+static int history_repo(history *h, sg_stats *lib, report_stats *st)
+{
+	blob_ctx b;
 	int failed = scan_all_objects(h) < 0;
-	/* Counted before attribution, which scans the flagged blobs again. */
 	sg_stats total = { 0 };
+
+	/* Counted before attribution, which scans the flagged blobs again. */
 	for (int i = 0; i < h->nworkers; i++) {
 		const sg_stats *s = h->workers[i].scanner ? sg_scanner_stats(h->workers[i].scanner) : NULL;
 		if (!s)
@@ -997,7 +989,7 @@ int cmd_history(cli_opts *o)
 	memset(&b, 0, sizeof(b));
 	b.repo = h->repo;
 	b.scanner = h->workers[0].scanner;
-	b.policy = &p;
+	b.policy = h->policy;
 	b.stats = &h->st;
 	b.report = h->report;
 	if (!b.scanner || attribute_and_report(h, &b) < 0 || h->miss.damaged)
@@ -1007,30 +999,156 @@ int cmd_history(cli_opts *o)
 			    (unsigned long long)total.limit_hits, total.limit_hits == 1 ? "" : "s");
 		failed = 1;
 	}
+	h->st.missing = h->miss.total;
+	missing_report(&h->miss, h->report, h->repo, h->o->allow_missing);
+	if (h->miss.total && !h->o->allow_missing)
+		failed = 1;
+	if (failed)
+		report_repo_status(h->report, h->miss.total ? "incomplete: objects missing" : "incomplete: see the notes");
+	else if (h->miss.total)
+		report_repo_status(h->report, "partial (--allow-missing)");
+	lib->bytes += total.bytes;
+	lib->tokens += total.tokens;
+	lib->placeholders += total.placeholders;
+	lib->emulator += total.emulator;
+	lib->limit_hits += total.limit_hits;
+	lib->decoded += total.decoded;
+	st->files += h->st.files;
+	st->commits += h->st.commits;
+	st->binary_skipped += h->st.binary_skipped;
+	st->large_skipped += h->st.large_skipped;
+	st->lfs_skipped += h->st.lfs_skipped;
+	st->missing += h->st.missing;
+	st->errors += h->st.errors;
+	return failed;
+}
+
+/* Opens the repository at path (for one repository: or above it) and its object database. */
+static int history_open(history *h, const char *path, int search)
+{
+	int rc = search ? repo_open_path(&h->repo, path)
+			: git_repository_open_ext(&h->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc != 0)
+		return -1; /* repo_open_path said why; an audit says it in its note */
+	h->packs = pack_store_open(h->repo);
+	if (git_repository_odb(&h->odb, h->repo) < 0) {
+		git_fail("opening the object database");
+		return -1;
+	}
+	return 0;
+}
+
+/* Is path a directory that is no repository itself (then it is walked for them)? */
+static int is_audit_root(const char *path)
+{
+	git_repository *repo = NULL;
+	if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
+		git_repository_free(repo);
+		return 0;
+	}
+	git_error_clear();
+	repo_list l;
+	int found = repo_discover(&l, (char *const *)&path, 1) == 0 && l.count > 0;
+	repo_list_free(&l);
+	return found;
+}
+
+/* Every repository the paths name, into one report: a server's audit. */
+static int history_audit(history *h, sg_stats *lib, report_stats *st)
+{
+	repo_list l;
+	int failed = 0;
+	if (repo_discover(&l, h->o->args, h->o->nargs) < 0) {
+		fprintf(stderr, "sasguard: out of memory listing the repositories\n");
+		return -1;
+	}
+	if (!l.count) {
+		fprintf(stderr, "sasguard: no repository under the paths given\n");
+		failed = 1;
+	}
+	for (size_t i = 0; i < l.count; i++) {
+		const repo_item *it = &l.items[i];
+		if (report_repo(h->report, it->path) < 0) {
+			failed = 1;
+			break;
+		}
+		if (h->progress)
+			fprintf(stderr, "\rsasguard: repository %zu of %zu: %s\n", i + 1, l.count, it->path);
+		if (it->unreadable || history_open(h, it->path, 0) < 0) {
+			char why[512];
+			const git_error *e = git_error_last();
+			snprintf(why, sizeof(why), "unreadable: %s",
+				 it->unreadable ? it->unreadable : e && e->message ? e->message : "git cannot open it");
+			git_error_clear();
+			report_repo_status(h->report, why);
+			report_note(h->report, "%s: not judged", why);
+			failed = 1;
+		} else if (history_repo(h, lib, st) != 0) {
+			failed = 1;
+		}
+		history_reset(h);
+	}
+	report_repo(h->report, NULL);
+	if (l.count > 1)
+		report_note(h->report, "%zu repositories", l.count);
+	repo_list_free(&l);
+	return failed;
+}
+
+int cmd_history(cli_opts *o)
+{
+	history *h = calloc(1, sizeof(*h));
+	sg_policy p;
+	char repo_ini[4096] = "";
+	sg_stats lib = { 0 };
+	report_stats st = { 0 };
+	int rc = EXIT_INTERNAL, failed = 0;
+
+	if (!h)
+		return EXIT_INTERNAL;
+	sg_policy_init(&p);
+	missing_init(&h->miss);
+	oidset_init(&h->shallow);
+	git_libgit2_init();
+	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* No libgit2 object cache: every object is read once, and the trees the
+	 * attribution walk reads twice sit in its own bounded cache. With it,
+	 * every tree version stayed in memory: peak RSS grew with the history. */
+	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+	h->o = o;
+	/* several paths, or a directory of repositories: an audit, judged by the
+	 * auditor's policy (no repository's own .sasguard.ini) */
+	int audit = o->nargs > 1 || (o->nargs == 1 && is_audit_root(o->args[0]));
+	if (audit)
+		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0); /* a server's repositories belong to git's user */
+	else if (history_open(h, o->nargs ? o->args[0] : ".", 1) < 0)
+		goto out;
+	else
+		repo_policy_file(h->repo, repo_ini, sizeof(repo_ini));
+	sg_policy_free(&p);
+	if ((rc = cli_load_policy(o, &p, repo_ini[0] ? repo_ini : NULL, NULL)) != 0)
+		goto out;
+	if ((rc = cli_load_baseline(o, &p, &h->baseline)) != 0)
+		goto out;
+	rc = EXIT_INTERNAL;
+	h->policy = &p;
+	h->nworkers = o->threads ? (o->threads > MAX_THREADS ? MAX_THREADS : o->threads) : default_threads();
+	h->progress = isatty(2) && !o->quiet;
+	if (!(h->report = report_open(o, &p)))
+		goto out;
+	failed = audit ? history_audit(h, &lib, &st) : history_repo(h, &lib, &st);
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)
 		failed = 1;
-	h->st.missing = h->miss.total;
-	missing_report(&h->miss, h->report, h->repo, o->allow_missing);
-	if (h->miss.total && !o->allow_missing)
-		failed = 1;
-	rc = report_finish(h->report, &total, &h->st, "live tokens above must be revoked and removed",
+	rc = report_finish(h->report, &lib, &st, "live tokens above must be revoked and removed",
 			   failed ? "the scan is incomplete (see above)" : "no token in the history breaks the policy");
 	if (rc == EXIT_CLEAN && failed)
 		rc = EXIT_INTERNAL;
 out:
 	trace_close();
-	for (int i = 0; i < h->nworkers; i++) {
-		sg_scanner_free(h->workers[i].scanner);
-		git_odb_free(h->workers[i].odb);
-		git_repository_free(h->workers[i].repo);
-		free(h->workers[i].flagged);
-		free(h->workers[i].messages);
-	}
+	history_reset(h);
 	report_free(h->report);
 	sg_baseline_free(h->baseline);
-	pack_store_free(h->packs);
-	git_odb_free(h->odb);
-	git_repository_free(h->repo);
 	missing_free(&h->miss);
 	oidset_free(&h->shallow);
 	git_libgit2_shutdown();

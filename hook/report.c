@@ -14,7 +14,14 @@ typedef struct entry {
 	sg_finding *f;
 	char *path;
 	char *commit;
+	int repo; /* index in repos, -1 outside an audit of several */
 } entry;
+
+/* A repository of an audit, for the summary table. */
+typedef struct repo_row {
+	char *path;
+	char *status; /* NULL: judged whole; else why not ("unreadable: ...") */
+} repo_row;
 
 struct report {
 	const cli_opts *o;
@@ -26,6 +33,9 @@ struct report {
 	size_t count, cap;
 	char **notes;
 	size_t nnotes;
+	repo_row *repos;
+	size_t nrepos;
+	int cur;        /* the repository findings and notes belong to now, or -1 */
 };
 
 static const char *mode_name(run_mode m)
@@ -41,6 +51,7 @@ report *report_open(const cli_opts *o, const sg_policy *p)
 		return NULL;
 	r->o = o;
 	r->p = p;
+	r->cur = -1;
 	int hook = o->mode == MODE_PRE_COMMIT || o->mode == MODE_PRE_RECEIVE;
 	r->out = o->format == FORMAT_TEXT && hook ? stderr : stdout;
 	if (o->output && strcmp(o->output, "-") != 0) {
@@ -73,6 +84,7 @@ int report_add(report *r, sg_finding *f, const char *path, const char *commit)
 	e->f = f;
 	e->path = strdup(path ? path : "-");
 	e->commit = commit ? strdup(commit) : NULL;
+	e->repo = r->cur;
 	if (!e->path || (commit && !e->commit)) {
 		free(e->path);
 		free(e->commit);
@@ -83,12 +95,42 @@ int report_add(report *r, sg_finding *f, const char *path, const char *commit)
 	return SG_OK;
 }
 
+int report_repo(report *r, const char *path)
+{
+	if (!path) {
+		r->cur = -1;
+		return 0;
+	}
+	repo_row *v = realloc(r->repos, (r->nrepos + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	r->repos = v;
+	if (!(v[r->nrepos].path = strdup(path)))
+		return -1;
+	v[r->nrepos].status = NULL;
+	r->cur = (int)r->nrepos++;
+	return 0;
+}
+
+void report_repo_status(report *r, const char *status)
+{
+	if (r->cur < 0 || r->repos[r->cur].status)
+		return;
+	r->repos[r->cur].status = strdup(status);
+}
+
 void report_note(report *r, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
+	int at = 0;
+	/* in an audit, a note says which repository it is about */
+	if (r->cur >= 0)
+		at = snprintf(buf, sizeof(buf), "%s: ", r->repos[r->cur].path);
+	if (at < 0 || (size_t)at >= sizeof(buf))
+		at = 0;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(buf + at, sizeof(buf) - (size_t)at, fmt, ap);
 	va_end(ap);
 	char **n = realloc(r->notes, (r->nnotes + 1) * sizeof(*n));
 	if (!n)
@@ -141,6 +183,11 @@ void report_free(report *r)
 	for (size_t i = 0; i < r->nnotes; i++)
 		free(r->notes[i]);
 	free(r->notes);
+	for (size_t i = 0; i < r->nrepos; i++) {
+		free(r->repos[i].path);
+		free(r->repos[i].status);
+	}
+	free(r->repos);
 	free(r->items);
 	if (r->own_out)
 		fclose(r->out);
@@ -244,6 +291,10 @@ static int shown(const report *r, const entry *e)
 static void text_where(report *r, const entry *e)
 {
 	FILE *out = r->out;
+	if (e->repo >= 0) {
+		print_safe(out, r->repos[e->repo].path);
+		fputs(": ", out);
+	}
 	if (e->commit)
 		fprintf(out, "%.12s:", e->commit);
 	print_safe(out, e->path);
@@ -306,6 +357,44 @@ static void text_finding(report *r, const entry *e)
 	fprintf(out, "  fingerprint: %s\n\n", t->fingerprint);
 }
 
+/* One repository's findings: all, blocking, and blocking with a live token. */
+static void repo_counts(const report *r, int repo, size_t *all, size_t *blocking, size_t *live)
+{
+	*all = *blocking = *live = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		const entry *e = &r->items[i];
+		if (e->repo != repo)
+			continue;
+		(*all)++;
+		if (sg_finding_blocks(e->f)) {
+			(*blocking)++;
+			*live += e->f->live != 0;
+		}
+	}
+}
+
+/* An audit of several repositories ends with one row each. */
+static void text_repo_table(report *r)
+{
+	FILE *out = r->out;
+	size_t w = 10;
+	if (r->nrepos < 2)
+		return;
+	for (size_t i = 0; i < r->nrepos; i++)
+		w = strlen(r->repos[i].path) > w ? strlen(r->repos[i].path) : w;
+	w = w > 60 ? 60 : w;
+	fprintf(out, "%-*s %6s %8s %8s  %s\n", (int)w, "repository", "live", "blocking", "findings", "status");
+	for (size_t i = 0; i < r->nrepos; i++) {
+		size_t all, blocking, live;
+		repo_counts(r, (int)i, &all, &blocking, &live);
+		print_safe(out, r->repos[i].path);
+		fprintf(out, "%*s %6zu %8zu %8zu  ", (int)(w > strlen(r->repos[i].path) ? w - strlen(r->repos[i].path) : 0),
+			"", live, blocking, all);
+		print_safe(out, r->repos[i].status ? r->repos[i].status : "judged");
+		fputc('\n', out);
+	}
+}
+
 static void text_report(report *r, const report_stats *st, const char *verdict_block, const char *verdict_pass)
 {
 	size_t errors = 0, warnings = 0, infos = 0, allowed = 0, shown_n = 0;
@@ -328,6 +417,8 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 	}
 	for (size_t i = 0; i < r->nnotes && !r->o->quiet; i++)
 		fprintf(out, "sasguard: note: %s\n", r->notes[i]);
+	if (!r->o->quiet)
+		text_repo_table(r);
 	/* A hook that finds nothing says nothing: every commit would print it. */
 	int hook = r->o->mode == MODE_PRE_COMMIT || r->o->mode == MODE_PRE_RECEIVE;
 	if ((r->o->quiet && !errors) || (hook && r->count == 0 && r->nnotes == 0))
@@ -385,7 +476,13 @@ static void json_finding(report *r, const entry *e)
 	FILE *out = r->out;
 	char buf[2048];
 
-	fputs("{\"path\":", out);
+	fputs("{", out);
+	if (e->repo >= 0) {
+		fputs("\"repository\":", out);
+		json_string(out, r->repos[e->repo].path);
+		fputs(",", out);
+	}
+	fputs("\"path\":", out);
 	json_string(out, e->path);
 	fprintf(out, ",\"line\":%zu,\"column\":%zu,\"commit\":", f->line, f->column);
 	json_string(out, e->commit);
@@ -472,6 +569,20 @@ static void json_report(report *r, const sg_stats *lib, const report_stats *st)
 	}
 	fputs("],\"stats\":", out);
 	json_stats(r, lib, st);
+	if (r->nrepos) {
+		fputs(",\"repositories\":[", out);
+		for (size_t i = 0; i < r->nrepos; i++) {
+			size_t all, blocking, live;
+			repo_counts(r, (int)i, &all, &blocking, &live);
+			fputs(i ? ",\n{\"path\":" : "\n{\"path\":", out);
+			json_string(out, r->repos[i].path);
+			fprintf(out, ",\"findings\":%zu,\"blocking\":%zu,\"live_blocking\":%zu,\"status\":", all,
+				blocking, live);
+			json_string(out, r->repos[i].status ? r->repos[i].status : "judged");
+			fputs("}", out);
+		}
+		fputs("]", out);
+	}
 	fputs("}\n", out);
 }
 
@@ -542,6 +653,10 @@ static void sarif_result(report *r, const entry *e, const sg_violation *v)
 	json_string(out, f->token.display);
 	fputs(",\"commit\":", out);
 	json_string(out, e->commit);
+	if (e->repo >= 0) {
+		fputs(",\"repository\":", out);
+		json_string(out, r->repos[e->repo].path);
+	}
 	fprintf(out, ",\"live\":%s}}", f->live ? "true" : "false");
 }
 

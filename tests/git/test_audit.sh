@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# test_audit.sh - `sasguard --all-history` over a server's repositories: the
+# layouts servers use (plain, GitLab's hashed storage, Gitea's owner/repo),
+# one report naming each finding's repository, a summary row per repository,
+# an unreadable repository named and counted, never skipped in silence.
+. "$(dirname "$0")/gitlib.sh"
+
+# A work repository whose history grows; bare copies of it at three stages.
+W=$T/work
+git init -q "$W"
+cd "$W"
+echo hi > a.txt; git add a.txt; git commit -qm a
+SRV=$T/srv
+mkdir -p "$SRV/git/@hashed/6b/86" "$SRV/gitea/alice" "$SRV/gitea/bob"
+git clone -q --bare "$W" "$SRV/git/plain.git"
+git clone -q --bare "$W" "$SRV/git/@hashed/6b/86/6b86b273ff34fce1.git"
+printf 'url %s\n' "$INCIDENT_URL" > live.txt; git add live.txt; git commit -qm live
+git clone -q --bare "$W" "$SRV/gitea/alice/models.git"
+git rm -q live.txt; printf '%s\n' "$EXPIRED_LINE" > old.txt; git add old.txt; git commit -qm expired
+git clone -q --bare "$W" "$SRV/gitea/bob/tools.git"
+# not repositories: a plain directory, a file; skipped without a word is fine
+mkdir -p "$SRV/git/lost+found"; echo x > "$SRV/README"
+cd "$T"
+
+expect_exit 1 "$SASGUARD" --all-history --now "$NOW" "$SRV"
+has "$T/out" "gitea/alice/models.git: "
+has "$T/out" ":live.txt:1:5: error: account SAS for robustnessws4285631339"
+has "$T/out" "gitea/bob/tools.git: "
+has "$T/out" ":old.txt:1:7: info:"
+no_secrets "$T/out"
+# one row each, in path order, live blocking tokens counted
+has "$T/out" "repository"
+grep -E '^[^ ]*git/@hashed/6b/86/6b86b273ff34fce1.git +0 +0 +0  judged$' "$T/out" >/dev/null && pass || fail "hashed row"
+grep -E '^[^ ]*gitea/alice/models.git +1 +1 +1  judged$' "$T/out" >/dev/null && pass || fail "models row"
+grep -E '^[^ ]*gitea/bob/tools.git +1 +1 +2  judged$' "$T/out" >/dev/null && pass || fail "tools row: the live token of its history, the expired one"
+has "$T/out" "4 repositories"
+
+# JSON and SARIF carry the repository of each finding, and the rows.
+expect_exit 1 "$SASGUARD" --all-history --now "$NOW" --format json "$SRV/git" "$SRV/gitea"
+python3 - "$T/out" "$SRV" <<'PY' && pass || fail "JSON of an audit"
+import json, sys
+d = json.load(open(sys.argv[1])); srv = sys.argv[2]
+rows = {r["path"][len(srv) + 1:]: r for r in d["repositories"]}
+assert sorted(rows) == ["git/@hashed/6b/86/6b86b273ff34fce1.git", "git/plain.git", "gitea/alice/models.git",
+                        "gitea/bob/tools.git"], sorted(rows)
+assert rows["gitea/alice/models.git"]["live_blocking"] == 1 and rows["git/plain.git"]["findings"] == 0, rows
+assert all(r["status"] == "judged" for r in rows.values()), rows
+repos = sorted({f["repository"][len(srv) + 1:] for f in d["findings"]})
+assert repos == ["gitea/alice/models.git", "gitea/bob/tools.git"], repos
+PY
+expect_exit 1 "$SASGUARD" --all-history --now "$NOW" --format sarif "$SRV"
+python3 "$SOURCE_DIR/tests/sarif_check.py" "$T/out" && pass || fail "the audit's SARIF"
+grep -q '"repository":"[^"]*gitea/alice/models.git"' "$T/out" && pass || fail "SARIF results name their repository"
+
+# A repository git cannot open: named, counted, the audit incomplete (exit 3).
+git clone -q --bare "$W" "$SRV/git/future.git"
+git -C "$SRV/git/future.git" config core.repositoryformatversion 99
+expect_exit 3 "$SASGUARD" --all-history --now "$NOW" "$SRV/git"
+has "$T/out" "git/future.git: unreadable: unsupported repository version 99"
+grep -E 'future.git +0 +0 +0  unreadable' "$T/out" >/dev/null && pass || fail "the unreadable row"
+has "$T/out" "the scan is incomplete"
+expect_exit 3 "$SASGUARD" --all-history --now "$NOW" --format json "$SRV/git"
+python3 - "$T/out" <<'PY' && pass || fail "JSON names the unreadable repository"
+import json, sys
+d = json.load(open(sys.argv[1]))
+bad = [r for r in d["repositories"] if r["status"].startswith("unreadable")]
+assert len(bad) == 1 and bad[0]["path"].endswith("future.git"), d["repositories"]
+assert any("future.git" in n for n in d["notes"]), d["notes"]
+PY
+rm -rf "$SRV/git/future.git"
+
+# A path that names no repository at all, and a missing path.
+mkdir "$T/nothing"
+expect_exit 3 "$SASGUARD" --all-history "$T/nothing" "$T/nothing"
+has "$T/err" "no repository under the paths given"
+expect_exit 3 "$SASGUARD" --all-history "$SRV/git/plain.git" "$T/absent"
+has "$T/out" "absent: unreadable: not a directory"
+
+# One repository named directly is the plain mode: no repository column.
+expect_exit 1 "$SASGUARD" --all-history --now "$NOW" "$SRV/gitea/alice/models.git"
+lacks "$T/out" "models.git: "
+lacks "$T/out" "live blocking"
+
+finish
