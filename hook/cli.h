@@ -34,6 +34,7 @@ typedef struct cli_opts {
 	int threads;             /* --threads N, 0 = the cores */
 	const char *baseline;    /* --baseline FILE */
 	const char *write_baseline; /* --write-baseline FILE */
+	const char *state;       /* --state FILE: --all-history keeps what it judged for the next run */
 	int nargs;
 	char **args;             /* positional arguments (borrowed from argv) */
 } cli_opts;

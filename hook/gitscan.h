@@ -307,6 +307,49 @@ typedef struct repo_list {
 int repo_discover(repo_list *l, char *const *paths, int npaths);
 void repo_list_free(repo_list *l);
 
+/* ---- state.c ------------------------------------------------------------- */
+
+/* Where a finding of a repository sits: the blob, the commit that added it
+ * (zero for a tree a ref names) and the path. */
+typedef struct state_origin {
+	git_oid blob, commit;
+	char *path;
+} state_origin;
+
+/* What an audit kept of one repository (see state.c). */
+typedef struct state_repo {
+	char *key;                  /* the repository's git directory, absolute */
+	unsigned char policy[32];   /* digest of the policy it was judged by */
+	unsigned char refs[32];     /* digest of its refs then */
+	uint64_t missing, dangling; /* objects missing; flagged blobs no ref reached */
+	git_oid *judged;            /* objects judged clean, sorted */
+	size_t njudged;
+	state_origin *origins;      /* the findings' blobs, where they were introduced */
+	size_t norigins;
+	git_oid *messages;          /* commits and tags whose message holds a finding */
+	size_t nmessages;
+} state_repo;
+
+typedef struct state {
+	state_repo *repos;
+	size_t count;
+} state;
+
+/* A missing file is an empty state; 0, or -1 with errno (EINVAL: not one of ours, or damaged). */
+int state_load(state *s, const char *path);
+int state_save(const state *s, const char *path);
+void state_free(state *s);
+void state_repo_free(state_repo *r);
+state_repo *state_find(state *s, const char *key);
+/* Adds r, replacing the entry of the same key; r is emptied (the state owns it). */
+int state_put(state *s, state_repo *r);
+/* Sorts ids and drops repeats. */
+void state_sort_ids(git_oid *v, size_t *n);
+/* 1 when r judged id clean before. */
+int state_judged(const state_repo *r, const git_oid *id);
+int state_policy_digest(const sg_policy *p, unsigned char out[32]);
+int state_refs_digest(const char *gitdir, unsigned char out[32]);
+
 /* ---- trace.c ------------------------------------------------------------- */
 
 /* SASGUARD_TRACE_BLOBS=FILE: each blob judged, once (thread-safe). */

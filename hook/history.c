@@ -14,6 +14,8 @@
  * that a tree version is one delta from its cached neighbour, not a chain. */
 #define PACK_CACHE_BUDGET ((size_t)32 << 20)
 
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +60,8 @@ typedef struct worker {
 	size_t nflagged, capflagged;
 	git_oid *messages;    /* commits and tags whose message holds one */
 	size_t nmessages, capmessages;
+	git_oid *clean;       /* with --state: objects judged clean */
+	size_t nclean, capclean;
 	int failed;
 } worker;
 
@@ -76,6 +80,13 @@ struct history {
 	pack_store *packs;     /* owned; may be NULL (libgit2 reads everything then) */
 	missing miss;          /* reachable objects the repository lacks */
 	oidset shallow;        /* the commits of .git/shallow: their parents are absent by design */
+	/* --state: what earlier audits judged, and this repository's place in it */
+	state *state;              /* NULL without --state */
+	unsigned char policy_digest[32];
+	const state_repo *skip;    /* the objects judged clean before (same policy), or NULL */
+	char state_key[4096];
+	unsigned char refs_digest[32];
+	unsigned long long skipped; /* objects not read again */
 };
 
 /* An attribution: the oldest commit and path that hold a flagged blob. */
@@ -151,6 +162,12 @@ static int thread_odb(history *h, git_repository **repo, git_odb **odb)
 	return 0;
 }
 
+/* With --state: an object judged clean need not be read by the next audit. */
+static int keep_clean(worker *w, const git_oid *id)
+{
+	return w->h->state ? push_oid(&w->clean, &w->nclean, &w->capclean, id) : 0;
+}
+
 /* Scans one object; remembers it when it holds a finding. */
 static int scan_object(worker *w, const item *it)
 {
@@ -167,9 +184,11 @@ static int scan_object(worker *w, const item *it)
 	if ((type == GIT_OBJECT_INVALID || size == SIZE_MAX) && type != GIT_OBJECT_TREE &&
 	    git_odb_read_header(&size, &type, w->odb, id) < 0)
 		return -1;
-	if (type == GIT_OBJECT_TREE || (type == GIT_OBJECT_BLOB && size > h->policy->max_file_size)) {
-		w->st.large_skipped += type == GIT_OBJECT_BLOB;
+	if (type == GIT_OBJECT_TREE)
 		return 0;
+	if (type == GIT_OBJECT_BLOB && size > h->policy->max_file_size) {
+		w->st.large_skipped++;
+		return keep_clean(w, id);
 	}
 	if (git_odb_read(&obj, w->odb, id) < 0)
 		return -1;
@@ -193,6 +212,8 @@ static int scan_object(worker *w, const item *it)
 		if (rc == 0 && found.count && push_oid(&w->messages, &w->nmessages, &w->capmessages, id) < 0)
 			rc = -1;
 	}
+	if (rc == 0 && !found.count && (type == GIT_OBJECT_BLOB || type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_TAG))
+		rc = keep_clean(w, id);
 	sg_findings_clear(&found);
 	git_odb_object_free(obj);
 	return rc == SG_ELIMIT ? 0 : rc;
@@ -238,6 +259,10 @@ typedef struct producer {
 static int enqueue(const git_oid *id, git_object_t type, size_t size, void *payload)
 {
 	producer *pr = payload;
+	if (pr->h->skip && type != GIT_OBJECT_TREE && state_judged(pr->h->skip, id)) {
+		pr->h->skipped++; /* judged clean by an earlier audit, under the same policy */
+		return 0;
+	}
 	item *it = &pr->b.items[pr->b.n++];
 	git_oid_cpy(&it->id, id);
 	it->type = type;
@@ -335,7 +360,8 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 		/* every reachable blob passes here: one the repository lacks was never scanned */
 		if (!git_odb_exists_ext(a->odb, new, GIT_ODB_LOOKUP_NO_REFRESH))
 			return missing_add(a->miss, new, GIT_OBJECT_BLOB, path);
-		trace_blob(new);
+		if (!state_judged(a->h->skip, new)) /* read by this run, not an earlier audit */
+			trace_blob(new);
 		return 0;
 	}
 	trace_blob(new);
@@ -854,40 +880,135 @@ static int report_origins(history *h, blob_ctx *b, origin **order, size_t n)
 }
 
 /* Commit and tag messages holding a finding, read raw: NUL bytes and all. */
+/* One commit or tag message holding a finding, read raw: NUL bytes and all. */
+static int report_message(history *h, blob_ctx *b, const git_oid *id)
+{
+	git_odb_object *obj = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	sg_findings found;
+	commit_info ci;
+	tag_info tag;
+	if (git_odb_read(&obj, h->odb, id) < 0)
+		return -1;
+	const char *d = git_odb_object_data(obj);
+	size_t len = git_odb_object_size(obj), at = len;
+	int commit = git_odb_object_type(obj) == GIT_OBJECT_COMMIT;
+	if (commit && commit_parse(d, len, &ci) == 0) {
+		at = ci.message;
+		commit_info_clear(&ci);
+	} else if (!commit && tag_parse(d, len, &tag) == 0) {
+		at = tag.message;
+	}
+	const char *label = commit ? "(commit message)" : "(tag message)";
+	git_oid_tostr(hex, sizeof(hex), id);
+	sg_findings_init(&found);
+	int rc = text_scan(b, d + at, len - at, label, &found);
+	if (rc == 0)
+		rc = report_take(h->report, &found, label, hex);
+	sg_findings_clear(&found);
+	git_odb_object_free(obj);
+	return rc < 0 ? -1 : 0;
+}
+
 static int report_messages(history *h, blob_ctx *b)
 {
-	for (int i = 0; i < h->nworkers; i++) {
-		worker *w = &h->workers[i];
-		for (size_t k = 0; k < w->nmessages; k++) {
-			git_odb_object *obj = NULL;
-			char hex[GIT_OID_HEXSZ + 1];
-			sg_findings found;
-			commit_info ci;
-			tag_info tag;
-			if (git_odb_read(&obj, h->odb, &w->messages[k]) < 0)
+	for (int i = 0; i < h->nworkers; i++)
+		for (size_t k = 0; k < h->workers[i].nmessages; k++)
+			if (report_message(h, b, &h->workers[i].messages[k]) < 0)
 				return -1;
-			const char *d = git_odb_object_data(obj);
-			size_t len = git_odb_object_size(obj), at = len;
-			int commit = git_odb_object_type(obj) == GIT_OBJECT_COMMIT;
-			if (commit && commit_parse(d, len, &ci) == 0) {
-				at = ci.message;
-				commit_info_clear(&ci);
-			} else if (!commit && tag_parse(d, len, &tag) == 0) {
-				at = tag.message;
-			}
-			const char *label = commit ? "(commit message)" : "(tag message)";
-			git_oid_tostr(hex, sizeof(hex), &w->messages[k]);
-			sg_findings_init(&found);
-			int rc = text_scan(b, d + at, len - at, label, &found);
-			if (rc == 0)
-				rc = report_take(h->report, &found, label, hex);
-			sg_findings_clear(&found);
-			git_odb_object_free(obj);
-			if (rc < 0)
-				return -1;
-		}
-	}
 	return 0;
+}
+
+/* ---- --state: what this audit keeps for the next ------------------------- */
+
+static int state_record(history *h, origin **order, size_t norder, size_t dangling)
+{
+	state_repo e;
+	size_t n = h->skip ? h->skip->njudged : 0, nmsg = 0;
+	memset(&e, 0, sizeof(e));
+	for (int i = 0; i < h->nworkers; i++) {
+		n += h->workers[i].nclean;
+		nmsg += h->workers[i].nmessages;
+	}
+	e.key = strdup(h->state_key);
+	e.judged = calloc(n + 1, sizeof(*e.judged));
+	e.origins = calloc(norder + 1, sizeof(*e.origins));
+	e.messages = calloc(nmsg + 1, sizeof(*e.messages));
+	if (!e.key || !e.judged || !e.origins || !e.messages)
+		goto fail;
+	memcpy(e.policy, h->policy_digest, sizeof(e.policy));
+	memcpy(e.refs, h->refs_digest, sizeof(e.refs));
+	e.missing = h->miss.total;
+	e.dangling = dangling;
+	if (h->skip && h->skip->njudged)
+		memcpy(e.judged, h->skip->judged, h->skip->njudged * sizeof(*e.judged));
+	e.njudged = h->skip ? h->skip->njudged : 0;
+	for (int i = 0; i < h->nworkers; i++) {
+		const worker *w = &h->workers[i];
+		memcpy(e.judged + e.njudged, w->clean, w->nclean * sizeof(*w->clean));
+		e.njudged += w->nclean;
+		memcpy(e.messages + e.nmessages, w->messages, w->nmessages * sizeof(*w->messages));
+		e.nmessages += w->nmessages;
+	}
+	state_sort_ids(e.judged, &e.njudged);
+	for (size_t i = 0; i < norder; i++, e.norigins++) {
+		e.origins[i].blob = order[i]->blob;
+		e.origins[i].commit = order[i]->commit;
+		if (!(e.origins[i].path = strdup(order[i]->path)))
+			goto fail;
+	}
+	h->skip = NULL; /* it pointed into the state state_put replaces */
+	if (state_put(h->state, &e) == 0)
+		return 0;
+fail:
+	state_repo_free(&e);
+	fprintf(stderr, "sasguard: out of memory keeping the audit's state\n");
+	return -1;
+}
+
+/*
+ * A repository whose refs and policy have not moved since the last audit:
+ * nothing is read again but the blobs and messages that hold findings, judged
+ * anew (now, the baseline and the allowances may have changed).
+ */
+static int history_from_state(history *h, const state_repo *e, report_stats *st)
+{
+	blob_ctx b;
+	int failed = 0;
+	memset(&b, 0, sizeof(b));
+	b.repo = h->repo;
+	b.policy = h->policy;
+	b.stats = &h->st;
+	b.report = h->report;
+	b.side_read = 1; /* read again to be reported, not scanned as new content */
+	if (!(b.scanner = cli_scanner(h->o, h->policy, h->baseline)))
+		return 1;
+	for (size_t i = 0; i < e->norigins; i++) {
+		const state_origin *o = &e->origins[i];
+		char hex[GIT_OID_HEXSZ + 1];
+		sg_findings found;
+		git_oid_tostr(hex, sizeof(hex), &o->commit);
+		sg_findings_init(&found);
+		int rc = blob_scan(&b, &o->blob, o->path, &found);
+		if (rc == 0)
+			rc = report_take(h->report, &found, o->path, git_oid_is_zero(&o->commit) ? NULL : hex);
+		sg_findings_clear(&found);
+		failed |= rc != 0;
+	}
+	for (size_t i = 0; i < e->nmessages; i++)
+		failed |= report_message(h, &b, &e->messages[i]) < 0;
+	if (e->dangling)
+		report_note(h->report, "%llu flagged blobs are reachable from no ref (dangling objects): not reported",
+			    (unsigned long long)e->dangling);
+	if (e->missing) {
+		report_note(h->report, "%llu objects were missing at the last audit and the refs have not moved since: "
+				       "the scan is as incomplete as it was", (unsigned long long)e->missing);
+		st->missing += e->missing;
+		failed |= !h->o->allow_missing;
+	}
+	report_repo_status(h->report, failed ? "incomplete: see the notes" : "judged (unchanged since the last audit)");
+	sg_scanner_free(b.scanner);
+	return failed;
 }
 
 static int attribute_and_report(history *h, blob_ctx *b)
@@ -907,6 +1028,8 @@ static int attribute_and_report(history *h, blob_ctx *b)
 	if (walk_history(h, &flagged, &order, &norder) < 0)
 		goto out;
 	if (report_origins(h, b, order, norder) < 0 || report_messages(h, b) < 0)
+		goto out;
+	if (h->state && state_record(h, order, norder, total - norder) < 0)
 		goto out;
 	if (norder < total)
 		report_note(h->report, "%zu of %zu flagged blobs are reachable from no ref (dangling objects): not "
@@ -948,6 +1071,7 @@ static void history_reset(history *h)
 		git_repository_free(w->repo);
 		free(w->flagged);
 		free(w->messages);
+		free(w->clean);
 		memset(w, 0, sizeof(*w));
 	}
 	pack_store_free(h->packs);
@@ -958,6 +1082,8 @@ static void history_reset(history *h)
 	h->packs = NULL;
 	h->odb = NULL;
 	h->repo = NULL;
+	h->skip = NULL;
+	h->skipped = 0;
 	memset(&h->st, 0, sizeof(h->st));
 	missing_init(&h->miss);
 	oidset_init(&h->shallow);
@@ -1023,6 +1149,35 @@ static int history_repo(history *h, sg_stats *lib, report_stats *st)
 	return failed;
 }
 
+/*
+ * Judges the open repository: from the state alone when its refs and the
+ * policy are as the last audit left them, else anew, reading only objects
+ * the last audit did not judge clean.
+ */
+static int history_judge(history *h, sg_stats *lib, report_stats *st)
+{
+	char real[4096];
+	if (!h->state)
+		return history_repo(h, lib, st);
+	if (!realpath(git_repository_commondir(h->repo), real))
+		snprintf(real, sizeof(real), "%s", git_repository_commondir(h->repo));
+	snprintf(h->state_key, sizeof(h->state_key), "%s", real);
+	if (state_refs_digest(h->state_key, h->refs_digest) < 0) {
+		git_fail("reading the refs");
+		return 1;
+	}
+	const state_repo *e = state_find(h->state, h->state_key);
+	int same_policy = e && memcmp(e->policy, h->policy_digest, sizeof(e->policy)) == 0;
+	if (same_policy && memcmp(e->refs, h->refs_digest, sizeof(e->refs)) == 0)
+		return history_from_state(h, e, st);
+	h->skip = same_policy ? e : NULL;
+	int rc = history_repo(h, lib, st);
+	if (h->skipped)
+		report_note(h->report, "%llu objects judged clean by an earlier audit (--state) were not read again",
+			    h->skipped);
+	return rc;
+}
+
 /* Opens the repository at path (for one repository: or above it) and its object database. */
 static int history_open(history *h, const char *path, int search)
 {
@@ -1083,7 +1238,7 @@ static int history_audit(history *h, sg_stats *lib, report_stats *st)
 			report_repo_status(h->report, why);
 			report_note(h->report, "%s: not judged", why);
 			failed = 1;
-		} else if (history_repo(h, lib, st) != 0) {
+		} else if (history_judge(h, lib, st) != 0) {
 			failed = 1;
 		}
 		history_reset(h);
@@ -1102,6 +1257,7 @@ int cmd_history(cli_opts *o)
 	char repo_ini[4096] = "";
 	sg_stats lib = { 0 };
 	report_stats st = { 0 };
+	state kept = { 0 };
 	int rc = EXIT_INTERNAL, failed = 0;
 
 	if (!h)
@@ -1137,7 +1293,22 @@ int cmd_history(cli_opts *o)
 	h->progress = isatty(2) && !o->quiet;
 	if (!(h->report = report_open(o, &p)))
 		goto out;
-	failed = audit ? history_audit(h, &lib, &st) : history_repo(h, &lib, &st);
+	if (o->state) {
+		if (state_load(&kept, o->state) < 0) {
+			fprintf(stderr, "sasguard: --state %s: ", o->state);
+			perror(errno == EINVAL ? "not a sasguard state file, or damaged (delete it to start afresh)" : NULL);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		h->state = &kept;
+		if (state_policy_digest(&p, h->policy_digest) < 0)
+			goto out;
+	}
+	failed = audit ? history_audit(h, &lib, &st) : history_judge(h, &lib, &st);
+	if (h->state && state_save(h->state, o->state) < 0) {
+		fprintf(stderr, "sasguard: --state %s: cannot write it: %s\n", o->state, strerror(errno));
+		failed = 1;
+	}
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)
 		failed = 1;
 	rc = report_finish(h->report, &lib, &st, "live tokens above must be revoked and removed",
@@ -1147,6 +1318,7 @@ int cmd_history(cli_opts *o)
 out:
 	trace_close();
 	history_reset(h);
+	state_free(&kept);
 	report_free(h->report);
 	sg_baseline_free(h->baseline);
 	missing_free(&h->miss);

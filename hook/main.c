@@ -11,7 +11,7 @@
 static const char usage[] =
 	"usage: sasguard pre-commit [OPTIONS]\n"
 	"       sasguard pre-receive [OPTIONS]    < <old> <new> <ref> lines\n"
-	"       sasguard --all-history [OPTIONS] [PATH]\n"
+	"       sasguard --all-history [OPTIONS] [PATH...]\n"
 	"       sasguard scan [OPTIONS] FILE... | -\n"
 	"       sasguard config --show [--config FILE]\n"
 	"       sasguard --help | --version\n"
@@ -23,8 +23,10 @@ static const char usage[] =
 	"Modes:\n"
 	"  pre-commit          as .git/hooks/pre-commit: judge the lines the staged change adds\n"
 	"  pre-receive         as a server's hooks/pre-receive: judge what the push adds\n"
-	"  --all-history       every object once, and all the refs reach; the commit and path\n"
-	"                      that introduced each finding, and whether its token is live\n"
+	"  --all-history [PATH...]  every object once, and all the refs reach; the commit and\n"
+	"                      path that introduced each finding, and whether its token is\n"
+	"                      live. Several paths, or a directory of repositories: one\n"
+	"                      audit of them all, a row per repository\n"
 	"  scan FILE... | -    scan whole files, or standard input\n"
 	"  config --show       print the effective policy and where each value came from\n"
 	"\n"
@@ -37,6 +39,8 @@ static const char usage[] =
 	"  --show-allowed      also list findings that an allowance let through\n"
 	"  --allow-missing     missing objects (a partial clone) are noted, not exit 3\n"
 	"  --threads N         --all-history: scanning threads (default: the cores)\n"
+	"  --state FILE        --all-history: keep what was judged in FILE; the next run\n"
+	"                      reads only objects it has not judged clean\n"
 	"  --baseline FILE     allow the tokens whose fingerprints FILE lists\n"
 	"  --write-baseline FILE  --all-history or scan: write every finding's fingerprint\n"
 	"                      to FILE (to adopt sasguard in an old repository)\n"
@@ -105,6 +109,11 @@ int main(int argc, char **argv)
 	if ((rc = cli_parse(&o, argc - 2, argv + 2)) != 0) {
 		free(o.args);
 		return rc;
+	}
+	if (o.state && o.mode != MODE_HISTORY) {
+		fprintf(stderr, "sasguard: --state keeps what --all-history judged; this mode takes no state\n");
+		free(o.args);
+		return EXIT_USAGE;
 	}
 	if (o.write_baseline && o.mode != MODE_HISTORY && o.mode != MODE_SCAN) {
 		fprintf(stderr, "sasguard: --write-baseline goes with --all-history (or scan)\n");

@@ -88,6 +88,8 @@ int cli_parse(cli_opts *o, int argc, char **argv)
 			o->baseline = v;
 		} else if ((v = option_value(argc, argv, &i, "--write-baseline", &missing))) {
 			o->write_baseline = v;
+		} else if ((v = option_value(argc, argv, &i, "--state", &missing))) {
+			o->state = v;
 		} else if (missing) {
 			return usage_error("", a, " needs a value");
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

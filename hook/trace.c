@@ -12,17 +12,17 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *out;
 static oidset seen;
-static int state; /* 0 not looked at the environment yet, 1 on, -1 off */
+static int tracing; /* 0 not looked at the environment yet, 1 on, -1 off */
 
 int trace_blobs_on(void)
 {
 	pthread_mutex_lock(&lock);
-	if (state == 0) {
+	if (tracing == 0) {
 		const char *f = getenv("SASGUARD_TRACE_BLOBS");
-		state = f && *f && (out = fopen(f, "a")) ? 1 : -1;
+		tracing = f && *f && (out = fopen(f, "a")) ? 1 : -1;
 	}
 	pthread_mutex_unlock(&lock);
-	return state == 1;
+	return tracing == 1;
 }
 
 void trace_blob(const git_oid *id)
@@ -46,6 +46,6 @@ void trace_close(void)
 		fclose(out);
 	out = NULL;
 	oidset_free(&seen);
-	state = 0;
+	tracing = 0;
 	pthread_mutex_unlock(&lock);
 }

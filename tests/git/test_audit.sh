@@ -76,6 +76,47 @@ has "$T/err" "no repository under the paths given"
 expect_exit 3 "$SASGUARD" --all-history "$SRV/git/plain.git" "$T/absent"
 has "$T/out" "absent: unreadable: not a directory"
 
+# ---- --state: the next audit reads only what it has not judged -------------
+ST=$T/audit.state
+: > "$T/trace1"
+expect_exit 1 env SASGUARD_TRACE_BLOBS="$T/trace1" "$SASGUARD" --all-history --now "$NOW" --state "$ST" "$SRV"
+[ -s "$ST" ] && pass || fail "no state written"
+all_blobs=$(sort -u "$T/trace1" | wc -l)
+[ "$all_blobs" -ge 3 ] && pass || fail "the first audit judged $all_blobs blobs"
+# Nothing moved: nothing is read but the findings' blobs, reported as before.
+: > "$T/trace2"
+expect_exit 1 env SASGUARD_TRACE_BLOBS="$T/trace2" "$SASGUARD" --all-history --now "$NOW" --state "$ST" "$SRV"
+[ ! -s "$T/trace2" ] && pass || fail "an unchanged server was judged again: $(wc -l < "$T/trace2") blobs"
+has "$T/out" ":live.txt:1:5: error: account SAS for robustnessws4285631339"
+grep -E '^[^ ]*gitea/alice/models.git +1 +1 +1  judged \(unchanged since the last audit\)$' "$T/out" >/dev/null \
+  && pass || fail "models row from the state"
+# Findings from the state are judged anew: after the token's expiry it blocks nothing.
+expect_exit 0 "$SASGUARD" --all-history --now 2052-01-01T00:00:00Z --state "$ST" "$SRV"
+has "$T/out" ":live.txt:1:5: info:"
+# A push to one repository: only its new blobs are read.
+cd "$W"; printf 'again %s\n' "$INCIDENT_URL" > again.txt; git add again.txt; git commit -qm again
+git push -q "$SRV/git/plain.git" HEAD:refs/heads/more; cd "$T"
+: > "$T/trace3"
+expect_exit 1 env SASGUARD_TRACE_BLOBS="$T/trace3" "$SASGUARD" --all-history --now "$NOW" --state "$ST" "$SRV"
+has "$T/out" "git/plain.git: "
+has "$T/out" ":again.txt:1:7: error"
+has "$T/out" "judged clean by an earlier audit (--state) were not read again"
+! grep -qxF "$(echo hi | git hash-object --stdin)" "$T/trace3" && pass || fail "a clean blob judged before was read again"
+grep -qxF "$(git -C "$W" rev-parse HEAD:again.txt)" "$T/trace3" && pass || fail "the new blob was not judged"
+# Another policy: every repository judged anew.
+printf '[policy]\nmax_lifetime = 30d\n' > "$T/other.ini"
+: > "$T/trace4"
+expect_exit 1 env SASGUARD_TRACE_BLOBS="$T/trace4" "$SASGUARD" --all-history --now "$NOW" --config "$T/other.ini" \
+  --state "$ST" "$SRV"
+[ "$(sort -u "$T/trace4" | wc -l)" -gt "$all_blobs" ] && pass || fail "a new policy did not judge everything again"
+# A state file that is not one: a clear error, nothing overwritten.
+echo "not a state" > "$T/bad.state"
+expect_exit 2 "$SASGUARD" --all-history --state "$T/bad.state" "$SRV"
+has "$T/err" "not a sasguard state file"
+[ "$(cat "$T/bad.state")" = "not a state" ] && pass || fail "the bad state file was overwritten"
+expect_exit 2 "$SASGUARD" scan --state "$ST" "$T/other.ini"
+has "$T/err" "--state"
+
 # One repository named directly is the plain mode: no repository column.
 expect_exit 1 "$SASGUARD" --all-history --now "$NOW" "$SRV/gitea/alice/models.git"
 lacks "$T/out" "models.git: "
