@@ -313,6 +313,32 @@ static int walk_new_tree(finder *f, const git_oid *tree, const char *prefix)
 	return tree_walk(f->src->odb, f->src->cache, tree, prefix, &cbs);
 }
 
+static int changed_blob(const char *path, const git_oid *old, const git_oid *new, void *payload)
+{
+	(void)old;
+	return new_blob(path, new, payload);
+}
+
+/*
+ * The blobs of a new commit: those its tree changed against its first
+ * parent's. An unchanged one was counted with that parent (a new parent was
+ * enumerated before it: the order is parents first) or is the edge's (old);
+ * a merge's other sides show as changes against the first. Diffing skips
+ * equal subtrees unread: a long push costs its changes, not its trees' sizes.
+ */
+static int commit_blobs(finder *f, const new_commit *c)
+{
+	git_oid ptree;
+	const git_oid *old = NULL;
+	if (c->nparents) {
+		oidset_entry *e = oidset_get(&f->pn->state, &c->parents[0]);
+		if (e && e->value != C_GONE && push_commit_tree(f->pn, f->src, &c->parents[0], &ptree) == 0)
+			old = &ptree;
+		git_error_clear();
+	}
+	return tree_diff_ext(f->src->odb, f->src->cache, old, &c->tree, changed_blob, new_missing, f);
+}
+
 static int find_objects(finder *f)
 {
 	push_new *pn = f->pn;
@@ -326,7 +352,7 @@ static int find_objects(finder *f)
 				rc = mark_edge(f, &pn->commits[i].parents[k]);
 		}
 	for (size_t i = 0; rc == 0 && i < pn->ncommits; i++)
-		rc = walk_new_tree(f, &pn->commits[i].tree, "");
+		rc = commit_blobs(f, &pn->commits[i]);
 	for (size_t i = 0; rc == 0 && i < pn->ntips; i++) {
 		const new_tip *t = &pn->tips[i];
 		snprintf(prefix, sizeof(prefix), "%s:", t->ref);
