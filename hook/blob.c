@@ -14,7 +14,7 @@
  * digits, each line ending in LF, nothing else. Only that is skipped: a blob
  * that merely starts like one is content.
  */
-static int lfs_pointer(const char *b, size_t n)
+int blob_is_lfs_pointer(const char *b, size_t n)
 {
 	static const char head[] = "version https://git-lfs.github.com/spec/v1\noid sha256:";
 	const size_t hl = sizeof(head) - 1;
@@ -134,7 +134,7 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 	const char *buf = git_odb_object_data(obj);
 	size = git_odb_object_size(obj);
 	rc = 0;
-	if (lfs_pointer(buf, size)) {
+	if (blob_is_lfs_pointer(buf, size)) {
 		c->stats->lfs_skipped++;
 		skipped(c, SKIP_LFS, path, size);
 		goto out;

@@ -82,6 +82,9 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
 
+/* Is this a valid Git LFS pointer by its spec (nothing else is skipped as one)? */
+int blob_is_lfs_pointer(const char *b, size_t n);
+
 /* Scans a buffer not from a blob (a commit or tag message). */
 int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_findings *out);
 
@@ -349,6 +352,52 @@ void state_sort_ids(git_oid *v, size_t *n);
 int state_judged(const state_repo *r, const git_oid *id);
 int state_policy_digest(const sg_policy *p, unsigned char out[32]);
 int state_refs_digest(const char *gitdir, unsigned char out[32]);
+
+/* ---- scanpool.c ----------------------------------------------------------- */
+
+/* What a pool of scanning threads needs (see scanpool.c). */
+typedef struct scan_pool_cfg {
+	const cli_opts *o;
+	const sg_policy *policy;
+	const sg_baseline *baseline;  /* may be NULL */
+	int nworkers;
+	int keep_clean;               /* list the objects judged clean (--state) */
+	/* opens one worker's own repository and object database */
+	int (*open)(void *ctx, git_repository **repo, git_odb **odb);
+	void *open_ctx;
+	/* where a blob was first seen, for [allow] paths and skip notes; may be NULL */
+	const char *(*path_of)(void *ctx, const git_oid *id);
+	void *path_ctx;
+} scan_pool_cfg;
+
+/* What the workers found (the caller frees it: scan_result_free). */
+typedef struct scan_result {
+	git_oid *flagged;              /* blobs holding a finding */
+	size_t nflagged;
+	git_oid *messages;             /* commits and tags whose message holds one */
+	size_t nmessages;
+	git_oid *clean;                /* objects judged clean, with keep_clean */
+	size_t nclean;
+	git_oid *missing;              /* objects that were not there */
+	size_t nmissing;
+	git_oid skip_sample[SKIP_KINDS][SKIP_SAMPLES]; /* the first blobs skipped, by kind */
+	size_t nskip_sample[SKIP_KINDS];
+	report_stats st;               /* files scanned, skips, read errors */
+	sg_stats lib;                  /* the scanners' counts, summed */
+	int failed;                    /* an object could not be read (said once) */
+} scan_result;
+
+typedef struct scan_pool scan_pool;
+
+/* Starts the workers; NULL after saying why. */
+scan_pool *scan_pool_start(const scan_pool_cfg *cfg);
+/* Queues an object; type GIT_OBJECT_INVALID and size SIZE_MAX when unknown. */
+void scan_pool_add(scan_pool *p, const git_oid *id, git_object_t type, size_t size);
+/* Objects scanned so far, bytes too, and whether a blocking finding was seen (any thread). */
+unsigned long long scan_pool_progress(scan_pool *p, unsigned long long *bytes, int *blocking);
+/* Waits for the workers and gathers their results into *out. 0, or -1 when the pool failed. */
+int scan_pool_finish(scan_pool *p, scan_result *out);
+void scan_result_free(scan_result *r);
 
 /* ---- trace.c ------------------------------------------------------------- */
 

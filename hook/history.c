@@ -22,62 +22,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH 256       /* ids handed to a worker at once: one lock per batch, not per object */
-#define QUEUE_CAP 16    /* batches in flight: memory stays flat however big the repository */
 #define MAX_THREADS 64
 
-typedef struct item {
-	git_oid id;
-	git_object_t type; /* from the pack entry header, GIT_OBJECT_INVALID if unknown */
-	size_t size;       /* SIZE_MAX if unknown */
-} item;
-
-typedef struct batch {
-	item items[BATCH];
-	size_t n;
-} batch;
-
-/* A bounded queue of batches from the enumerating thread to the workers. */
-typedef struct queue {
-	pthread_mutex_t mu;
-	pthread_cond_t not_empty, not_full;
-	batch items[QUEUE_CAP];
-	size_t head, count;
-	int closed;
-} queue;
-
 typedef struct history history;
-
-typedef struct worker {
-	history *h;
-	pthread_t thread;
-	git_repository *repo; /* its own: libgit2 serialises reads through one odb */
-	git_odb *odb;
-	sg_scanner *scanner;
-	report_stats st;
-	unsigned long long objects;
-	git_oid *flagged;     /* blobs holding a finding */
-	size_t nflagged, capflagged;
-	git_oid *messages;    /* commits and tags whose message holds one */
-	size_t nmessages, capmessages;
-	git_oid *clean;       /* with --state: objects judged clean */
-	size_t nclean, capclean;
-	int failed;
-} worker;
 
 struct history {
 	cli_opts *o;
 	git_repository *repo;
 	git_odb *odb;
 	const sg_policy *policy;
-	queue q;
-	worker workers[MAX_THREADS];
 	int nworkers;
 	int progress;         /* a terminal on stderr: show a \r progress line */
 	report *report;
 	report_stats st;
 	sg_baseline *baseline; /* owned; may be NULL */
 	pack_store *packs;     /* owned; may be NULL (libgit2 reads everything then) */
+	scan_result res;       /* what phase 1 found */
 	missing miss;          /* reachable objects the repository lacks */
 	oidset shallow;        /* the commits of .git/shallow: their parents are absent by design */
 	/* --state: what earlier audits judged, and this repository's place in it */
@@ -111,135 +71,16 @@ static int push_oid(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
 	return 0;
 }
 
-static int queue_pop(queue *q, batch *out)
+/* An object database of its own for one thread (see scanpool.c). */
+static int thread_odb(void *ctx, git_repository **repo, git_odb **odb)
 {
-	pthread_mutex_lock(&q->mu);
-	while (q->count == 0 && !q->closed)
-		pthread_cond_wait(&q->not_empty, &q->mu);
-	if (q->count == 0) {
-		pthread_mutex_unlock(&q->mu);
-		return 0;
-	}
-	*out = q->items[q->head];
-	q->head = (q->head + 1) % QUEUE_CAP;
-	q->count--;
-	pthread_cond_signal(&q->not_full);
-	pthread_mutex_unlock(&q->mu);
-	return 1;
-}
-
-static void queue_push(queue *q, const batch *b)
-{
-	pthread_mutex_lock(&q->mu);
-	while (q->count == QUEUE_CAP)
-		pthread_cond_wait(&q->not_full, &q->mu);
-	q->items[(q->head + q->count) % QUEUE_CAP] = *b;
-	q->count++;
-	pthread_cond_signal(&q->not_empty);
-	pthread_mutex_unlock(&q->mu);
-}
-
-static void queue_close(queue *q)
-{
-	pthread_mutex_lock(&q->mu);
-	q->closed = 1;
-	pthread_cond_broadcast(&q->not_empty);
-	pthread_mutex_unlock(&q->mu);
-}
-
-/*
- * An object database of its own for one thread. Sharing one, two threads
- * read slower than one (its packs' locks and delta cache); with one each,
- * two read in 0.39 s what one reads in 0.55 s (git cat-file: 0.77 s).
- */
-static int thread_odb(history *h, git_repository **repo, git_odb **odb)
-{
+	history *h = ctx;
 	if (git_repository_open_ext(repo, git_repository_path(h->repo), GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
 	    git_repository_odb(odb, *repo) < 0) {
 		git_fail("opening the repository for a thread");
 		return -1;
 	}
 	return 0;
-}
-
-/* With --state: an object judged clean need not be read by the next audit. */
-static int keep_clean(worker *w, const git_oid *id)
-{
-	return w->h->state ? push_oid(&w->clean, &w->nclean, &w->capclean, id) : 0;
-}
-
-/* Scans one object; remembers it when it holds a finding. */
-static int scan_object(worker *w, const item *it)
-{
-	history *h = w->h;
-	const git_oid *id = &it->id;
-	git_odb_object *obj = NULL;
-	git_object_t type = it->type;
-	size_t size = it->size;
-	sg_findings found;
-	int rc = 0;
-
-	/* The pack's entry headers told most objects' type and size: trees are
-	 * skipped without a libgit2 call. Only unknown ones ask libgit2. */
-	if ((type == GIT_OBJECT_INVALID || size == SIZE_MAX) && type != GIT_OBJECT_TREE &&
-	    git_odb_read_header(&size, &type, w->odb, id) < 0)
-		return -1;
-	if (type == GIT_OBJECT_TREE)
-		return 0;
-	if (type == GIT_OBJECT_BLOB && size > h->policy->max_file_size) {
-		w->st.large_skipped++;
-		return keep_clean(w, id);
-	}
-	if (git_odb_read(&obj, w->odb, id) < 0)
-		return -1;
-	const char *buf = git_odb_object_data(obj);
-	size = git_odb_object_size(obj);
-	sg_findings_init(&found);
-	if (type == GIT_OBJECT_BLOB) {
-		if (!h->policy->scan_binary && sg_buffer_is_binary(buf, size))
-			w->st.binary_skipped++;
-		else {
-			w->st.files++;
-			rc = sg_scan_buffer(w->scanner, NULL, buf, size, 1, &found);
-		}
-		if (rc == 0 && found.count && push_oid(&w->flagged, &w->nflagged, &w->capflagged, id) < 0)
-			rc = -1;
-	} else if (type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_TAG) {
-		/* The raw object: headers then the message; only the message can hold a token. */
-		const char *msg = memmem(buf, size, "\n\n", 2);
-		if (msg)
-			rc = sg_scan_buffer(w->scanner, NULL, msg, size - (size_t)(msg - buf), 1, &found);
-		if (rc == 0 && found.count && push_oid(&w->messages, &w->nmessages, &w->capmessages, id) < 0)
-			rc = -1;
-	}
-	if (rc == 0 && !found.count && (type == GIT_OBJECT_BLOB || type == GIT_OBJECT_COMMIT || type == GIT_OBJECT_TAG))
-		rc = keep_clean(w, id);
-	sg_findings_clear(&found);
-	git_odb_object_free(obj);
-	return rc == SG_ELIMIT ? 0 : rc;
-}
-
-static void *work(void *arg)
-{
-	worker *w = arg;
-	batch *b = malloc(sizeof(*b));
-	while (b && queue_pop(&w->h->q, b)) {
-		for (size_t i = 0; i < b->n; i++) {
-			w->objects++;
-			if (scan_object(w, &b->items[i]) == 0)
-				continue;
-			char what[GIT_OID_HEXSZ + 32] = "cannot read object ";
-			git_oid_tostr(what + strlen(what), GIT_OID_HEXSZ + 1, &b->items[i].id);
-			if (!w->failed)
-				git_fail(what); /* the first is enough: the note counts them all */
-			w->failed = 1;
-			w->st.errors++;
-		}
-	}
-	if (!b)
-		w->failed = 1;
-	free(b);
-	return NULL;
 }
 
 static double seconds_since(const struct timespec *t0)
@@ -251,7 +92,7 @@ static double seconds_since(const struct timespec *t0)
 
 typedef struct producer {
 	history *h;
-	batch b;
+	scan_pool *pool;
 	unsigned long long n;
 	struct timespec start, last;
 } producer;
@@ -263,14 +104,7 @@ static int enqueue(const git_oid *id, git_object_t type, size_t size, void *payl
 		pr->h->skipped++; /* judged clean by an earlier audit, under the same policy */
 		return 0;
 	}
-	item *it = &pr->b.items[pr->b.n++];
-	git_oid_cpy(&it->id, id);
-	it->type = type;
-	it->size = size;
-	if (pr->b.n == BATCH) {
-		queue_push(&pr->h->q, &pr->b);
-		pr->b.n = 0;
-	}
+	scan_pool_add(pr->pool, id, type, size);
 	if (pr->h->progress && (++pr->n & 4095) == 0 && seconds_since(&pr->last) > 0.2) {
 		clock_gettime(CLOCK_MONOTONIC, &pr->last);
 		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s", pr->n, seconds_since(&pr->start));
@@ -278,56 +112,35 @@ static int enqueue(const git_oid *id, git_object_t type, size_t size, void *payl
 	return 0;
 }
 
-/* Phase 1: every object once, across the workers. */
+/* Phase 1: every object once, in pack order, across the workers. */
 static int scan_all_objects(history *h)
 {
-	producer *pr = calloc(1, sizeof(*pr));
+	scan_pool_cfg cfg = { h->o, h->policy, h->baseline, h->nworkers, h->state != NULL, thread_odb, h, NULL, NULL };
+	producer pr = { h, scan_pool_start(&cfg), 0, { 0 }, { 0 } };
 	int rc = 0;
 
-	if (!pr)
+	if (!pr.pool)
 		return -1;
-	pr->h = h;
-
-	clock_gettime(CLOCK_MONOTONIC, &pr->start);
-	pr->last = pr->start;
-	memset(&h->q, 0, sizeof(h->q)); /* the last repository's queue was closed */
-	pthread_mutex_init(&h->q.mu, NULL);
-	pthread_cond_init(&h->q.not_empty, NULL);
-	pthread_cond_init(&h->q.not_full, NULL);
-	for (int i = 0; i < h->nworkers; i++) {
-		worker *w = &h->workers[i];
-		w->h = h;
-		if (!(w->scanner = cli_scanner(h->o, h->policy, h->baseline)) || thread_odb(h, &w->repo, &w->odb) < 0)
-			return -1;
-	}
-	int started = 0;
-	for (; started < h->nworkers; started++)
-		if (pthread_create(&h->workers[started].thread, NULL, work, &h->workers[started]) != 0)
-			break;
-	if (started == 0 || odb_foreach_in_pack_order(h->repo, h->odb, enqueue, pr) < 0) {
+	clock_gettime(CLOCK_MONOTONIC, &pr.start);
+	pr.last = pr.start;
+	if (odb_foreach_in_pack_order(h->repo, h->odb, enqueue, &pr) < 0) {
 		git_fail("listing the objects");
 		rc = -1;
 	}
-	if (pr->b.n)
-		queue_push(&h->q, &pr->b);
-	queue_close(&h->q);
-	for (int i = 0; i < started; i++)
-		pthread_join(h->workers[i].thread, NULL);
+	if (scan_pool_finish(pr.pool, &h->res) < 0)
+		rc = -1;
 	if (h->progress)
-		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s\n", pr->n, seconds_since(&pr->start));
-	for (int i = 0; i < h->nworkers; i++) {
-		worker *w = &h->workers[i];
-		h->st.files += w->st.files;
-		h->st.binary_skipped += w->st.binary_skipped;
-		h->st.large_skipped += w->st.large_skipped;
-		h->st.errors += w->st.errors;
-		rc |= w->failed ? -1 : 0;
-	}
-	free(pr);
-	pthread_cond_destroy(&h->q.not_full);
-	pthread_cond_destroy(&h->q.not_empty);
-	pthread_mutex_destroy(&h->q.mu);
-	return rc;
+		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s\n", pr.n, seconds_since(&pr.start));
+	h->st.files += h->res.st.files;
+	h->st.binary_skipped += h->res.st.binary_skipped;
+	h->st.large_skipped += h->res.st.large_skipped;
+	h->st.lfs_skipped += h->res.st.lfs_skipped;
+	h->st.errors += h->res.st.errors;
+	/* listed by the object database, then gone: a repository changing under the scan */
+	for (size_t i = 0; i < h->res.nmissing; i++)
+		if (missing_add(&h->miss, &h->res.missing[i], GIT_OBJECT_INVALID, NULL) < 0)
+			rc = -1;
+	return rc | (h->res.failed ? -1 : 0);
 }
 
 /* ---- phase 2: attribution ------------------------------------------------ */
@@ -912,10 +725,9 @@ static int report_message(history *h, blob_ctx *b, const git_oid *id)
 
 static int report_messages(history *h, blob_ctx *b)
 {
-	for (int i = 0; i < h->nworkers; i++)
-		for (size_t k = 0; k < h->workers[i].nmessages; k++)
-			if (report_message(h, b, &h->workers[i].messages[k]) < 0)
-				return -1;
+	for (size_t k = 0; k < h->res.nmessages; k++)
+		if (report_message(h, b, &h->res.messages[k]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -924,12 +736,8 @@ static int report_messages(history *h, blob_ctx *b)
 static int state_record(history *h, origin **order, size_t norder, size_t dangling)
 {
 	state_repo e;
-	size_t n = h->skip ? h->skip->njudged : 0, nmsg = 0;
+	size_t n = (h->skip ? h->skip->njudged : 0) + h->res.nclean, nmsg = h->res.nmessages;
 	memset(&e, 0, sizeof(e));
-	for (int i = 0; i < h->nworkers; i++) {
-		n += h->workers[i].nclean;
-		nmsg += h->workers[i].nmessages;
-	}
 	e.key = strdup(h->state_key);
 	e.judged = calloc(n + 1, sizeof(*e.judged));
 	e.origins = calloc(norder + 1, sizeof(*e.origins));
@@ -943,13 +751,12 @@ static int state_record(history *h, origin **order, size_t norder, size_t dangli
 	if (h->skip && h->skip->njudged)
 		memcpy(e.judged, h->skip->judged, h->skip->njudged * sizeof(*e.judged));
 	e.njudged = h->skip ? h->skip->njudged : 0;
-	for (int i = 0; i < h->nworkers; i++) {
-		const worker *w = &h->workers[i];
-		memcpy(e.judged + e.njudged, w->clean, w->nclean * sizeof(*w->clean));
-		e.njudged += w->nclean;
-		memcpy(e.messages + e.nmessages, w->messages, w->nmessages * sizeof(*w->messages));
-		e.nmessages += w->nmessages;
-	}
+	if (h->res.nclean)
+		memcpy(e.judged + e.njudged, h->res.clean, h->res.nclean * sizeof(*h->res.clean));
+	e.njudged += h->res.nclean;
+	if (nmsg)
+		memcpy(e.messages, h->res.messages, nmsg * sizeof(*e.messages));
+	e.nmessages = nmsg;
 	state_sort_ids(e.judged, &e.njudged);
 	for (size_t i = 0; i < norder; i++, e.norigins++) {
 		e.origins[i].blob = order[i]->blob;
@@ -1019,10 +826,9 @@ static int attribute_and_report(history *h, blob_ctx *b)
 	int rc = -1;
 
 	oidset_init(&flagged);
-	for (int i = 0; i < h->nworkers; i++)
-		for (size_t k = 0; k < h->workers[i].nflagged; k++)
-			if (!oidset_add(&flagged, &h->workers[i].flagged[k], NULL))
-				goto out;
+	for (size_t k = 0; k < h->res.nflagged; k++)
+		if (!oidset_add(&flagged, &h->res.flagged[k], NULL))
+			goto out;
 	total = flagged.count;
 	/* always: the walk is what tells a reachable blob the repository lacks */
 	if (walk_history(h, &flagged, &order, &norder) < 0)
@@ -1064,16 +870,7 @@ static int default_threads(void)
 /* Frees what one repository's run holds, so that the next starts clean. */
 static void history_reset(history *h)
 {
-	for (int i = 0; i < h->nworkers; i++) {
-		worker *w = &h->workers[i];
-		sg_scanner_free(w->scanner);
-		git_odb_free(w->odb);
-		git_repository_free(w->repo);
-		free(w->flagged);
-		free(w->messages);
-		free(w->clean);
-		memset(w, 0, sizeof(*w));
-	}
+	scan_result_free(&h->res);
 	pack_store_free(h->packs);
 	git_odb_free(h->odb);
 	git_repository_free(h->repo);
@@ -1098,28 +895,18 @@ static int history_repo(history *h, sg_stats *lib, report_stats *st)
 {
 	blob_ctx b;
 	int failed = scan_all_objects(h) < 0;
-	sg_stats total = { 0 };
-
 	/* Counted before attribution, which scans the flagged blobs again. */
-	for (int i = 0; i < h->nworkers; i++) {
-		const sg_stats *s = h->workers[i].scanner ? sg_scanner_stats(h->workers[i].scanner) : NULL;
-		if (!s)
-			continue;
-		total.bytes += s->bytes;
-		total.tokens += s->tokens;
-		total.placeholders += s->placeholders;
-		total.emulator += s->emulator;
-		total.limit_hits += s->limit_hits;
-		total.decoded += s->decoded;
-	}
+	sg_stats total = h->res.lib;
+
 	memset(&b, 0, sizeof(b));
 	b.repo = h->repo;
-	b.scanner = h->workers[0].scanner;
+	b.scanner = cli_scanner(h->o, h->policy, h->baseline);
 	b.policy = h->policy;
 	b.stats = &h->st;
 	b.report = h->report;
 	if (!b.scanner || attribute_and_report(h, &b) < 0 || h->miss.damaged)
 		failed = 1;
+	sg_scanner_free(b.scanner);
 	if (total.limit_hits) {
 		report_note(h->report, "regex match limit hit %llu time%s: those parts were not scanned",
 			    (unsigned long long)total.limit_hits, total.limit_hits == 1 ? "" : "s");

@@ -71,7 +71,7 @@ echo a > a.txt; git add a.txt; git commit -qm a
 # A staged blob that is missing from the object store: exit 3, the commit refused.
 git update-index --add --cacheinfo "100644,1234567890123456789012345678901234567890,ghost.txt"
 expect_exit 1 git commit -m ghost
-has "$T/err" "1 objects missing (1 blob; first 1234567890123456789012345678901234567890)"
+has "$T/err" "1 objects missing (1 blob; first 1234567890123456789012345678901234567890 at ghost.txt)"
 has "$T/err" "the staged content could not all be read"
 git rm -q --cached ghost.txt
 # A damaged index (every truncation, and bytes flipped at random): pre-commit
