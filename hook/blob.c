@@ -66,6 +66,15 @@ static void skipped(blob_ctx *c, int kind, const char *path, size_t size)
 	l->count++;
 }
 
+void blob_skips_add(blob_ctx *c, int kind, unsigned long long count, const char *const *paths, size_t npaths)
+{
+	skip_log *l = &c->skips[kind];
+	for (size_t i = 0; i < npaths && l->count + i < SKIP_SAMPLES; i++)
+		if (paths[i] && !l->sample[l->count + i])
+			l->sample[l->count + i] = strdup(paths[i]);
+	l->count += count;
+}
+
 void blob_skips_note(blob_ctx *c)
 {
 	for (int k = 0; k < SKIP_KINDS; k++) {

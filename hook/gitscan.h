@@ -81,6 +81,8 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
+/* Skips counted elsewhere (the scanning threads), with their first paths. */
+void blob_skips_add(blob_ctx *c, int kind, unsigned long long count, const char *const *paths, size_t npaths);
 
 /* Is this a valid Git LFS pointer by its spec (nothing else is skipped as one)? */
 int blob_is_lfs_pointer(const char *b, size_t n);

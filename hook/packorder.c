@@ -11,6 +11,7 @@
 #include "packidx.h"
 #include "packorder.h"
 
+#include <dirent.h>
 #include <zlib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,10 +235,37 @@ static int gather(const char *path, void *payload)
 	return 0;
 }
 
+/* Gathers the .idx files of objdir/pack. */
+static int gather_dir(const char *objdir, indexes *ix)
+{
+	char dir[4096];
+	int rc = 0;
+	snprintf(dir, sizeof(dir), "%s/pack", objdir);
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && rc == 0 && (e = readdir(d));) {
+		size_t l = strlen(e->d_name);
+		char path[8192];
+		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		rc = gather(path, ix);
+	}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
 int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb cb, void *payload)
 {
+	char objdir[4096];
+	snprintf(objdir, sizeof(objdir), "%sobjects", git_repository_commondir(repo));
+	return odb_foreach_in_pack_order_at(objdir, odb, cb, payload);
+}
+
+int odb_foreach_in_pack_order_at(const char *objdir, git_odb *odb, pack_object_cb cb, void *payload)
+{
 	indexes ix = { NULL, NULL, 0 };
-	int rc = pack_dir_each(repo, gather, &ix);
+	int rc = gather_dir(objdir, &ix);
 
 	for (size_t i = 0; rc == 0 && i < ix.n; i++)
 		rc = pack_walk(&ix.idx[i], ix.paths[i], ix.idx, i, cb, payload);

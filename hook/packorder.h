@@ -20,4 +20,8 @@ typedef int (*pack_object_cb)(const git_oid *id, git_object_t type, size_t size,
  */
 int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb cb, void *payload);
 
+/* The same for the object directory objdir (a push's quarantine) and odb,
+ * which holds what objdir holds (and maybe more: its alternates). */
+int odb_foreach_in_pack_order_at(const char *objdir, git_odb *odb, pack_object_cb cb, void *payload);
+
 #endif

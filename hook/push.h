@@ -47,8 +47,10 @@ typedef struct push_new {
 	new_commit *commits;
 	size_t ncommits, capcommits;
 	oidset commit_index; /* new commit -> its index + 1 in commits */
-	oidset blobs;        /* new blob -> the path it was first seen at (owned) */
+	oidset blobs;        /* new blob -> its index in the arrays below, plus one */
 	git_oid *blob_order; /* the new blobs in the order they were found */
+	char **blob_path;    /* where each was first seen (owned) */
+	size_t *blob_commit; /* in which new commit (index plus one; 0: under a ref to a tree or blob) */
 	size_t nblobs, capblobs;
 	git_oid *tags;       /* new tag objects */
 	size_t ntags, captags;
@@ -63,6 +65,9 @@ typedef struct push_new {
  * miss. Returns 0, or -1 after setting a git error. */
 int push_new_find(push_new *pn, const push_src *src, const update *u, size_t n, missing *miss);
 void push_new_free(push_new *pn);
+
+/* Where new blob id was first seen: its path, and the commit (NULL: a ref to a tree or blob). */
+const char *push_blob_path(const push_new *pn, const git_oid *id, const new_commit **commit);
 
 /* The tree of a commit the push adds, or of an old one read from odb. */
 int push_commit_tree(const push_new *pn, const push_src *src, const git_oid *commit, git_oid *tree);

@@ -7,6 +7,7 @@
  * that reports its progress through shared memory, so that a crash or the
  * time budget (server.max_seconds) never lets a push through unjudged.
  */
+#include "packorder.h"
 #include "push.h"
 
 #include <errno.h>
@@ -24,13 +25,13 @@
 
 /* What the child has done so far, in memory shared with the supervisor. */
 typedef struct progress {
-	volatile unsigned long long objects, bytes, commits, blobs;
+	volatile unsigned long long objects, total, bytes, commits;
+	volatile int finding;  /* still finding what the push adds (1), or judging it (0) */
 	volatile int blocking; /* a finding that blocks was seen already */
 } progress;
 
-/* Blobs holding a finding: found by the scan, then sighted by attribution. */
+/* Blobs holding a finding, found by the scan. */
 #define FLAGGED ((void *)1)
-#define SIGHTED ((void *)2)
 
 /* git push -o sasguard.allow=<fingerprint> -o sasguard.reason=<why> */
 typedef struct push_allow {
@@ -43,6 +44,10 @@ typedef struct push_allow {
 
 typedef struct push {
 	blob_ctx b;
+	cli_opts *o;
+	const sg_baseline *base;
+	int nthreads;
+	sg_stats lib;        /* what the pool's scanners counted */
 	push_src src;
 	push_allow allow;
 	push_new pn;
@@ -211,31 +216,159 @@ static int blocks(const sg_findings *found)
 
 /* ---- the scan: every new blob once, every new message whole ------------- */
 
-static int scan_blobs(push *ps)
+/* A worker's own repository, seeing the quarantine (see scanpool.c). */
+static int worker_odb(void *ctx, git_repository **repo, git_odb **odb)
 {
-	for (size_t i = 0; i < ps->pn.nblobs; i++) {
-		const git_oid *id = &ps->pn.blob_order[i];
-		const char *path = oidset_get(&ps->pn.blobs, id)->value;
-		sg_findings found;
-		sg_findings_init(&found);
-		int rc = blob_scan(&ps->b, id, path, &found);
-		if (rc == BLOB_MISSING)
-			rc = missing_add(&ps->miss, id, GIT_OBJECT_BLOB, path);
-		else if (rc == 0)
-			trace_blob(id);
-		if (rc == 0 && found.count && !oidset_add(&ps->flagged, id, NULL))
-			rc = -1;
-		if (rc == 0 && found.count)
-			oidset_get(&ps->flagged, id)->value = FLAGGED;
-		ps->prog->blocking |= blocks(&found);
-		ps->prog->objects++;
-		ps->prog->blobs++;
-		ps->prog->bytes = sg_scanner_stats(ps->b.scanner)->bytes;
-		sg_findings_clear(&found);
-		if (rc < 0)
-			return -1;
+	git_odb *q = NULL;
+	(void)ctx;
+	if (repo_open_pushed(repo, &q) != 0)
+		return -1;
+	git_odb_free(q);
+	if (git_repository_odb(odb, *repo) < 0) {
+		git_fail("opening the object database for a thread");
+		return -1;
 	}
 	return 0;
+}
+
+static const char *first_path(void *ctx, const git_oid *id)
+{
+	return push_blob_path(&((push *)ctx)->pn, id, NULL);
+}
+
+/* What the pool reads, and the progress the supervisor shows on a timeout. */
+typedef struct feeder {
+	push *ps;
+	scan_pool *pool;
+	oidset queued;
+	unsigned long long n;
+} feeder;
+
+static void tell_progress(feeder *f)
+{
+	unsigned long long bytes;
+	int blocking;
+	f->ps->prog->objects = scan_pool_progress(f->pool, &bytes, &blocking);
+	f->ps->prog->bytes = bytes;
+	f->ps->prog->blocking |= blocking;
+}
+
+static int feed(feeder *f, const git_oid *id, git_object_t type, size_t size)
+{
+	int added;
+	if (!oidset_add(&f->queued, id, &added))
+		return -1;
+	if (added) {
+		scan_pool_add(f->pool, id, type, size);
+		if ((++f->n & 1023) == 0)
+			tell_progress(f);
+	}
+	return 0;
+}
+
+/* The quarantine's objects in pack order: the new ones go to the pool. */
+static int feed_packed(const git_oid *id, git_object_t type, size_t size, void *payload)
+{
+	feeder *f = payload;
+	push_new *pn = &f->ps->pn;
+	if (type == GIT_OBJECT_TREE)
+		return 0;
+	if (oidset_get(&pn->blobs, id) || oidset_get(&pn->commit_index, id))
+		return feed(f, id, type, size);
+	return 0;
+}
+
+static int judge_message(push *ps, const git_oid *id, const char *label);
+
+/* The pool's findings: flagged blobs for attribution, messages reported now. */
+static int take_results(push *ps, const scan_result *r)
+{
+	oidset gone;
+	int rc = 0;
+	oidset_init(&gone);
+	for (size_t i = 0; rc == 0 && i < r->nmissing; i++) {
+		int blob = oidset_get(&ps->pn.blobs, &r->missing[i]) != NULL;
+		rc = missing_add(&ps->miss, &r->missing[i], blob ? GIT_OBJECT_BLOB : GIT_OBJECT_INVALID,
+				 blob ? first_path(ps, &r->missing[i]) : NULL);
+		if (rc == 0 && !oidset_add(&gone, &r->missing[i], NULL))
+			rc = -1;
+	}
+	/* the blobs judged: all the new ones the object database held */
+	for (size_t i = 0; rc == 0 && i < ps->pn.nblobs; i++)
+		if (!oidset_get(&gone, &ps->pn.blob_order[i]))
+			trace_blob(&ps->pn.blob_order[i]);
+	for (size_t i = 0; rc == 0 && i < r->nflagged; i++) {
+		oidset_entry *e = oidset_add(&ps->flagged, &r->flagged[i], NULL);
+		if (!e)
+			rc = -1;
+		else
+			e->value = FLAGGED;
+	}
+	ps->st.files += r->st.files;
+	ps->st.binary_skipped += r->st.binary_skipped;
+	ps->st.large_skipped += r->st.large_skipped;
+	ps->st.lfs_skipped += r->st.lfs_skipped;
+	ps->st.errors += r->st.errors;
+	ps->lib = r->lib;
+	for (int k = 0; k < SKIP_KINDS; k++) {
+		const char *paths[SKIP_SAMPLES];
+		for (size_t i = 0; i < r->nskip_sample[k]; i++)
+			paths[i] = first_path(ps, &r->skip_sample[k][i]);
+		blob_skips_add(&ps->b, k, k == SKIP_LFS ? r->st.lfs_skipped : k == SKIP_BINARY ? r->st.binary_skipped
+											: r->st.large_skipped,
+			       paths, r->nskip_sample[k]);
+	}
+	for (size_t i = 0; rc == 0 && i < r->nmessages; i++) {
+		int commit = oidset_get(&ps->pn.commit_index, &r->messages[i]) != NULL;
+		rc = judge_message(ps, &r->messages[i], commit ? "(commit message)" : "(tag message)");
+	}
+	ps->st.commits = ps->pn.ncommits;
+	ps->prog->commits = ps->pn.ncommits;
+	oidset_free(&gone);
+	return rc;
+}
+
+/*
+ * Every new blob and every new commit's and tag's message, judged by the
+ * pool's threads: the quarantine's first, in its packs' order (a delta's base
+ * just before it), then the new objects stored elsewhere (the repository, its
+ * alternates). A big push reads like --all-history.
+ */
+static int scan_new(push *ps)
+{
+	const char *q = getenv("GIT_QUARANTINE_PATH");
+	scan_pool_cfg cfg = { ps->o, ps->b.policy, ps->base, ps->nthreads, 0, worker_odb, ps, first_path, ps };
+	feeder f = { ps, scan_pool_start(&cfg), { 0 }, 0 };
+	scan_result r;
+	int rc = 0;
+
+	if (!f.pool)
+		return -1;
+	oidset_init(&f.queued);
+	ps->prog->finding = 0;
+	ps->prog->total = ps->pn.nblobs + ps->pn.ncommits + ps->pn.ntags;
+	ps->prog->commits = ps->pn.ncommits;
+	if (!q || !*q)
+		q = getenv("GIT_OBJECT_DIRECTORY");
+	if (ps->src.qodb && q && odb_foreach_in_pack_order_at(q, ps->src.qodb, feed_packed, &f) < 0) {
+		git_fail("listing the pushed objects");
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < ps->pn.nblobs; i++)
+		rc = feed(&f, &ps->pn.blob_order[i], GIT_OBJECT_BLOB, SIZE_MAX);
+	for (size_t i = 0; rc == 0 && i < ps->pn.ncommits; i++)
+		rc = feed(&f, &ps->pn.commits[i].id, GIT_OBJECT_COMMIT, SIZE_MAX);
+	for (size_t i = 0; rc == 0 && i < ps->pn.ntags; i++)
+		rc = feed(&f, &ps->pn.tags[i], GIT_OBJECT_TAG, SIZE_MAX);
+	tell_progress(&f);
+	if (scan_pool_finish(f.pool, &r) < 0 || r.failed)
+		rc = -1;
+	ps->prog->objects = f.n;
+	oidset_free(&f.queued);
+	if (rc == 0)
+		rc = take_results(ps, &r);
+	scan_result_free(&r);
+	return rc;
 }
 
 /* A commit's or tag's message, whole: git keeps NUL bytes in it. */
@@ -267,7 +400,6 @@ static int judge_message(push *ps, const git_oid *id, const char *label)
 	sg_findings_init(&found);
 	rc = text_scan(&ps->b, (const char *)o.data + at, o.len - at, label, &found);
 	ps->prog->blocking |= blocks(&found);
-	ps->prog->objects++;
 	if (rc == 0)
 		rc = keep(ps, &found, label, hex);
 	sg_findings_clear(&found);
@@ -278,124 +410,50 @@ out:
 	return rc;
 }
 
-static int judge_messages(push *ps)
-{
-	for (size_t i = 0; i < ps->pn.ncommits; i++) {
-		if (judge_message(ps, &ps->pn.commits[i].id, "(commit message)") < 0)
-			return -1;
-		ps->st.commits++;
-		ps->prog->commits++;
-	}
-	for (size_t i = 0; i < ps->pn.ntags; i++)
-		if (judge_message(ps, &ps->pn.tags[i], "(tag message)") < 0)
-			return -1;
-	return 0;
-}
-
 /* ---- attribution: which commit added a flagged blob, and which lines ------ */
 
-typedef struct attr {
-	push *ps;
-	const new_commit *c;
-	git_oid *ptrees; /* the parents' trees; zero when unreadable */
-	char hex[GIT_OID_HEXSZ + 1];
-} attr;
-
-/* A flagged blob at path: its findings on lines the commit added, kept. */
-static int judge_sighting(push *ps, attr *a, const char *path, const git_oid *old, const git_oid *new)
+/*
+ * A flagged blob is reported where it was first seen: the first commit, in
+ * parents-first order, whose tree has it where its first parent's did not
+ * (the commit that introduced it), or the ref that names the tree holding it.
+ * Its findings count on the lines that commit added against each parent.
+ */
+static int judge_first_sighting(push *ps, const git_oid *id)
 {
+	const new_commit *c = NULL;
+	const char *path = push_blob_path(&ps->pn, id, &c);
+	char hex[GIT_OID_HEXSZ + 1];
 	sg_findings found;
-	git_oid other;
+	report_stats saved = ps->st;
+	int rc;
+
 	sg_findings_init(&found);
-	int rc = blob_scan(&ps->b, new, path, &found);
-	if (rc == 0 && found.count && old)
-		rc = keep_added(&ps->b, old, new, path, &found);
-	for (size_t i = 1; a && rc == 0 && found.count && i < a->c->nparents; i++)
-		if (!git_oid_is_zero(&a->ptrees[i]) &&
-		    tree_blob_at(ps->src.odb, ps->src.cache, &a->ptrees[i], path, &other))
-			rc = keep_added(&ps->b, &other, new, path, &found);
+	ps->b.side_read = 1; /* judged by the pool already: read again for its lines */
+	rc = blob_scan(&ps->b, id, path, &found);
+	for (size_t i = 0; c && rc == 0 && found.count && i < c->nparents; i++) {
+		git_oid ptree, old;
+		if (push_commit_tree(&ps->pn, &ps->src, &c->parents[i], &ptree) < 0) {
+			git_error_clear(); /* a missing parent (counted already): nothing to tell added from kept */
+			continue;
+		}
+		if (tree_blob_at(ps->src.odb, ps->src.cache, &ptree, path, &old))
+			rc = keep_added(&ps->b, &old, id, path, &found);
+	}
+	ps->b.side_read = 0;
+	ps->st = saved;
+	if (c)
+		git_oid_tostr(hex, sizeof(hex), &c->id);
 	if (rc == 0)
-		rc = keep(ps, &found, path, a ? a->hex : NULL);
+		rc = keep(ps, &found, path, c ? hex : NULL);
 	sg_findings_clear(&found);
 	return rc == BLOB_MISSING ? 0 : rc;
 }
 
-static int on_change(const char *path, const git_oid *old, const git_oid *new, void *payload)
-{
-	attr *a = payload;
-	push *ps = a->ps;
-	git_oid other;
-	oidset_entry *e = oidset_get(&ps->flagged, new);
-	if (!e)
-		return 0;
-	e->value = SIGHTED;
-	/* A merge adds only what no parent had: the same blob in another parent is not new here. */
-	for (size_t i = 1; i < a->c->nparents; i++)
-		if (!git_oid_is_zero(&a->ptrees[i]) &&
-		    tree_blob_at(ps->src.odb, ps->src.cache, &a->ptrees[i], path, &other) && git_oid_equal(&other, new))
-			return 0;
-	return judge_sighting(ps, a, path, old, new);
-}
-
-static int counted_missing(const char *path, const git_oid *id, int damaged, void *payload)
-{
-	if (damaged)
-		return -1;
-	git_error_clear();
-	return missing_add(&((attr *)payload)->ps->miss, id, GIT_OBJECT_TREE, path);
-}
-
-static int attribute_commit(push *ps, const new_commit *c)
-{
-	attr a = { ps, c, calloc(c->nparents + 1, sizeof(git_oid)), "" };
-	int rc = -1;
-	if (!a.ptrees)
-		return -1;
-	git_oid_tostr(a.hex, sizeof(a.hex), &c->id);
-	for (size_t i = 0; i < c->nparents; i++)
-		if (push_commit_tree(&ps->pn, &ps->src, &c->parents[i], &a.ptrees[i]) < 0) {
-			git_error_clear(); /* a missing parent (counted already): diffed as nothing */
-			memset(&a.ptrees[i], 0, sizeof(a.ptrees[i]));
-		}
-	const git_oid *first = c->nparents && !git_oid_is_zero(&a.ptrees[0]) ? &a.ptrees[0] : NULL;
-	rc = tree_diff_ext(ps->src.odb, ps->src.cache, first, &c->tree, on_change, counted_missing, &a);
-	free(a.ptrees);
-	return rc ? -1 : 0;
-}
-
-/* Flagged blobs under a ref that names a tree (or the blob itself). */
-static int tip_blob(const char *path, const git_oid *id, void *payload)
-{
-	push *ps = payload;
-	oidset_entry *e = oidset_get(&ps->flagged, id);
-	if (!e || e->value == SIGHTED)
-		return 0;
-	e->value = SIGHTED;
-	return judge_sighting(ps, NULL, path, NULL, id);
-}
-
 static int attribute(push *ps)
 {
-	char prefix[4096];
-	if (!ps->flagged.count)
-		return 0;
-	for (size_t i = 0; i < ps->pn.ncommits; i++)
-		if (attribute_commit(ps, &ps->pn.commits[i]) < 0)
+	for (size_t i = 0; i < ps->pn.nblobs; i++)
+		if (oidset_get(&ps->flagged, &ps->pn.blob_order[i]) && judge_first_sighting(ps, &ps->pn.blob_order[i]) < 0)
 			return -1;
-	for (size_t i = 0; i < ps->pn.ntips; i++) {
-		const new_tip *t = &ps->pn.tips[i];
-		tree_walk_cbs cbs = { tip_blob, NULL, NULL, ps };
-		snprintf(prefix, sizeof(prefix), "%s:", t->ref);
-		if (t->type == GIT_OBJECT_TREE ? tree_walk(ps->src.odb, ps->src.cache, &t->id, prefix, &cbs) < 0
-					       : tip_blob(t->ref, &t->id, ps) < 0)
-			return -1;
-	}
-	/* Never lost: a flagged blob no change was seen to add is reported where it was found. */
-	for (size_t i = 0; i < ps->pn.nblobs; i++) {
-		oidset_entry *e = oidset_get(&ps->flagged, &ps->pn.blob_order[i]);
-		if (e && e->value == FLAGGED && tip_blob(oidset_get(&ps->pn.blobs, &e->id)->value, &e->id, ps) < 0)
-			return -1;
-	}
 	return 0;
 }
 
@@ -403,11 +461,12 @@ static int attribute(push *ps)
 
 static int judge_push(push *ps)
 {
+	ps->prog->finding = 1;
 	if (push_new_find(&ps->pn, &ps->src, ps->updates, ps->nupdates, &ps->miss) < 0) {
 		git_fail("finding what the push adds");
 		return -1;
 	}
-	if (scan_blobs(ps) < 0 || judge_messages(ps) < 0 || attribute(ps) < 0) {
+	if (scan_new(ps) < 0 || attribute(ps) < 0) {
 		if (git_error_last())
 			git_fail("judging the push");
 		return -1;
@@ -449,9 +508,17 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progr
 		goto out;
 	ps.b.policy = p;
 	ps.b.stats = &ps.st;
+	ps.o = o;
+	ps.base = base;
+	ps.nthreads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (read_push_options(&ps) < 0)
 		goto out;
 	int failed = judge_push(&ps) < 0;
+	if (ps.lib.limit_hits) { /* part of a blob was not scanned: not judged whole */
+		report_note(ps.b.report, "regex match limit hit %llu time%s: those parts were not scanned",
+			    (unsigned long long)ps.lib.limit_hits, ps.lib.limit_hits == 1 ? "" : "s");
+		failed = 1;
+	}
 	for (size_t k = 0; k < ps.allow.n; k++)
 		if (ps.allow.enabled && !ps.allow.used[k])
 			report_note(ps.b.report, "push option sasguard.allow=%s matched no finding", ps.allow.fp[k]);
@@ -459,7 +526,9 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progr
 	ps.st.missing = ps.miss.total;
 	missing_report(&ps.miss, ps.b.report, repo, o->allow_missing);
 	int incomplete = ps.miss.total && !o->allow_missing;
-	rc = report_finish(ps.b.report, sg_scanner_stats(ps.b.scanner), &ps.st,
+	/* the pool's counts: what was judged, each object once */
+	ps.lib.dropped_blocking += sg_scanner_stats(ps.b.scanner)->dropped_blocking;
+	rc = report_finish(ps.b.report, &ps.lib, &ps.st,
 			   "push rejected: the commits above add tokens that break the server's policy; "
 			   "replace them and rewrite those commits",
 			   incomplete || failed ? "push rejected: it could not be judged whole (see above)" : NULL);
@@ -574,12 +643,16 @@ static int push_failure(const char *why)
 
 static void timeout_message(char *why, size_t size, const sg_policy *p, const progress *prog)
 {
+	char got[160];
+	if (prog->finding)
+		snprintf(got, sizeof(got), "it was still finding what the push adds");
+	else
+		snprintf(got, sizeof(got), "it had judged %llu of the %llu new objects (%.1f MB) of %llu new commits",
+			 prog->objects, prog->total, (double)prog->bytes / 1e6, prog->commits);
 	snprintf(why, size,
-		 "the scan did not finish within server.max_seconds = %lld s: it had judged %llu objects "
-		 "(%llu blobs, %llu commits, %.1f MB); raise server.max_seconds in the server's policy "
-		 "(%s, or the file git config sasguard.config names) for pushes this big",
-		 (long long)p->max_seconds, prog->objects, prog->blobs, prog->commits,
-		 (double)prog->bytes / 1e6, cli_system_config());
+		 "the scan did not finish within server.max_seconds = %lld s: %s; raise server.max_seconds in the "
+		 "server's policy (%s, or the file git config sasguard.config names) for pushes this big",
+		 (long long)p->max_seconds, got, cli_system_config());
 }
 
 static int supervise(cli_opts *o, sg_policy *p, update *u, size_t n)

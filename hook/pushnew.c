@@ -30,6 +30,7 @@ typedef struct finder {
 	missing *miss;
 	frame *stack;
 	size_t depth, cap;
+	size_t commit; /* the new commit being enumerated, plus one; 0 for a ref's tree */
 } finder;
 
 static int in_quarantine(const push_src *src, const git_oid *id)
@@ -265,22 +266,30 @@ static int new_blob(const char *path, const git_oid *id, void *payload)
 	int added;
 	if (oidset_get(&pn->old_objs, id))
 		return 0;
+	if (pn->nblobs == pn->capblobs) {
+		size_t cap = pn->capblobs ? pn->capblobs * 2 : 64;
+		git_oid *v = realloc(pn->blob_order, cap * sizeof(*v));
+		if (v)
+			pn->blob_order = v;
+		char **pv = v ? realloc(pn->blob_path, cap * sizeof(*pv)) : NULL;
+		if (pv)
+			pn->blob_path = pv;
+		size_t *cv = pv ? realloc(pn->blob_commit, cap * sizeof(*cv)) : NULL;
+		if (!cv)
+			return -1;
+		pn->blob_commit = cv;
+		pn->capblobs = cap;
+	}
 	oidset_entry *e = oidset_add(&pn->blobs, id, &added);
 	if (!e)
 		return -1;
 	if (!added)
 		return 0;
-	if (!(e->value = strdup(path)))
+	e->value = (void *)(uintptr_t)(pn->nblobs + 1);
+	if (!(pn->blob_path[pn->nblobs] = strdup(path)))
 		return -1;
-	if (pn->nblobs == pn->capblobs) {
-		size_t cap = pn->capblobs ? pn->capblobs * 2 : 64;
-		git_oid *v = realloc(pn->blob_order, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		pn->blob_order = v;
-		pn->capblobs = cap;
-	}
-	pn->blob_order[pn->nblobs++] = *id;
+	pn->blob_order[pn->nblobs] = *id;
+	pn->blob_commit[pn->nblobs++] = f->commit;
 	return 0;
 }
 
@@ -351,8 +360,11 @@ static int find_objects(finder *f)
 			if (e && e->value == C_OLD)
 				rc = mark_edge(f, &pn->commits[i].parents[k]);
 		}
-	for (size_t i = 0; rc == 0 && i < pn->ncommits; i++)
+	for (size_t i = 0; rc == 0 && i < pn->ncommits; i++) {
+		f->commit = i + 1;
 		rc = commit_blobs(f, &pn->commits[i]);
+	}
+	f->commit = 0;
 	for (size_t i = 0; rc == 0 && i < pn->ntips; i++) {
 		const new_tip *t = &pn->tips[i];
 		snprintf(prefix, sizeof(prefix), "%s:", t->ref);
@@ -387,6 +399,17 @@ out:
 	return rc;
 }
 
+const char *push_blob_path(const push_new *pn, const git_oid *id, const new_commit **commit)
+{
+	oidset_entry *e = oidset_get(&pn->blobs, id);
+	if (!e)
+		return NULL;
+	size_t i = (uintptr_t)e->value - 1;
+	if (commit)
+		*commit = pn->blob_commit[i] ? &pn->commits[pn->blob_commit[i] - 1] : NULL;
+	return pn->blob_path[i];
+}
+
 int push_commit_tree(const push_new *pn, const push_src *src, const git_oid *commit, git_oid *tree)
 {
 	oidset_entry *e = oidset_get(&pn->commit_index, commit);
@@ -412,9 +435,10 @@ void push_new_free(push_new *pn)
 	for (size_t i = 0; i < pn->ncommits; i++)
 		free(pn->commits[i].parents);
 	free(pn->commits);
-	for (size_t i = 0; i < pn->blobs.cap; i++)
-		if (pn->blobs.slots[i].used)
-			free(pn->blobs.slots[i].value);
+	for (size_t i = 0; i < pn->nblobs; i++)
+		free(pn->blob_path[i]);
+	free(pn->blob_path);
+	free(pn->blob_commit);
 	oidset_free(&pn->blobs);
 	oidset_free(&pn->commit_index);
 	oidset_free(&pn->state);
