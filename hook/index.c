@@ -302,6 +302,7 @@ typedef struct walk {
 	size_t ngone, capgone;
 	char *path;
 	size_t cap;
+	size_t sparse_len;  /* while a sparse directory is diffed: its path's length */
 	dir_state *dirs;          /* the directories open from the root down: a stack on the
 			     * heap, since HEAD may nest deeper than ours could */
 	size_t ndirs, capdirs;
@@ -385,12 +386,28 @@ static int set_path(walk *w, const char *s, size_t n)
 	return 0;
 }
 
+/* tree_diff names what it finds from the top of the tree it diffs: a sparse
+ * directory's path goes in front, so that reports and [allow] see the whole. */
+static int in_sparse_dir(const char *path, const git_oid *old_entry_id, const git_oid *new_id, void *payload)
+{
+	walk *w = payload;
+	size_t n = strlen(path);
+	if (path_room(w, w->sparse_len + n) < 0)
+		return -1;
+	memcpy(w->path + w->sparse_len, path, n + 1);
+	return w->cb(w->path, old_entry_id, new_id, w->payload);
+}
+
 /* A sparse index's directory entry ("dir/", mode 040000): its tree against HEAD's. */
 static int sparse_dir(walk *w, const index_entry *e, const git_oid *old, const git_oid *nid)
 {
-	if (set_path(w, e->path, e->len) < 0)
+	size_t len = e->len;
+	if (set_path(w, e->path, len) < 0 || path_room(w, len + 1) < 0)
 		return -1;
-	return tree_diff(w->odb, NULL, old, nid, w->cb, w->payload);
+	if (len && w->path[len - 1] != '/')
+		w->path[len++] = '/';
+	w->sparse_len = len;
+	return tree_diff(w->odb, NULL, old, nid, in_sparse_dir, w);
 }
 
 static int one_entry(walk *w, raw_tree *h, const index_entry *e, const char *name, size_t len)

@@ -215,6 +215,17 @@ printf '%s\n' "$TOKEN_LINE" > inside/t.txt; git add inside/t.txt
 expect_exit 1 git commit -m "sparse"
 has "$T/err" "inside/t.txt:1:7"
 git rm -q --cached inside/t.txt; rm inside/t.txt
+# A change outside the cone is staged as a directory entry ("outside/"): its
+# findings are named by their whole path (what [allow] path globs match).
+git sparse-checkout disable
+printf '%s\n' "$TOKEN_LINE" > outside/new.txt; git add outside/new.txt
+git commit -qm "outside token" --no-verify
+git sparse-checkout set --cone --sparse-index inside 2>/dev/null
+git reset -q --soft HEAD^
+[ "$(git ls-files --sparse -s outside/ | cut -c1-6)" = 040000 ] && pass || fail "outside/ is not a sparse directory entry"
+expect_exit 1 git commit -m "sparse directory"
+has "$T/err" "outside/new.txt:1:7: error"
+git reset -q --soft ORIG_HEAD
 git sparse-checkout disable
 # A split index is refused with the command that fixes it (exit 3 blocks the commit).
 git update-index --split-index
