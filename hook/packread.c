@@ -24,6 +24,7 @@ typedef struct pack {
 	pack_index idx;
 	const unsigned char *data;
 	size_t data_size;
+	int mapped; /* data is ours to unmap */
 } pack;
 
 struct pack_store {
@@ -127,9 +128,15 @@ static void cache_put(pack_cache *c, uint32_t p, uint64_t off, pack_obj *o)
 static void pack_close(pack *k)
 {
 	pack_index_close(&k->idx);
-	if (k->data)
+	if (k->mapped)
 		munmap((void *)k->data, k->data_size);
 	k->data = NULL;
+}
+
+/* A pack's data: a header, entries, a checksum. */
+static int pack_data_ok(const unsigned char *data, size_t size)
+{
+	return data && size >= 32 && memcmp(data, "PACK", 4) == 0;
 }
 
 static int pack_open(pack *k, const char *idx_path)
@@ -139,8 +146,9 @@ static int pack_open(pack *k, const char *idx_path)
 	if (pack_index_open(&k->idx, idx_path) < 0)
 		return -1;
 	snprintf(data_path, sizeof(data_path), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
-	if (!(k->data = map_readonly(data_path, &k->data_size)) || k->data_size < 32 ||
-	    memcmp(k->data, "PACK", 4) != 0) {
+	k->data = map_readonly(data_path, &k->data_size);
+	k->mapped = k->data != NULL;
+	if (!pack_data_ok(k->data, k->data_size)) {
 		pack_close(k);
 		return -1;
 	}
@@ -174,6 +182,21 @@ pack_store *pack_store_open(git_repository *repo)
 		pack_store_free(s);
 		return NULL;
 	}
+	return s;
+}
+
+pack_store *pack_store_from_memory(const unsigned char *idx, size_t idx_size, const unsigned char *data,
+				   size_t data_size)
+{
+	pack_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->packs = calloc(1, sizeof(*s->packs))) || !pack_data_ok(data, data_size) ||
+	    pack_index_parse(&s->packs[0].idx, idx, idx_size) < 0) {
+		pack_store_free(s);
+		return NULL;
+	}
+	s->packs[0].data = data;
+	s->packs[0].data_size = data_size;
+	s->n = 1;
 	return s;
 }
 
