@@ -7,7 +7,7 @@
 #   tests/fuzz/run.sh 300      5 minutes each
 #
 # Environment: CC (default clang), SASGUARD_FUZZ_BUILD (default build-fuzz/ at
-# the top of the tree), FUZZ_TARGETS (default "scan policy"), FUZZ_FLAGS (more
+# the top of the tree), FUZZ_TARGETS (default "scan policy index pack tree"), FUZZ_FLAGS (more
 # libFuzzer flags, e.g. "-jobs=2").
 #
 # Crashes, leaks, timeouts (over 25 s) and out-of-memory inputs land in
@@ -30,7 +30,7 @@ esac
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=${SASGUARD_FUZZ_BUILD:-$root/build-fuzz}
-targets=${FUZZ_TARGETS:-scan policy}
+targets=${FUZZ_TARGETS:-scan policy index pack tree}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 # A build directory keeps the compiler it was first configured with.
@@ -50,6 +50,9 @@ for t in $targets; do
   case "$t" in
     scan) max_len=65536 ;;
     policy) max_len=8192 ;;
+    index) max_len=32768 ;;
+    pack) max_len=65536 ;;
+    tree) max_len=8192 ;;
     *) echo "run.sh: unknown harness '$t'" >&2; exit 2 ;;
   esac
   mkdir -p "$work/$t"
