@@ -438,13 +438,28 @@ static int one_entry(walk *w, raw_tree *h, const index_entry *e, const char *nam
 	return w->cb(w->path, old && tree_mode_is_blob(old_mode) ? &oid : NULL, &nid, w->payload);
 }
 
+/* Whether the next count entries are exactly the directory's: a damaged
+ * cache-tree must not make the shortcut skip other entries unread, nor stop
+ * short of the directory's end. */
+static int count_is_dir(const walk *w, size_t count, const char *prefix, size_t plen)
+{
+	const index_file *x = w->x;
+	if (count == 0 || count > x->n - w->pos)
+		return 0;
+	for (size_t i = w->pos; i < w->pos + count; i++)
+		if (plen && !has_prefix(&x->e[i], prefix, plen))
+			return 0;
+	return w->pos + count == x->n || (plen && !has_prefix(&x->e[w->pos + count], prefix, plen));
+}
+
 /*
  * Starts on a directory: skips it when the cache-tree says it is HEAD's
  * tree, else opens HEAD's tree there on top of the stack.
  */
 static int enter_dir(walk *w, const ctnode *node, const char *prefix, size_t plen, const unsigned char *head_id)
 {
-	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, 20) == 0) {
+	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, 20) == 0 &&
+	    count_is_dir(w, (size_t)node->count, prefix, plen)) {
 		w->pos += (size_t)node->count;
 		return 0;
 	}
