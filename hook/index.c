@@ -67,7 +67,8 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 		e->id = p + 40;
 		e->skip = (flags & FLAG_STAGE) != 0;
 		if (flags & FLAG_EXTENDED) {
-			if (version < 3)
+			/* two more bytes of flags, and still a name's NUL after them */
+			if (version < 3 || end - p < ENTRY_FIXED + 2 + 1)
 				return -1;
 			e->skip |= (be16(p + 62) & XFLAG_INTENT_TO_ADD) != 0;
 			off += 2;
