@@ -19,6 +19,7 @@
 
 #define MAX_DEPTH 4096 /* git writes delta chains up to 4095 deep (pack.depth) */
 #define MAX_OBJECT ((size_t)1 << 31) /* 2 GiB, as libgit2's deb12u2 limit */
+#define MAX_DEFLATE_RATIO 1032 /* no zlib stream inflates to more than 1032 times its size */
 
 typedef struct pack {
 	pack_index idx;
@@ -216,9 +217,12 @@ static int damaged(const char *why)
 	return -1;
 }
 
-/* Inflates exactly size bytes from src into a new buffer. */
+/* Inflates exactly size bytes from src into a new buffer. A size that the
+ * bytes left could not inflate to is damage, not a reason to allocate it. */
 static int inflate_exact(const unsigned char *src, size_t avail, size_t size, unsigned char **out)
 {
+	if (size / MAX_DEFLATE_RATIO > avail)
+		return damaged("a pack entry larger than its data can inflate to");
 	unsigned char *buf = malloc(size ? size : 1);
 	z_stream z;
 	if (!buf)
@@ -261,13 +265,15 @@ static int delta_varint(const unsigned char **p, const unsigned char *end, size_
 	return 0;
 }
 
-/* Applies delta d[0..dn) to base: copy and insert instructions. */
+/* Applies delta d[0..dn) to base: copy and insert instructions. Each byte of
+ * the delta makes at most a whole base (a copy) or 127 bytes (an insert): a
+ * result larger than that is damage, not a reason to allocate it. */
 static int apply_delta(const pack_obj *base, const unsigned char *d, size_t dn, pack_obj *out)
 {
 	const unsigned char *p = d, *end = d + dn;
-	size_t src, dst, o = 0;
+	size_t src, dst, o = 0, most = base->len > 127 ? base->len : 127;
 	if (delta_varint(&p, end, &src) < 0 || delta_varint(&p, end, &dst) < 0 || src != base->len ||
-	    dst > MAX_OBJECT)
+	    dst > MAX_OBJECT || dst / most > dn)
 		return damaged("a delta does not fit its base");
 	if (!(out->data = malloc(dst ? dst : 1)))
 		return damaged("out of memory");
