@@ -71,12 +71,21 @@ pack_cache *pack_cache_new(size_t budget)
 	return c;
 }
 
+void pack_cache_clear(pack_cache *c)
+{
+	for (size_t i = 0; i < c->cap; i++) {
+		pack_obj_unref(c->slots[i].obj);
+		c->slots[i].obj = NULL;
+	}
+	c->bytes = 0;
+	c->hand = 0;
+}
+
 void pack_cache_free(pack_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		pack_obj_unref(c->slots[i].obj);
+	pack_cache_clear(c);
 	free(c->slots);
 	free(c);
 }

@@ -36,6 +36,9 @@ pack_store *pack_store_from_memory(const unsigned char *idx, size_t idx_size, co
 typedef struct pack_cache pack_cache;
 pack_cache *pack_cache_new(size_t budget);
 void pack_cache_free(pack_cache *c);
+/* Empties the cache, as new: before it serves another store (it knows
+ * objects by their pack's number and offset, not by store). */
+void pack_cache_clear(pack_cache *c);
 
 /*
  * Reads object id: 1 and *out (a new reference: pack_obj_unref it) when a

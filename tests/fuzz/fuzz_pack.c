@@ -5,10 +5,10 @@
  *
  * An input starting with 'R' is raw: a 4-byte big-endian length, that many
  * bytes of .idx, then the .pack; every id the .idx lists (up to 512) is read
- * through a large cache in order, through a tiny one in reverse order, and
- * through one that keeps nothing. The caches must not change an answer:
- * what is read afresh, the others read alike, to the byte; an object read
- * has a type of 1-4. When the .idx is sorted as git writes it, each id is found
+ * through a large cache in order and a tiny one in reverse order, and the
+ * first 64 through one that keeps nothing. The caches must not change an
+ * answer: the three read alike, to the byte; an object read has a type of
+ * 1-4. When the .idx is sorted as git writes it, each id is found
  * at its own offset; when both files' checksums hold (as git wrote them),
  * every object reads and hashes to its id.
  *
@@ -34,6 +34,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_READS 512
+#define FRESH_READS 64 /* each re-reads its whole delta chain: the slowest reads */
 #define MAX_OBJECTS 32
 #define BIG_CACHE ((size_t)64 << 20)
 #define TINY_CACHE 4096
@@ -73,45 +74,49 @@ static int read_one(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **
 }
 
 /* Reads ids[0..n) three ways: through a large cache in order, a tiny one in
- * reverse order, and one that keeps nothing (budget 0: so each read starts
- * afresh). What the last reads, the others read alike. A cache may resolve
- * more than the fresh reads (a chain deeper than git writes, cut short by a
- * cached object), never less nor otherwise. Returns how many read (1)
- * afresh; their objects in fresh[] when not NULL. */
-static size_t read_all(pack_store *s, const git_oid *ids, size_t n, pack_obj **fresh)
+ * reverse order, and, for the first FRESH_READS, one that keeps nothing
+ * (budget 0: each read starts afresh). What two of them read, they read
+ * alike, to the byte; what is read afresh, the large cache reads too. A
+ * cache may resolve what a fresh read cannot (a chain deeper than git
+ * writes, cut short by a cached object), never less nor otherwise; an
+ * object's base outside the pack (0) is that for all. Returns how many the
+ * large cache read (1); their objects in out[] when not NULL. */
+static size_t read_all(pack_store *s, const git_oid *ids, size_t n, pack_obj **out)
 {
-	pack_cache *big = pack_cache_new(BIG_CACHE), *tiny = pack_cache_new(TINY_CACHE), *none = pack_cache_new(0);
+	/* kept from input to input (allocating them is most of a small input's time), emptied */
+	static pack_cache *big, *tiny, *none;
 	pack_obj *a[MAX_READS] = { 0 }, *b[MAX_READS] = { 0 };
 	int ra[MAX_READS], rb[MAX_READS];
 	size_t ok = 0;
-	if (!big || !tiny || !none)
-		goto out;
+	if (!big && (!(big = pack_cache_new(BIG_CACHE)) || !(tiny = pack_cache_new(TINY_CACHE)) ||
+		     !(none = pack_cache_new(0))))
+		broken("out of memory for the caches");
 	for (size_t i = 0; i < n; i++)
-		ra[i] = read_one(s, big, &ids[i], &a[i]);
-	for (size_t i = n; i-- > 0;)
+		ok += (ra[i] = read_one(s, big, &ids[i], &a[i])) == 1;
+	for (size_t i = n; i-- > 0;) {
 		rb[i] = read_one(s, tiny, &ids[i], &b[i]);
-	for (size_t i = 0; i < n; i++) {
+		if ((ra[i] == 0) != (rb[i] == 0) || (ra[i] == 1 && rb[i] == 1 && !same_obj(a[i], b[i])))
+			broken("two caches read an object otherwise");
+	}
+	for (size_t i = 0; i < n && i < FRESH_READS; i++) {
 		pack_obj *f = NULL;
 		int rf = read_one(s, none, &ids[i], &f);
-		if ((rf == 1 && (ra[i] != 1 || rb[i] != 1)) || (rf == 0 && (ra[i] != 0 || rb[i] != 0)))
+		if ((rf == 1 && ra[i] != 1) || (rf == 0 && ra[i] != 0))
 			broken("a cache changed whether an object reads");
-		if ((ra[i] == 1 && rf == 1 && !same_obj(a[i], f)) || (rb[i] == 1 && rf == 1 && !same_obj(b[i], f)) ||
-		    (ra[i] == 1 && rb[i] == 1 && !same_obj(a[i], b[i])))
+		if (rf == 1 && !same_obj(a[i], f))
 			broken("a cache changed an object's bytes");
-		ok += rf == 1;
-		if (fresh)
-			fresh[i] = f;
-		else
-			pack_obj_unref(f);
+		pack_obj_unref(f);
 	}
-out:
 	for (size_t i = 0; i < n; i++) {
-		pack_obj_unref(a[i]);
+		if (out)
+			out[i] = a[i];
+		else
+			pack_obj_unref(a[i]);
 		pack_obj_unref(b[i]);
 	}
-	pack_cache_free(big);
-	pack_cache_free(tiny);
-	pack_cache_free(none);
+	pack_cache_clear(big);
+	pack_cache_clear(tiny);
+	pack_cache_clear(none);
 	return ok;
 }
 
