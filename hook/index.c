@@ -278,10 +278,12 @@ static int raw_open(raw_tree *t, git_odb *odb, const unsigned char *id)
 	return tree_cursor_start(&t->c, git_odb_object_data(t->obj), git_odb_object_size(t->obj));
 }
 
-/* A directory's children follow it in pre-order, in the index's order: the
- * walk meets them in that order, so a cursor finds each without a search. */
+/* A directory's children follow it in pre-order. git writes them shortest
+ * name first (cache-tree.c's subtree_name_cmp), the walk meets them in the
+ * index's order: a cursor finds each in turn while both agree (names of one
+ * length), and a search from the first child finds the others. */
 typedef struct children {
-	const ctnode *next, *end;
+	const ctnode *first, *next, *end;
 } children;
 
 /* One directory being walked: HEAD's tree there and the cache-tree's children. */
@@ -345,23 +347,30 @@ static int has_prefix(const index_entry *e, const char *prefix, size_t len)
 
 static children children_of(const ctnode *n)
 {
-	children c = { NULL, NULL };
+	children c = { NULL, NULL, NULL };
 	if (n && n->nsub) {
-		c.next = n + 1;
+		c.first = c.next = n + 1;
 		c.end = n + n->span;
 	}
 	return c;
 }
 
+static const ctnode *child_in(const ctnode *from, const ctnode *to, const char *name, size_t len)
+{
+	for (const ctnode *k = from; k && k < to; k += k->span)
+		if (k->len == len && memcmp(k->name, name, len) == 0)
+			return k;
+	return NULL;
+}
+
 static const ctnode *child_named(children *c, const char *name, size_t len)
 {
-	for (const ctnode *k = c->next; k && k < c->end; k += k->span) {
-		if (k->len == len && memcmp(k->name, name, len) == 0) {
-			c->next = k + k->span;
-			return k;
-		}
-	}
-	return NULL;
+	const ctnode *k = child_in(c->next, c->end, name, len);
+	if (!k)
+		k = child_in(c->first, c->next, name, len);
+	if (k)
+		c->next = k + k->span;
+	return k;
 }
 
 /* Makes room for a path of n bytes and its NUL. */

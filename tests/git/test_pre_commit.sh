@@ -236,6 +236,19 @@ has "$T/err" "git update-index --no-split-index"
 git update-index --no-split-index
 expect_exit 0 git commit -m "unsplit"
 
+# git writes the cache-tree's subdirectories shortest name first, the index
+# is in name order: each directory is still found, and one the cache-tree
+# says is HEAD's is not read. HEAD's lib/ is deleted here: reading it fails.
+C=$T/cache-tree
+new_repo "$C"
+mkdir "$C/docs" "$C/lib" "$C/src"
+echo d > "$C/docs/d.md"; echo l > "$C/lib/l.c"; echo s > "$C/src/s.c"
+git -C "$C" add . && git -C "$C" commit -qm dirs --no-verify
+printf '%s\n' "$TOKEN_LINE" > "$C/docs/new.md"; git -C "$C" add docs/new.md
+lib=$(git -C "$C" rev-parse HEAD:lib); rm "$C/.git/objects/${lib:0:2}/${lib:2}"
+expect_exit 1 sh -c "cd '$C' && exec '$SASGUARD' pre-commit"
+has "$T/err" "docs/new.md:1:7: error"
+
 # A repository with 50 000 tracked files (built by fast-import, index read by git).
 B=$T/big
 new_repo "$B"
