@@ -225,7 +225,7 @@ int index_parse(index_file *x, const unsigned char *buf, size_t size, const char
 	const unsigned char *tree = NULL, *tree_end = NULL;
 
 	memset(x, 0, sizeof(*x));
-	if (size < 12 + 20)
+	if (!buf || size < 12 + 20) /* an empty file is mapped as NULL */
 		return parse_fail(x, why, "too short");
 	const unsigned char *p = buf, *end = buf + size - 20; /* the trailing checksum */
 	uint32_t version = be32(p + 4);
