@@ -144,10 +144,13 @@ static int is_sparse(const index_entry *e)
 	return e->mode == 040000;
 }
 
-/* Whether path lies under the sparse directory entry e ("dir/"). */
+/* Whether path lies under the sparse directory entry e ("dir/"; "" or "/"
+ * is the top, whose paths have nothing in front). */
 static int under_sparse(const char *path, const index_entry *e)
 {
 	size_t n = e->len - (e->len && e->path[e->len - 1] == '/');
+	if (n == 0)
+		return path[0] != '\0';
 	return strncmp(path, e->path, n) == 0 && path[n] == '/' && path[n + 1];
 }
 
