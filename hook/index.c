@@ -7,7 +7,7 @@
  * --cached` on 60 000 files (callgrind). Sparse directory entries are
  * diffed as trees; a split index is refused with a clear message.
  */
-#include "gitscan.h"
+#include "index.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,36 +21,6 @@
 #define FLAG_EXTENDED 0x4000
 #define FLAG_STAGE 0x3000
 #define XFLAG_INTENT_TO_ADD 0x2000
-
-typedef struct ientry {
-	const char *path; /* into the map (v2, v3) or into paths (v4) */
-	size_t len;
-	uint32_t mode;
-	const unsigned char *id;
-	int skip; /* a conflict stage or an intent-to-add entry: not committed */
-} ientry;
-
-/* A cache-tree node: one directory, valid when count >= 0 (then id is its tree). */
-typedef struct ctnode {
-	const char *name;
-	size_t len;
-	long count;
-	const unsigned char *id;
-	size_t nsub;
-	size_t span; /* this node and all below it: nodes are stored in pre-order */
-} ctnode;
-
-typedef struct index_file {
-	const unsigned char *map;
-	size_t size;
-	ientry *e;
-	size_t n;
-	char *paths;        /* v4: the expanded paths */
-	ctnode *root;       /* NULL without a TREE extension */
-	ctnode *nodes;      /* storage of every node */
-	size_t nnodes, capnodes;
-	const unsigned char *tree_ext, *tree_end;
-} index_file;
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -88,7 +58,7 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 	if (version == 4 && !(x->paths = malloc(cap = (size_t)x->n * 32 + 4096)))
 		return -1;
 	for (size_t i = 0; i < x->n; i++) {
-		ientry *e = &x->e[i];
+		index_entry *e = &x->e[i];
 		if (end - p < ENTRY_FIXED + 1)
 			return -1;
 		uint16_t flags = be16(p + 60);
@@ -97,7 +67,8 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 		e->id = p + 40;
 		e->skip = (flags & FLAG_STAGE) != 0;
 		if (flags & FLAG_EXTENDED) {
-			if (version < 3)
+			/* two more bytes of flags, and still a name's NUL after them */
+			if (version < 3 || end - p < ENTRY_FIXED + 2 + 1)
 				return -1;
 			e->skip |= (be16(p + 62) & XFLAG_INTENT_TO_ADD) != 0;
 			off += 2;
@@ -150,118 +121,140 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 	return 0;
 }
 
-static ctnode *new_node(index_file *x)
-{
-	if (x->nnodes == x->capnodes)
-		return NULL; /* sized from the extension's length up front */
-	return &x->nodes[x->nnodes++];
-}
-
-/* One node of the TREE extension and, recursively, its subtrees. */
-static ctnode *parse_node(index_file *x, const unsigned char **pp, const unsigned char *end, int depth)
+/* One node of the TREE extension, "<name>\0<count> <subtrees>\n" and, when
+ * count >= 0, its tree id; its subtrees follow it. -1 when damaged. */
+static int parse_node(index_file *x, const unsigned char **pp, const unsigned char *end)
 {
 	const unsigned char *p = *pp;
 	const unsigned char *nul = memchr(p, '\0', (size_t)(end - p));
-	ctnode *node = new_node(x);
 	char *num_end;
-	if (!nul || !node || depth > 512)
-		return NULL;
+	if (!nul || x->nnodes == x->capnodes)
+		return -1;
+	ctnode *node = &x->nodes[x->nnodes++];
 	node->name = (const char *)p;
 	node->len = (size_t)(nul - p);
 	p = nul + 1;
 	const unsigned char *nl = memchr(p, '\n', (size_t)(end - p));
 	if (!nl || nl - p > 40)
-		return NULL;
+		return -1;
 	char num[48];
 	memcpy(num, p, (size_t)(nl - p));
 	num[nl - p] = '\0';
 	node->count = strtol(num, &num_end, 10);
 	long nsub = *num_end == ' ' ? strtol(num_end + 1, NULL, 10) : -1;
 	if (nsub < 0 || nsub > 1000000)
-		return NULL;
+		return -1;
 	p = nl + 1;
 	if (node->count >= 0) {
 		if (end - p < 20)
-			return NULL;
+			return -1;
 		node->id = p;
 		p += 20;
 	}
 	node->nsub = (size_t)nsub;
-	size_t start = x->nnodes;
-	for (long i = 0; i < nsub; i++)
-		if (!parse_node(x, &p, end, depth + 1))
-			return NULL;
-	node->span = x->nnodes - start + 1;
 	*pp = p;
-	return node;
+	return 0;
 }
 
-static void index_close(index_file *x)
+/* A directory of the cache-tree whose subtrees are still being read. */
+typedef struct open_node {
+	size_t node, left;
+} open_node;
+
+/*
+ * The TREE extension's nodes, in pre-order: a stack on the heap, not
+ * recursion, keeps the open directories, since a crafted index may nest as
+ * deep as it likes. Sets x->root, or leaves it NULL when the extension is
+ * damaged (only a lost shortcut).
+ */
+static void parse_cache_tree(index_file *x, const unsigned char *p, const unsigned char *end)
 {
-	if (x->map)
-		munmap((void *)x->map, x->size);
+	open_node *open = NULL;
+	size_t depth = 0, cap = 0;
+
+	x->capnodes = (size_t)(end - p) / 4 + 1; /* a node takes 4 bytes at least */
+	if (!(x->nodes = calloc(x->capnodes, sizeof(*x->nodes))))
+		return;
+	do {
+		if (depth && open[depth - 1].left == 0) {
+			/* all its subtrees read: it spans to here */
+			size_t done = open[--depth].node;
+			x->nodes[done].span = x->nnodes - done;
+			continue;
+		}
+		if (depth)
+			open[depth - 1].left--;
+		if (depth == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			open_node *more = realloc(open, ncap * sizeof(*more));
+			if (!more)
+				goto bad;
+			open = more;
+			cap = ncap;
+		}
+		size_t i = x->nnodes;
+		if (parse_node(x, &p, end) < 0)
+			goto bad;
+		open[depth++] = (open_node){ i, x->nodes[i].nsub };
+	} while (depth);
+	free(open);
+	x->root = x->nodes;
+	return;
+bad:
+	free(open);
+	x->root = NULL;
+}
+
+void index_free(index_file *x)
+{
 	free(x->e);
 	free(x->paths);
 	free(x->nodes);
 	memset(x, 0, sizeof(*x));
 }
 
-static int index_fail(const char *path, const char *why)
+static int parse_fail(index_file *x, const char **why, const char *what)
 {
-	fprintf(stderr, "sasguard: cannot read the index %s: %s\n", path, why);
+	index_free(x);
+	*why = what;
 	return -1;
 }
 
-static int index_open(index_file *x, const char *path)
+int index_parse(index_file *x, const unsigned char *buf, size_t size, const char **why)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	const unsigned char *tree = NULL, *tree_end = NULL;
+
 	memset(x, 0, sizeof(*x));
-	if (fd < 0)
-		return errno == ENOENT ? 1 : index_fail(path, strerror(errno)); /* 1: no index, nothing staged */
-	if (fstat(fd, &st) < 0 || st.st_size < 12 + 20) {
-		close(fd);
-		return index_fail(path, "too short");
-	}
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return index_fail(path, strerror(errno));
-	x->map = m;
-	x->size = (size_t)st.st_size;
-	const unsigned char *p = x->map, *end = x->map + x->size - 20; /* the trailing checksum */
+	if (!buf || size < 12 + 20) /* an empty file is mapped as NULL */
+		return parse_fail(x, why, "too short");
+	const unsigned char *p = buf, *end = buf + size - 20; /* the trailing checksum */
 	uint32_t version = be32(p + 4);
 	if (memcmp(p, "DIRC", 4) != 0 || version < 2 || version > 4)
-		return index_fail(path, "not an index of version 2, 3 or 4");
+		return parse_fail(x, why, "not an index of version 2, 3 or 4");
 	x->n = be32(p + 8);
-	if (x->n > x->size / ENTRY_FIXED || !(x->e = calloc(x->n + 1, sizeof(*x->e))))
-		return index_fail(path, "corrupt entry count");
+	if (x->n > size / ENTRY_FIXED || !(x->e = calloc(x->n + 1, sizeof(*x->e))))
+		return parse_fail(x, why, "corrupt entry count");
 	p += 12;
 	if (parse_entries(x, version, &p, end) < 0)
-		return index_fail(path, "corrupt entries");
+		return parse_fail(x, why, "corrupt entries");
 	while (end - p >= 8) {
 		uint32_t len = be32(p + 4);
 		if ((size_t)(end - p - 8) < len)
-			return index_fail(path, "corrupt extension");
+			return parse_fail(x, why, "corrupt extension");
 		if (memcmp(p, "TREE", 4) == 0) {
-			x->tree_ext = p + 8;
-			x->tree_end = p + 8 + len;
+			tree = p + 8;
+			tree_end = p + 8 + len;
 		} else if (memcmp(p, "link", 4) == 0) {
-			return index_fail(path, "a split index (core.splitIndex); run: git update-index --no-split-index");
+			return parse_fail(x, why,
+					  "a split index (core.splitIndex); run: git update-index --no-split-index");
 		} else if (p[0] < 'A' || p[0] > 'Z') {
 			if (memcmp(p, "sdir", 4) != 0) /* sparse directories are entries we diff as trees */
-				return index_fail(path, "an index extension this version does not know");
+				return parse_fail(x, why, "an index extension this version does not know");
 		}
 		p += 8 + len;
 	}
-	if (x->tree_ext) {
-		x->capnodes = (size_t)(x->tree_end - x->tree_ext) / 4 + 1;
-		if (!(x->nodes = calloc(x->capnodes, sizeof(*x->nodes))))
-			return index_fail(path, "out of memory");
-		const unsigned char *t = x->tree_ext;
-		x->root = parse_node(x, &t, x->tree_end, 0);
-		/* a cache-tree we cannot read is only a lost shortcut */
-	}
+	if (tree)
+		parse_cache_tree(x, tree, tree_end);
 	return 0;
 }
 
@@ -285,9 +278,26 @@ static int raw_open(raw_tree *t, git_odb *odb, const unsigned char *id)
 	return tree_cursor_start(&t->c, git_odb_object_data(t->obj), git_odb_object_size(t->obj));
 }
 
+/* A directory's children follow it in pre-order. git writes them shortest
+ * name first (cache-tree.c's subtree_name_cmp), the walk meets them in the
+ * index's order: a cursor finds each in turn while both agree (names of one
+ * length), and a search from the first child finds the others. */
+typedef struct children {
+	const ctnode *first, *next, *end;
+} children;
+
+/* One directory being walked: HEAD's tree there and the cache-tree's children. */
+typedef struct dir {
+	raw_tree h;
+	children kids;
+	const char *prefix; /* the directory's path and its '/', the start of an entry's path */
+	size_t plen;
+	size_t before; /* the entry its subdirectory being walked began at */
+} dir_state;
+
 typedef struct walk {
 	git_odb *odb;
-	index_file *x;
+	const index_file *x;
 	size_t pos;
 	tree_change_cb cb;
 	void *payload;
@@ -295,6 +305,10 @@ typedef struct walk {
 	size_t ngone, capgone;
 	char *path;
 	size_t cap;
+	size_t sparse_len;  /* while a sparse directory is diffed: its path's length */
+	dir_state *dirs;          /* the directories open from the root down: a stack on the
+			     * heap, since HEAD may nest deeper than ours could */
+	size_t ndirs, capdirs;
 } walk;
 
 static int note_gone(walk *w, const raw_tree *h)
@@ -326,58 +340,89 @@ static int head_seek(walk *w, raw_tree *h, const char *name, size_t len, int dir
 	return rc;
 }
 
-static int has_prefix(const ientry *e, const char *prefix, size_t len)
+static int has_prefix(const index_entry *e, const char *prefix, size_t len)
 {
 	return e->len > len && memcmp(e->path, prefix, len) == 0;
 }
 
-/* A directory's children follow it in pre-order, in the index's order: the
- * walk meets them in that order, so a cursor finds each without a search. */
-typedef struct children {
-	const ctnode *next, *end;
-} children;
-
 static children children_of(const ctnode *n)
 {
-	children c = { NULL, NULL };
+	children c = { NULL, NULL, NULL };
 	if (n && n->nsub) {
-		c.next = n + 1;
+		c.first = c.next = n + 1;
 		c.end = n + n->span;
 	}
 	return c;
 }
 
-static const ctnode *child_named(children *c, const char *name, size_t len)
+static const ctnode *child_in(const ctnode *from, const ctnode *to, const char *name, size_t len)
 {
-	for (const ctnode *k = c->next; k && k < c->end; k += k->span) {
-		if (k->len == len && memcmp(k->name, name, len) == 0) {
-			c->next = k + k->span;
+	for (const ctnode *k = from; k && k < to; k += k->span)
+		if (k->len == len && memcmp(k->name, name, len) == 0)
 			return k;
-		}
-	}
 	return NULL;
 }
 
-static int walk_dir(walk *w, const ctnode *node, const char *prefix, size_t plen, const unsigned char *head_id);
+static const ctnode *child_named(children *c, const char *name, size_t len)
+{
+	const ctnode *k = child_in(c->next, c->end, name, len);
+	if (!k)
+		k = child_in(c->first, c->next, name, len);
+	if (k)
+		c->next = k + k->span;
+	return k;
+}
+
+/* Makes room for a path of n bytes and its NUL. */
+static int path_room(walk *w, size_t n)
+{
+	if (w->path && n + 1 <= w->cap)
+		return 0;
+	size_t cap = (n + 1) * 2;
+	char *p = realloc(w->path, cap);
+	if (!p)
+		return -1;
+	w->path = p;
+	w->cap = cap;
+	return 0;
+}
 
 static int set_path(walk *w, const char *s, size_t n)
 {
-	if (!w->path || n + 1 > w->cap) {
-		size_t cap = (n + 1) * 2;
-		char *p = realloc(w->path, cap);
-		if (!p)
-			return -1;
-		w->path = p;
-		w->cap = cap;
-	}
+	if (path_room(w, n) < 0)
+		return -1;
 	memcpy(w->path, s, n);
 	w->path[n] = '\0';
 	return 0;
 }
 
-static int one_entry(walk *w, raw_tree *h, const ientry *e, const char *name, size_t len)
+/* tree_diff names what it finds from the top of the tree it diffs: a sparse
+ * directory's path goes in front, so that reports and [allow] see the whole. */
+static int in_sparse_dir(const char *path, const git_oid *old_entry_id, const git_oid *new_id, void *payload)
 {
-	int rc = head_seek(w, h, name, len, e->mode == 040000);
+	walk *w = payload;
+	size_t n = strlen(path);
+	if (path_room(w, w->sparse_len + n) < 0)
+		return -1;
+	memcpy(w->path + w->sparse_len, path, n + 1);
+	return w->cb(w->path, old_entry_id, new_id, w->payload);
+}
+
+/* A sparse index's directory entry ("dir/", mode 040000): its tree against HEAD's. */
+static int sparse_dir(walk *w, const index_entry *e, const git_oid *old, const git_oid *nid)
+{
+	size_t len = e->len;
+	if (set_path(w, e->path, len) < 0 || path_room(w, len + 1) < 0)
+		return -1;
+	if (len && w->path[len - 1] != '/')
+		w->path[len++] = '/';
+	w->sparse_len = len;
+	return tree_diff(w->odb, NULL, old, nid, in_sparse_dir, w);
+}
+
+static int one_entry(walk *w, raw_tree *h, const index_entry *e, const char *name, size_t len)
+{
+	int rc = head_seek(w, h, name, len, tree_mode_is_tree(e->mode));
 	if (rc < 0)
 		return rc;
 	const unsigned char *old = NULL;
@@ -388,99 +433,196 @@ static int one_entry(walk *w, raw_tree *h, const ientry *e, const char *name, si
 		rc = tree_cursor_next(&h->c);
 	}
 	w->pos++;
-	if (e->skip || (old && old_mode == e->mode && memcmp(old, e->id, 20) == 0))
+	/* modes as git canonicalises them: a HEAD tree's 100600 or 040755 is a file or a directory */
+	if (rc || e->skip ||
+	    (old && tree_mode_kind(old_mode) == tree_mode_kind(e->mode) && memcmp(old, e->id, 20) == 0))
 		return rc;
 	git_oid nid, oid;
 	git_oid_fromraw(&nid, e->id);
 	if (old)
 		git_oid_fromraw(&oid, old);
+	if (tree_mode_is_tree(e->mode))
+		return sparse_dir(w, e, old && tree_mode_is_tree(old_mode) ? &oid : NULL, &nid);
+	if (tree_mode_kind(e->mode) == TREE_ENTRY_GITLINK)
+		return 0; /* a gitlink: a submodule's commit, not content */
 	if (set_path(w, e->path, e->len) < 0)
 		return -1;
-	if (e->mode == 040000) /* a sparse directory entry: its tree against HEAD's */
-		return tree_diff(w->odb, NULL, old && old_mode == 040000 ? &oid : NULL, &nid, w->cb, w->payload);
-	int blob_old = old && tree_mode_is_blob(old_mode);
-	if (e->mode == 0160000)
-		return rc; /* a gitlink: a submodule's commit, not content */
-	return rc ? rc : w->cb(w->path, blob_old ? &oid : NULL, &nid, w->payload);
+	return w->cb(w->path, old && tree_mode_is_blob(old_mode) ? &oid : NULL, &nid, w->payload);
 }
 
-static int walk_dir(walk *w, const ctnode *node, const char *prefix, size_t plen, const unsigned char *head_id)
+/* Whether the next count entries are exactly the directory's: a damaged
+ * cache-tree must not make the shortcut skip other entries unread, nor stop
+ * short of the directory's end. */
+static int count_is_dir(const walk *w, size_t count, const char *prefix, size_t plen)
 {
-	index_file *x = w->x;
-	raw_tree h;
-	int rc;
+	const index_file *x = w->x;
+	if (count == 0 || count > x->n - w->pos)
+		return 0;
+	for (size_t i = w->pos; i < w->pos + count; i++)
+		if (plen && !has_prefix(&x->e[i], prefix, plen))
+			return 0;
+	return w->pos + count == x->n || (plen && !has_prefix(&x->e[w->pos + count], prefix, plen));
+}
 
-	/* The shortcut: the cache-tree says this directory is HEAD's tree. */
-	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, 20) == 0) {
+/*
+ * Starts on a directory: skips it when the cache-tree says it is HEAD's
+ * tree, else opens HEAD's tree there on top of the stack.
+ */
+static int enter_dir(walk *w, const ctnode *node, const char *prefix, size_t plen, const unsigned char *head_id)
+{
+	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, 20) == 0 &&
+	    count_is_dir(w, (size_t)node->count, prefix, plen)) {
 		w->pos += (size_t)node->count;
 		return 0;
 	}
-	if (raw_open(&h, w->odb, head_id) < 0) {
-		git_odb_object_free(h.obj);
+	if (w->ndirs == w->capdirs) {
+		size_t cap = w->capdirs ? w->capdirs * 2 : 16;
+		dir_state *more = realloc(w->dirs, cap * sizeof(*more));
+		if (!more)
+			return -1;
+		w->dirs = more;
+		w->capdirs = cap;
+	}
+	dir_state *d = &w->dirs[w->ndirs];
+	memset(d, 0, sizeof(*d));
+	if (raw_open(&d->h, w->odb, head_id) < 0) {
+		git_odb_object_free(d->h.obj);
 		return -1;
 	}
-	rc = 0;
-	children kids = children_of(node);
-	while (rc == 0 && w->pos < x->n && (plen == 0 || has_prefix(&x->e[w->pos], prefix, plen))) {
-		const ientry *e = &x->e[w->pos];
-		const char *rest = e->path + plen;
-		size_t rlen = e->len - plen;
-		const char *slash = memchr(rest, '/', rlen);
-		if (!slash || (e->mode == 040000 && slash == rest + rlen - 1)) {
-			/* a file, or a sparse index's directory entry ("dir/", mode 040000) */
-			rc = one_entry(w, &h, e, rest, slash ? rlen - 1 : rlen);
-			continue;
-		}
-		size_t nlen = (size_t)(slash - rest), before = w->pos;
-		rc = head_seek(w, &h, rest, nlen, 1);
-		const unsigned char *sub = NULL;
-		if (rc == 0 && h.c.valid && tree_mode_is_tree(h.c.e.mode) && h.c.e.len == nlen &&
-		    memcmp(h.c.e.name, rest, nlen) == 0) {
-			sub = h.c.e.id;
-			rc = tree_cursor_next(&h.c);
-		}
-		if (rc == 0)
-			rc = walk_dir(w, child_named(&kids, rest, nlen), e->path, plen + nlen + 1, sub);
-		if (rc == 0 && w->pos == before) {
-			/* the entries are not in git's order: never loop on a broken index */
-			git_error_set_str(GIT_ERROR_INDEX, "index entries out of order");
-			rc = -1;
-		}
+	d->kids = children_of(node);
+	d->prefix = prefix;
+	d->plen = plen;
+	w->ndirs++;
+	return 0;
+}
+
+/* After a subdirectory of d: it must have consumed an entry. */
+static int made_progress(const walk *w, const dir_state *d)
+{
+	if (w->pos > d->before)
+		return 0;
+	/* the entries are not in git's order: never loop on a broken index */
+	git_error_set_str(GIT_ERROR_INDEX, "index entries out of order");
+	return -1;
+}
+
+/* The next entry of the directory on top: a file, or a subdirectory to enter. */
+static int dir_step(walk *w)
+{
+	dir_state *d = &w->dirs[w->ndirs - 1];
+	const index_entry *e = &w->x->e[w->pos];
+	const char *rest = e->path + d->plen;
+	size_t rlen = e->len - d->plen;
+	const char *slash = memchr(rest, '/', rlen);
+	if (!slash || (tree_mode_is_tree(e->mode) && slash == rest + rlen - 1))
+		/* a file, or a sparse index's directory entry ("dir/", mode 040000) */
+		return one_entry(w, &d->h, e, rest, slash ? rlen - 1 : rlen);
+	size_t nlen = (size_t)(slash - rest), depth = w->ndirs;
+	int rc = head_seek(w, &d->h, rest, nlen, 1);
+	const unsigned char *sub = NULL;
+	if (rc == 0 && d->h.c.valid && tree_mode_is_tree(d->h.c.e.mode) && d->h.c.e.len == nlen &&
+	    memcmp(d->h.c.e.name, rest, nlen) == 0) {
+		sub = d->h.c.e.id;
+		rc = tree_cursor_next(&d->h.c);
 	}
-	/* what HEAD still has here, the index does not */
-	while (rc == 0 && h.c.valid) {
-		rc = note_gone(w, &h);
-		if (rc == 0)
-			rc = tree_cursor_next(&h.c);
-	}
-	git_odb_object_free(h.obj);
+	d->before = w->pos;
+	if (rc == 0)
+		rc = enter_dir(w, child_named(&d->kids, rest, nlen), e->path, d->plen + nlen + 1, sub);
+	if (rc == 0 && w->ndirs == depth) /* skipped whole */
+		rc = made_progress(w, &w->dirs[depth - 1]);
 	return rc;
+}
+
+/* Done with the directory on top: what HEAD still has there, the index does not. */
+static int dir_leave(walk *w)
+{
+	dir_state *d = &w->dirs[w->ndirs - 1];
+	int rc = 0;
+	while (rc == 0 && d->h.c.valid) {
+		rc = note_gone(w, &d->h);
+		if (rc == 0)
+			rc = tree_cursor_next(&d->h.c);
+	}
+	git_odb_object_free(d->h.obj);
+	w->ndirs--;
+	if (rc == 0 && w->ndirs)
+		rc = made_progress(w, &w->dirs[w->ndirs - 1]);
+	return rc;
+}
+
+static int in_top_dir(const walk *w)
+{
+	const dir_state *d = &w->dirs[w->ndirs - 1];
+	return w->pos < w->x->n && (d->plen == 0 || has_prefix(&w->x->e[w->pos], d->prefix, d->plen));
+}
+
+int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree_change_cb cb, void *payload,
+	       git_oid **gone, size_t *ngone)
+{
+	walk w;
+	memset(&w, 0, sizeof(w));
+	w.odb = odb;
+	w.x = x;
+	w.cb = cb;
+	w.payload = payload;
+	int rc = enter_dir(&w, x->root, "", 0, head_tree ? head_tree->id : NULL);
+	while (rc == 0 && w.ndirs)
+		rc = in_top_dir(&w) ? dir_step(&w) : dir_leave(&w);
+	while (w.ndirs) /* after an error */
+		git_odb_object_free(w.dirs[--w.ndirs].h.obj);
+	free(w.dirs);
+	free(w.path);
+	*gone = w.gone;
+	*ngone = w.ngone;
+	return rc;
+}
+
+/* Maps the index file at path: 1 and *map (NULL when empty), 0 when there is
+ * none (nothing staged), -1 with *why. */
+static int index_map(const char *path, void **map, size_t *size, const char **why)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*map = NULL;
+	*size = 0;
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		goto fail;
+	if (st.st_size > 0 && (*map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED) {
+		*map = NULL;
+		goto fail;
+	}
+	*size = (size_t)st.st_size;
+	close(fd);
+	return 1;
+fail:
+	*why = strerror(errno);
+	if (fd >= 0)
+		close(fd);
+	return -1;
 }
 
 int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tree, tree_change_cb cb,
 		   void *payload, git_oid **gone, size_t *ngone)
 {
 	index_file x;
-	walk w;
-	int rc = index_open(&x, index_path);
+	const char *why = NULL;
+	void *map;
+	size_t size;
+	int rc = index_map(index_path, &map, &size, &why);
 
 	*gone = NULL;
 	*ngone = 0;
-	if (rc) {
-		index_close(&x);
-		return rc > 0 ? 0 : -1;
+	if (rc > 0 && (rc = index_parse(&x, map, size, &why)) == 0) {
+		rc = index_diff(odb, &x, head_tree, cb, payload, gone, ngone);
+		if (rc < 0 && !git_error_last())
+			fprintf(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
+		index_free(&x);
 	}
-	memset(&w, 0, sizeof(w));
-	w.odb = odb;
-	w.x = &x;
-	w.cb = cb;
-	w.payload = payload;
-	rc = walk_dir(&w, x.root, "", 0, head_tree ? head_tree->id : NULL);
-	if (rc < 0 && !git_error_last())
-		fprintf(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
-	free(w.path);
-	index_close(&x);
-	*gone = w.gone;
-	*ngone = w.ngone;
+	if (map)
+		munmap(map, size);
+	if (why)
+		fprintf(stderr, "sasguard: cannot read the index %s: %s\n", index_path, why);
 	return rc;
 }

@@ -35,28 +35,41 @@ const unsigned char *map_readonly(const char *path, size_t *size)
 	return m;
 }
 
-int pack_index_open(pack_index *x, const char *path)
+int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size)
 {
 	memset(x, 0, sizeof(*x));
-	if (!(x->map = map_readonly(path, &x->size)))
+	if (size < IDX_HEADER + FANOUT + 40 || memcmp(buf, "\377tOc", 4) != 0 || be32(buf + 4) != 2)
 		return -1;
-	if (x->size < IDX_HEADER + FANOUT + 40 || memcmp(x->map, "\377tOc", 4) != 0 || be32(x->map + 4) != 2)
-		goto bad;
-	x->count = be32(x->map + IDX_HEADER + FANOUT - 4);
-	if (IDX_HEADER + FANOUT + (size_t)x->count * (20 + 4 + 4) + 40 > x->size)
-		goto bad;
-	x->sha = x->map + IDX_HEADER + FANOUT;
-	x->off32 = x->sha + (size_t)x->count * 24;
-	x->off64 = x->off32 + (size_t)x->count * 4;
+	uint32_t count = be32(buf + IDX_HEADER + FANOUT - 4);
+	if (IDX_HEADER + FANOUT + (size_t)count * (20 + 4 + 4) + 40 > size)
+		return -1;
+	x->map = buf;
+	x->size = size;
+	x->count = count;
+	x->sha = buf + IDX_HEADER + FANOUT;
+	x->off32 = x->sha + (size_t)count * 24;
+	x->off64 = x->off32 + (size_t)count * 4;
 	return 0;
-bad:
-	pack_index_close(x);
-	return -1;
+}
+
+int pack_index_open(pack_index *x, const char *path)
+{
+	size_t size;
+	const unsigned char *map = map_readonly(path, &size);
+	memset(x, 0, sizeof(*x));
+	if (!map)
+		return -1;
+	if (pack_index_parse(x, map, size) < 0) {
+		munmap((void *)map, size);
+		return -1;
+	}
+	x->mapped = 1;
+	return 0;
 }
 
 void pack_index_close(pack_index *x)
 {
-	if (x->map)
+	if (x->mapped)
 		munmap((void *)x->map, x->size);
 	memset(x, 0, sizeof(*x));
 }
@@ -66,9 +79,11 @@ uint64_t pack_index_offset_at(const pack_index *x, uint32_t i)
 	uint32_t o = be32(x->off32 + 4 * (size_t)i);
 	if (!(o & 0x80000000u))
 		return o;
-	const unsigned char *p = x->off64 + 8 * (size_t)(o & 0x7fffffffu);
-	if (p + 8 > x->map + x->size)
+	/* an index into the large offsets, which end where the two checksums begin */
+	size_t k = o & 0x7fffffffu, n = (x->size - 40 - (size_t)(x->off64 - x->map)) / 8;
+	if (k >= n)
 		return UINT64_MAX;
+	const unsigned char *p = x->off64 + 8 * k;
 	return (uint64_t)be32(p) << 32 | be32(p + 4);
 }
 

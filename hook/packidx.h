@@ -16,10 +16,13 @@ typedef struct pack_index {
 	const unsigned char *sha;   /* count x 20 bytes, sorted */
 	const unsigned char *off32; /* count x 4 bytes, big endian */
 	const unsigned char *off64; /* the large offsets */
+	int mapped;                 /* map is ours to unmap */
 } pack_index;
 
 /* Maps and checks a version 2 index: 0, or -1 (not one we read; x is cleared). */
 int pack_index_open(pack_index *x, const char *path);
+/* Checks a version 2 index already in memory, which x borrows: 0 or -1. */
+int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size);
 void pack_index_close(pack_index *x);
 
 /* The .pack offset of the i-th id, UINT64_MAX when the index is damaged. */

@@ -19,11 +19,13 @@
 
 #define MAX_DEPTH 4096 /* git writes delta chains up to 4095 deep (pack.depth) */
 #define MAX_OBJECT ((size_t)1 << 31) /* 2 GiB, as libgit2's deb12u2 limit */
+#define MAX_DEFLATE_RATIO 1032 /* no zlib stream inflates to more than 1032 times its size */
 
 typedef struct pack {
 	pack_index idx;
 	const unsigned char *data;
 	size_t data_size;
+	int mapped; /* data is ours to unmap */
 } pack;
 
 struct pack_store {
@@ -69,12 +71,21 @@ pack_cache *pack_cache_new(size_t budget)
 	return c;
 }
 
+void pack_cache_clear(pack_cache *c)
+{
+	for (size_t i = 0; i < c->cap; i++) {
+		pack_obj_unref(c->slots[i].obj);
+		c->slots[i].obj = NULL;
+	}
+	c->bytes = 0;
+	c->hand = 0;
+}
+
 void pack_cache_free(pack_cache *c)
 {
 	if (!c)
 		return;
-	for (size_t i = 0; i < c->cap; i++)
-		pack_obj_unref(c->slots[i].obj);
+	pack_cache_clear(c);
 	free(c->slots);
 	free(c);
 }
@@ -127,9 +138,15 @@ static void cache_put(pack_cache *c, uint32_t p, uint64_t off, pack_obj *o)
 static void pack_close(pack *k)
 {
 	pack_index_close(&k->idx);
-	if (k->data)
+	if (k->mapped)
 		munmap((void *)k->data, k->data_size);
 	k->data = NULL;
+}
+
+/* A pack's data: a header, entries, a checksum. */
+static int pack_data_ok(const unsigned char *data, size_t size)
+{
+	return data && size >= 32 && memcmp(data, "PACK", 4) == 0;
 }
 
 static int pack_open(pack *k, const char *idx_path)
@@ -139,8 +156,9 @@ static int pack_open(pack *k, const char *idx_path)
 	if (pack_index_open(&k->idx, idx_path) < 0)
 		return -1;
 	snprintf(data_path, sizeof(data_path), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
-	if (!(k->data = map_readonly(data_path, &k->data_size)) || k->data_size < 32 ||
-	    memcmp(k->data, "PACK", 4) != 0) {
+	k->data = map_readonly(data_path, &k->data_size);
+	k->mapped = k->data != NULL;
+	if (!pack_data_ok(k->data, k->data_size)) {
 		pack_close(k);
 		return -1;
 	}
@@ -177,6 +195,21 @@ pack_store *pack_store_open(git_repository *repo)
 	return s;
 }
 
+pack_store *pack_store_from_memory(const unsigned char *idx, size_t idx_size, const unsigned char *data,
+				   size_t data_size)
+{
+	pack_store *s = calloc(1, sizeof(*s));
+	if (!s || !(s->packs = calloc(1, sizeof(*s->packs))) || !pack_data_ok(data, data_size) ||
+	    pack_index_parse(&s->packs[0].idx, idx, idx_size) < 0) {
+		pack_store_free(s);
+		return NULL;
+	}
+	s->packs[0].data = data;
+	s->packs[0].data_size = data_size;
+	s->n = 1;
+	return s;
+}
+
 void pack_store_free(pack_store *s)
 {
 	if (!s)
@@ -193,9 +226,12 @@ static int damaged(const char *why)
 	return -1;
 }
 
-/* Inflates exactly size bytes from src into a new buffer. */
+/* Inflates exactly size bytes from src into a new buffer. A size that the
+ * bytes left could not inflate to is damage, not a reason to allocate it. */
 static int inflate_exact(const unsigned char *src, size_t avail, size_t size, unsigned char **out)
 {
+	if (size / MAX_DEFLATE_RATIO > avail)
+		return damaged("a pack entry larger than its data can inflate to");
 	unsigned char *buf = malloc(size ? size : 1);
 	z_stream z;
 	if (!buf)
@@ -238,13 +274,15 @@ static int delta_varint(const unsigned char **p, const unsigned char *end, size_
 	return 0;
 }
 
-/* Applies delta d[0..dn) to base: copy and insert instructions. */
+/* Applies delta d[0..dn) to base: copy and insert instructions. Each byte of
+ * the delta makes at most a whole base (a copy) or 127 bytes (an insert): a
+ * result larger than that is damage, not a reason to allocate it. */
 static int apply_delta(const pack_obj *base, const unsigned char *d, size_t dn, pack_obj *out)
 {
 	const unsigned char *p = d, *end = d + dn;
-	size_t src, dst, o = 0;
+	size_t src, dst, o = 0, most = base->len > 127 ? base->len : 127;
 	if (delta_varint(&p, end, &src) < 0 || delta_varint(&p, end, &dst) < 0 || src != base->len ||
-	    dst > MAX_OBJECT)
+	    dst > MAX_OBJECT || dst / most > dn)
 		return damaged("a delta does not fit its base");
 	if (!(out->data = malloc(dst ? dst : 1)))
 		return damaged("out of memory");

@@ -26,10 +26,19 @@ typedef struct pack_store pack_store;
 pack_store *pack_store_open(git_repository *repo);
 void pack_store_free(pack_store *s);
 
+/* A store of one pack already in memory, its .idx and .pack data borrowed
+ * (they must outlive it); NULL when they are not a pack we read. For tests
+ * and the fuzz harness, which hold no repository. */
+pack_store *pack_store_from_memory(const unsigned char *idx, size_t idx_size, const unsigned char *data,
+				   size_t data_size);
+
 /* One thread's cache of resolved objects, holding up to budget bytes. */
 typedef struct pack_cache pack_cache;
 pack_cache *pack_cache_new(size_t budget);
 void pack_cache_free(pack_cache *c);
+/* Empties the cache, as new: before it serves another store (it knows
+ * objects by their pack's number and offset, not by store). */
+void pack_cache_clear(pack_cache *c);
 
 /*
  * Reads object id: 1 and *out (a new reference: pack_obj_unref it) when a

@@ -215,6 +215,17 @@ printf '%s\n' "$TOKEN_LINE" > inside/t.txt; git add inside/t.txt
 expect_exit 1 git commit -m "sparse"
 has "$T/err" "inside/t.txt:1:7"
 git rm -q --cached inside/t.txt; rm inside/t.txt
+# A change outside the cone is staged as a directory entry ("outside/"): its
+# findings are named by their whole path (what [allow] path globs match).
+git sparse-checkout disable
+printf '%s\n' "$TOKEN_LINE" > outside/new.txt; git add outside/new.txt
+git commit -qm "outside token" --no-verify
+git sparse-checkout set --cone --sparse-index inside 2>/dev/null
+git reset -q --soft HEAD^
+[ "$(git ls-files --sparse -s outside/ | cut -c1-6)" = 040000 ] && pass || fail "outside/ is not a sparse directory entry"
+expect_exit 1 git commit -m "sparse directory"
+has "$T/err" "outside/new.txt:1:7: error"
+git reset -q --soft ORIG_HEAD
 git sparse-checkout disable
 # A split index is refused with the command that fixes it (exit 3 blocks the commit).
 git update-index --split-index
@@ -224,6 +235,19 @@ has "$T/err" "split index"
 has "$T/err" "git update-index --no-split-index"
 git update-index --no-split-index
 expect_exit 0 git commit -m "unsplit"
+
+# git writes the cache-tree's subdirectories shortest name first, the index
+# is in name order: each directory is still found, and one the cache-tree
+# says is HEAD's is not read. HEAD's lib/ is deleted here: reading it fails.
+C=$T/cache-tree
+new_repo "$C"
+mkdir "$C/docs" "$C/lib" "$C/src"
+echo d > "$C/docs/d.md"; echo l > "$C/lib/l.c"; echo s > "$C/src/s.c"
+git -C "$C" add . && git -C "$C" commit -qm dirs --no-verify
+printf '%s\n' "$TOKEN_LINE" > "$C/docs/new.md"; git -C "$C" add docs/new.md
+lib=$(git -C "$C" rev-parse HEAD:lib); rm "$C/.git/objects/${lib:0:2}/${lib:2}"
+expect_exit 1 sh -c "cd '$C' && exec '$SASGUARD' pre-commit"
+has "$T/err" "docs/new.md:1:7: error"
 
 # A repository with 50 000 tracked files (built by fast-import, index read by git).
 B=$T/big
