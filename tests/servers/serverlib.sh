@@ -98,7 +98,7 @@ server_policy() {
   local owner=$1
   mkdir -p "$D/log"
   chown "$owner" "$D/log"
-  printf '[server]\nmax_seconds = 120\n' > "$D/system.ini"
+  printf '[server]\nmax_seconds = 120\n[allow]\npath = fixtures-of-the-system/**\n' > "$D/system.ini"
   printf '[server]\nallow_push_option = true\nlog = %s\n' "$D/log/allow.log" > "$D/policy.ini"
   chmod 644 "$D/system.ini" "$D/policy.ini"
 }
@@ -146,6 +146,13 @@ server_checks() {
   [ "$(stat -c %U "$D/log/allow.log")" = "$owner" ] && pass ||
     fail "the hook ran as $(stat -c %U "$D/log/allow.log"), not $owner"
 
+  # The server's environment reaches the hook: SASGUARD_SYSTEM_CONFIG names
+  # the system layer, whose allowance lets this token in.
+  mkdir fixtures-of-the-system
+  printf '%s\n' "$TOKEN_LINE" > fixtures-of-the-system/t.txt; git add fixtures-of-the-system; git commit -qm fixture
+  expect_exit 0 git push "$url" main
+  [ "$(srv_git "$repo" rev-parse main)" = "$(git rev-parse main)" ] && pass || fail "system allowance: main not on the server"
+
   concurrent_pushes "$url" "$repo"
   repository_clean "$repo" "$owner"
 }
@@ -154,7 +161,7 @@ server_checks() {
 # the odd ones adding a token: each gets its own verdict, none is lost.
 concurrent_pushes() {
   local url=$1 repo=$2 i base pids=() rcs=() sha=() slow=0
-  base=$(git rev-parse main~1)
+  base=$(git rev-list --max-parents=0 main)
   for i in $(seq 1 20); do
     git checkout -q -b "load$i" "$base"
     if [ $((i % 2)) -eq 1 ]; then printf 'k%d = %s\n' "$i" "$INCIDENT_URL" > "load$i.txt"
