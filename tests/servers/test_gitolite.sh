@@ -61,11 +61,16 @@ has "$T/out" "hello admin"
 
 # ---- the common hook -------------------------------------------------------------
 
+# The administrator's own common pre-receive, already there: kept and chained.
 COMMON=$GLH/local/hooks/common/pre-receive
+as_gl mkdir -p "$GLH/local/hooks/common"
+printf '#!/bin/sh\ncat >> "%s"\n' "$D/log/own-hook.in" > "$T/own-hook"
+install -o "$GLU" -m 755 "$T/own-hook" "$COMMON"
+as_gl gitolite setup --hooks-only
 expect_exit 0 "$INSTALL" --prefix "$P" server --gitolite "$GLH"
-has "$T/out" "installed $COMMON"
+has "$T/out" "installed $COMMON; the hook that was there is kept as pre-receive.sasguard-prev"
 has "$T/out" "2 of 2 repositories run sasguard"
-has "$COMMON" "exec $P/bin/sasguard pre-receive"
+has "$COMMON" "$P/bin/sasguard pre-receive"
 [ "$(stat -c %U "$GLH/local" "$GLH/local/hooks" "$GLH/local/hooks/common" "$COMMON" | sort -u)" = "$GLU" ] && pass ||
   fail "install.sh left files that are not $GLU's: $(stat -c '%U %n' "$GLH/local" "$GLH/local/hooks/common" "$COMMON")"
 [ "$GLH/repositories/testing.git/hooks/pre-receive" -ef "$COMMON" ] && pass || fail "testing.git does not run the common hook"
@@ -91,15 +96,21 @@ R=$GLH/repositories/proj.git
 [ "$(srv_git "$R" config sasguard.config)" = "$D/policy.ini" ] && pass || fail "gitolite did not set sasguard.config"
 
 server_checks "$BASE/proj" "$R" "$GLU"
+# The chained hook ran after sasguard, for the pushes sasguard let in only.
+has "$D/log/own-hook.in" " refs/heads/load20"
+lacks "$D/log/own-hook.in" " refs/heads/load19"
 # gitolite names the pusher in GL_USER.
 grep -q 'pusher="admin"' "$D/log/allow.log" && pass ||
   echo "NOTE: the allowance log names the pusher $(grep -o 'pusher="[^"]*"' "$D/log/allow.log"), not gitolite's user admin (GL_USER)"
 
-# Uninstalled: the common hook, and gitolite's links to it, are gone.
+# Uninstalled: the administrator's hook is back, gitolite's links to what
+# was sasguard's are gone.
 expect_exit 0 "$INSTALL" uninstall server --gitolite "$GLH"
-has "$T/out" "removed $COMMON"
+has "$T/out" "restored the hook that was there before"
 has "$T/out" "removed 3 links"
-[ ! -e "$R/hooks/pre-receive" ] && [ ! -L "$R/hooks/pre-receive" ] && pass || fail "uninstall left $R/hooks/pre-receive"
+cmp -s "$COMMON" "$T/own-hook" && pass || fail "uninstall did not restore the administrator's hook"
+[ "$R/hooks/pre-receive" -ef "$COMMON" ] && pass || fail "proj.git no longer runs the administrator's hook"
+[ ! -L "$R/hooks/pre-receive.sasguard-prev" ] && pass || fail "uninstall left proj.git's link to pre-receive.sasguard-prev"
 [ -L "$R/hooks/update" ] && pass || fail "uninstall removed gitolite's update hook"
 cd "$T/client"
 expect_exit 0 git push "$BASE/proj" load1:refs/heads/unprotected
@@ -131,7 +142,7 @@ expect_exit 0 git push "$BASE/proj" load3:refs/heads/leak
 # A common hook now would replace proj2's repo-specific ones: refused.
 expect_exit 1 "$INSTALL" --prefix "$P" server --gitolite "$GLH"
 has "$T/err" "proj2 (repo-specific pre-receive hooks"
-[ ! -e "$COMMON" ] && pass || fail "refused, but wrote $COMMON"
+cmp -s "$COMMON" "$T/own-hook" && pass || fail "refused, but wrote $COMMON"
 expect_exit 0 "$INSTALL" uninstall server --gitolite "$GLH"
 has "$T/out" "removed $SPECIFIC"
 [ ! -L "$R2/hooks/pre-receive.h00-sasguard" ] && pass || fail "uninstall left proj2's link to the repo-specific hook"
