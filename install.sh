@@ -10,6 +10,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 prefix=/usr/local
 prefix_set=0
 deps_only=0
+gitolite=0
+repo_specific=0
 build_dir=${SASGUARD_BUILD_DIR:-$here/build}
 
 # Debian packages: the build, the libraries, and what the tests drive.
@@ -28,7 +30,10 @@ usage: install.sh [--prefix DIR]                       build and install sasguar
        install.sh [--prefix DIR] hook [REPO]           protect a repository (pre-commit hooks)
        install.sh [--prefix DIR] global                protect every repository of this user
        install.sh [--prefix DIR] server BARE_REPO...   protect a server repository (pre-receive)
+       install.sh [--prefix DIR] server --gitolite [--repo-specific] [GITOLITE_HOME]
+                                                       protect the repositories of a gitolite server
        install.sh [--prefix DIR] uninstall [hook [REPO] | global | server BARE_REPO...]
+       install.sh uninstall server --gitolite [GITOLITE_HOME]
 
 Installing sasguard (no command):
   Installs the Debian packages the build needs (apt-get; sudo when not root),
@@ -81,8 +86,33 @@ server BARE_REPO...
   The server's policy: /etc/sasguard.ini, or a file the repository's git
   config names: git config -f BARE_REPO/config sasguard.config /etc/sasguard/repo.ini
 
-uninstall hook [REPO] | global | server BARE_REPO...
-  Removes what the matching command installed, restoring a hook it had kept
+server --gitolite [--repo-specific] [GITOLITE_HOME]
+  gitolite owns its repositories' hooks (it keeps update, its access control,
+  for itself, and links its common hooks into every repository), so the hook
+  goes where gitolite takes it from. GITOLITE_HOME (default: $HOME) is the home
+  of the user gitolite runs as, holding .gitolite.rc; gitolite is run as that
+  user (setpriv when root), never as root.
+    common hook   (the default) LOCAL_CODE/hooks/common/pre-receive, or
+                  ~/.gitolite/hooks/common/pre-receive when .gitolite.rc sets no
+                  LOCAL_CODE, then `gitolite setup --hooks-only`: every
+                  repository runs it, and every repository created later. A
+                  common pre-receive already there is chained as above. Refused
+                  when a repository has a pre-receive of its own or
+                  repo-specific pre-receive hooks, which gitolite would replace.
+    --repo-specific
+                  LOCAL_CODE/hooks/repo-specific/sasguard, for the
+                  repo-specific-hooks feature (enabled in .gitolite.rc); then
+                  name it per repository in gitolite.conf and push gitolite-admin:
+                      repo foo
+                          option hook.pre-receive = sasguard
+  A repository's policy: 'config sasguard.config = FILE' in gitolite.conf
+  (with sasguard\.config in GIT_CONFIG_KEYS), and for push options
+  'config receive.advertisePushOptions = true'.
+
+uninstall hook [REPO] | global | server BARE_REPO... | server --gitolite [GITOLITE_HOME]
+  Removes what the matching command installed (for gitolite: the common and
+  the repo-specific hook, then gitolite setup --hooks-only and the links left
+  to them in the repositories), restoring a hook it had kept
   as <hook>.sasguard-prev, and (global) unsets core.hooksPath.
 uninstall
   Removes the installed files under PREFIX (binary, library, header,
@@ -104,6 +134,8 @@ while [ $# -gt 0 ]; do
     --prefix) [ $# -ge 2 ] || die "--prefix needs a directory"; prefix=$2; prefix_set=1; shift 2 ;;
     --prefix=*) prefix=${1#--prefix=}; prefix_set=1; shift ;;
     --deps-only) deps_only=1; shift ;;
+    --gitolite) gitolite=1; shift ;;
+    --repo-specific) repo_specific=1; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; args+=("$@"); break ;;
     -*) die "unknown argument '$1' (try --help)" ;;
@@ -553,6 +585,8 @@ is_gitlab_repo() {
 }
 
 cmd_server() {
+  if [ "$gitolite" -eq 1 ]; then cmd_server_gitolite "$@"; return; fi
+  [ "$repo_specific" -eq 0 ] || die "--repo-specific goes with --gitolite"
   [ $# -ge 1 ] || die "server needs at least one repository: install.sh server /srv/git/repo.git"
   find_sasguard
   local r hooks
@@ -573,6 +607,12 @@ cmd_server() {
         note "$GITDIR's hooks are in $hooks (a link or core.hooksPath): every repository sharing them gets this hook"
       fi
       place_hook "$hooks/pre-receive" "$(server_hook)" server_chain ""
+      local gu
+      gu=$(readlink "$GITDIR/hooks/update" 2>/dev/null || true)
+      case $gu in */hooks/common/update)
+        note "$GITDIR is gitolite's: a common pre-receive set later replaces this hook; to cover every repository of"
+        note "  gitolite, including those created later, use install.sh server --gitolite <home of gitolite's user>" ;;
+      esac
     fi
   done
   local etc=${SG_BIN%/bin/sasguard}/etc
@@ -580,7 +620,171 @@ cmd_server() {
   note "the servers' policy: $etc/sasguard.ini, or per repository: git config -f REPO/config sasguard.config FILE"
 }
 
+# ---- gitolite ---------------------------------------------------------------------
+
+# gitolite owns its repositories' hooks: it links every file of its common
+# hooks directories (LOCAL_CODE/hooks/common, then GL_ADMIN_BASE/hooks/common)
+# into each repository, replacing what is there, and keeps the update hook
+# (its access control) for itself. pre-receive runs before update, so sasguard
+# judges a push before gitolite checks the pusher's rights.
+
+# Sets GL_HOME, GL_OWNER and GL_BIN for the gitolite hosting user's home.
+open_gitolite() {
+  [ $# -le 1 ] || die "--gitolite takes one directory: the home of gitolite's user (install.sh server --gitolite ~git)"
+  local d=${1:-${HOME:-}}
+  [ -n "$d" ] || die "HOME is not set: name the home of gitolite's user (install.sh server --gitolite ~git)"
+  [ -d "$d" ] || die "$d: no such directory"
+  GL_HOME=$(cd "$d" && pwd)
+  [ -f "$GL_HOME/.gitolite.rc" ] ||
+    die "$GL_HOME is not a gitolite home (no .gitolite.rc): name the home of the user gitolite runs as (install.sh server --gitolite ~git)"
+  GL_OWNER=$(stat -c %U "$GL_HOME/.gitolite.rc") || die "cannot read the owner of $GL_HOME/.gitolite.rc"
+  GL_BIN=$(command -v gitolite 2>/dev/null || true)
+  [ -n "$GL_BIN" ] || { [ -x "$GL_HOME/bin/gitolite" ] && GL_BIN=$GL_HOME/bin/gitolite; } ||
+    die "gitolite is not installed (not on PATH, not in $GL_HOME/bin)"
+  OWNER_REF=$GL_HOME/.gitolite.rc
+}
+
+# Runs gitolite as its own user, never as root: .gitolite.rc is Perl code that
+# user may edit, and files gitolite writes must stay that user's.
+gl() {
+  if [ "$(id -un)" = "$GL_OWNER" ]; then
+    (cd "$GL_HOME" && HOME=$GL_HOME "$GL_BIN" "$@")
+  elif [ "$(id -u)" -ne 0 ]; then
+    die "run this as $GL_OWNER (gitolite's user) or as root"
+  elif command -v setpriv >/dev/null 2>&1; then
+    (cd "$GL_HOME" && setpriv --reuid="$GL_OWNER" --regid="$(id -g "$GL_OWNER")" --init-groups \
+       env HOME="$GL_HOME" USER="$GL_OWNER" LOGNAME="$GL_OWNER" "$GL_BIN" "$@")
+  else
+    (cd "$GL_HOME" && runuser -u "$GL_OWNER" -- env HOME="$GL_HOME" "$GL_BIN" "$@")
+  fi
+}
+
+# gl_rc NAME: a value of .gitolite.rc (empty when unset).
+gl_rc() { gl query-rc "$1" 2>/dev/null || true; }
+
+# Reads where gitolite keeps things: GL_ADMIN (GL_ADMIN_BASE), GL_LOCAL
+# (LOCAL_CODE, may be empty), GL_REPOS (GL_REPO_BASE).
+gitolite_layout() {
+  GL_ADMIN=$(gl_rc GL_ADMIN_BASE)
+  GL_REPOS=$(gl_rc GL_REPO_BASE)
+  GL_LOCAL=$(gl_rc LOCAL_CODE)
+  [ -n "$GL_ADMIN" ] && [ -n "$GL_REPOS" ] ||
+    die "cannot read $GL_HOME/.gitolite.rc with gitolite query-rc (as $GL_OWNER)"
+  case $GL_LOCAL in '' | /*) ;; *) die "LOCAL_CODE in $GL_HOME/.gitolite.rc is not a full path: '$GL_LOCAL'" ;; esac
+}
+
+# The physical repositories gitolite manages, one name a line.
+gl_repos() { gl list-phy-repos; }
+
+# make_owned_dir DIR: mkdir -p, each new level owned like OWNER_REF.
+make_owned_dir() {
+  [ -d "$1" ] && return 0
+  make_owned_dir "$(dirname "$1")"
+  make_dir "$1"
+}
+
+# Uses repo-specific pre-receive hooks (option hook.pre-receive: links
+# hooks/pre-receive.hNN-NAME beside gitolite's driver)?
+uses_repo_specific() { compgen -G "$1/hooks/pre-receive.h[0-9][0-9]-*" >/dev/null; }
+
+cmd_server_gitolite() {
+  open_gitolite "$@"
+  find_sasguard
+  gitolite_layout
+  local dir hook r n=0 total=0 clash=()
+  if [ "$repo_specific" -eq 1 ]; then
+    [ -n "$GL_LOCAL" ] ||
+      die "repo-specific hooks live in LOCAL_CODE/hooks/repo-specific: set LOCAL_CODE in $GL_HOME/.gitolite.rc (uncomment LOCAL_CODE => \"\$ENV{HOME}/local\") and rerun"
+    gl_rc POST_COMPILE | grep -q 'repo-specific-hooks' ||
+      die "the repo-specific-hooks feature is off: uncomment 'repo-specific-hooks' in the ENABLE list of $GL_HOME/.gitolite.rc and rerun"
+    make_owned_dir "$GL_LOCAL/hooks/repo-specific"
+    place_file "$GL_LOCAL/hooks/repo-specific/sasguard" "$(server_hook)"
+    while IFS= read -r r; do
+      total=$((total + 1))
+      compgen -G "$GL_REPOS/$r.git/hooks/pre-receive.h[0-9][0-9]-sasguard" >/dev/null && n=$((n + 1))
+    done < <(gl_repos)
+    say "$n of $total repositories run it now; for each repository to protect, add to gitolite.conf"
+    say "  (in the gitolite-admin repository) and push:"
+    say "      repo foo"
+    say "          option hook.pre-receive = sasguard"
+    note "name a repository's other pre-receive hooks on the same line (option hook.pre-receive = sasguard other);"
+    note "gitolite runs them in order, each with the pushed lines; the first failure rejects the push"
+    [ -e "$GL_ADMIN/hooks/common/pre-receive" ] || [ -e "${GL_LOCAL}/hooks/common/pre-receive" ] &&
+      note "a common pre-receive hook is set too: gitolite setup --hooks-only links it over the repo-specific ones"
+    return 0
+  fi
+  # The common hook: LOCAL_CODE/hooks/common when LOCAL_CODE is set, else
+  # GL_ADMIN_BASE/hooks/common (gitolite links both, and writes only update there).
+  if [ -n "$GL_LOCAL" ]; then
+    dir=$GL_LOCAL/hooks/common
+    if exists "$GL_ADMIN/hooks/common/pre-receive" && ! is_ours "$GL_ADMIN/hooks/common/pre-receive"; then
+      die "$GL_ADMIN/hooks/common/pre-receive is there: gitolite links it after LOCAL_CODE's hooks, over sasguard's; move it to $dir and rerun"
+    fi
+    case $GL_LOCAL/ in "$GL_ADMIN"/*)
+      note "LOCAL_CODE is inside the gitolite-admin checkout: also commit local/hooks/common/pre-receive to gitolite-admin, as written here" ;;
+    esac
+  else
+    dir=$GL_ADMIN/hooks/common
+    note "LOCAL_CODE is not set in $GL_HOME/.gitolite.rc: installing into $dir, which gitolite links into every repository too"
+  fi
+  hook=$dir/pre-receive
+  # gitolite replaces each repository's hooks/pre-receive with a link to the
+  # common one: never someone else's hook, nor repo-specific ones.
+  while IFS= read -r r; do
+    local h=$GL_REPOS/$r.git/hooks/pre-receive
+    if uses_repo_specific "$GL_REPOS/$r.git"; then
+      clash+=("$r (repo-specific pre-receive hooks: use --repo-specific and add sasguard to its option hook.pre-receive)")
+    elif [ -L "$h" ] && case $(readlink "$h") in */hooks/common/pre-receive) true ;; *) false ;; esac; then
+      :
+    elif exists "$h" && ! is_ours "$h"; then
+      clash+=("$r ($h is its own: move it to $dir, where sasguard chains it, or use --repo-specific)")
+    fi
+  done < <(gl_repos)
+  if [ ${#clash[@]} -gt 0 ]; then
+    echo "install.sh: gitolite would replace the pre-receive hook of:" >&2
+    printf '  %s\n' "${clash[@]}" >&2
+    exit 1
+  fi
+  make_owned_dir "$dir"
+  place_hook "$hook" "$(server_hook)" server_chain ""
+  gl setup --hooks-only || die "gitolite setup --hooks-only failed (as $GL_OWNER)"
+  while IFS= read -r r; do
+    total=$((total + 1))
+    if [ "$GL_REPOS/$r.git/hooks/pre-receive" -ef "$hook" ]; then n=$((n + 1)); else note "$r does not run it (its hooks/pre-receive is not $hook)"; fi
+  done < <(gl_repos)
+  say "ran gitolite setup --hooks-only: $n of $total repositories run sasguard, and every repository created later"
+  note "a repository's policy: gitolite.conf 'config sasguard.config = FILE' (add sasguard\\.config to GIT_CONFIG_KEYS in .gitolite.rc)"
+}
+
+cmd_uninstall_server_gitolite() {
+  open_gitolite "$@"
+  gitolite_layout
+  local r f n=0 changed=0 dirs=("$GL_ADMIN/hooks/common")
+  [ -n "$GL_LOCAL" ] && dirs=("$GL_LOCAL/hooks/common" "${dirs[@]}")
+  for f in "${dirs[@]}"; do remove_hook "$f/pre-receive" 1 && changed=1; done
+  if [ -n "$GL_LOCAL" ] && remove_file "$GL_LOCAL/hooks/repo-specific/sasguard"; then
+    changed=1
+    note "remove sasguard from the option hook.pre-receive lines of gitolite.conf; until then gitolite warns that it is missing"
+  fi
+  [ "$changed" -eq 1 ] && { gl setup --hooks-only || die "gitolite setup --hooks-only failed (as $GL_OWNER)"; }
+  # gitolite never removes a link whose target is gone: remove those that were sasguard's.
+  while IFS= read -r r; do
+    for f in "$GL_REPOS/$r.git/hooks/pre-receive" "$GL_REPOS/$r.git/hooks/pre-receive.sasguard-prev" \
+             "$GL_REPOS/$r.git/hooks/"pre-receive.h[0-9][0-9]-sasguard; do
+      [ -L "$f" ] && [ ! -e "$f" ] || continue
+      case $(readlink "$f") in
+        */hooks/common/pre-receive | */hooks/common/pre-receive.sasguard-prev | */hooks/repo-specific/sasguard)
+          rm -f -- "$f" && n=$((n + 1)) ;;
+      esac
+    done
+  done < <(gl_repos)
+  [ "$n" -gt 0 ] && say "removed $n links gitolite had left to removed hooks"
+  [ "$changed" -eq 1 ] || [ "$n" -gt 0 ] || say "not installed: no sasguard hook in gitolite's hooks under $GL_HOME"
+  return 0
+}
+
 cmd_uninstall_server() {
+  if [ "$gitolite" -eq 1 ]; then cmd_uninstall_server_gitolite "$@"; return; fi
   [ $# -ge 1 ] || die "uninstall server needs at least one repository"
   local r hooks n
   for r in "$@"; do

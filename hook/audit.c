@@ -27,10 +27,10 @@ static void clean(char *out, size_t size, const char *s)
 	out[n] = '\0';
 }
 
-/* Who pushed, as the server knows it: GitLab, Gitea, GitHub Enterprise, ssh. */
+/* Who pushed, as the server knows it: GitLab, gitolite, Gitea, GitHub Enterprise, HTTP, ssh. */
 static const char *pusher(void)
 {
-	static const char *const vars[] = { "GL_USERNAME", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN",
+	static const char *const vars[] = { "GL_USERNAME", "GL_USER", "GITEA_PUSHER_NAME", "GITHUB_USER_LOGIN",
 					    "REMOTE_USER", "USER", "LOGNAME" };
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *v = getenv(vars[i]);

@@ -283,8 +283,18 @@ has "$T/err" "is not a git repository"
 expect_exit 1 "$INSTALL" --prefix "$P" server "$R/sub"
 has "$T/err" "is not a git repository (it is a directory inside $R/.git)"
 
+# gitolite (tests/servers/test_gitolite.sh drives a real one): a directory
+# without .gitolite.rc is no gitolite home; --repo-specific is gitolite's.
+expect_exit 1 "$INSTALL" --prefix "$P" server --gitolite "$T/plain-dir"
+has "$T/err" "is not a gitolite home (no .gitolite.rc)"
+expect_exit 1 "$INSTALL" --prefix "$P" server --repo-specific "$T/bare.git"
+has "$T/err" "--repo-specific goes with --gitolite"
+expect_exit 1 "$INSTALL" uninstall server --gitolite "$T/no-such-dir"
+has "$T/err" "no such directory"
+
 expect_exit 0 "$INSTALL" --help
 for w in "hook [REPO]" global "server BARE_REPO" "uninstall [hook [REPO] | global | server BARE_REPO...]" \
+         "server --gitolite [--repo-specific] [GITOLITE_HOME]" "option hook.pre-receive = sasguard" \
          core.hooksPath .sasguard-prev custom_hooks/pre-receive.d hooks/pre-receive.d --deps-only --prefix; do
   has "$T/out" "$w"
 done
