@@ -37,6 +37,10 @@ file(COPY ${src}/config/sasguard.ini DESTINATION ${root}/etc
      FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 file(COPY ${src}/packaging/copyright DESTINATION ${doc}
      FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+# The SARIF to GitLab report converter of the CI templates (ci/), run as
+# `python3 /usr/share/sasguard/sarif-to-gitlab.py`.
+file(COPY ${src}/ci/sarif-to-gitlab.py DESTINATION ${root}/usr/share/sasguard
+     FILE_PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 # Debian compresses manual pages and changelogs: gzip -9n (no name, no
 # time stamp, so the package is reproducible).

@@ -2,7 +2,8 @@
 # configured with -DCMAKE_INSTALL_PREFIX=/usr builds sasguard_<version>_<arch>.deb:
 #   /usr/bin/sasguard, the static library, header and pkg-config file (the
 #   install rules of CMakeLists.txt), the man page gzip'd, /etc/sasguard.ini
-#   as a conffile, /usr/share/doc/sasguard/{copyright,changelog.gz}.
+#   as a conffile, /usr/share/doc/sasguard/{copyright,changelog.gz}, and the
+#   CI templates' SARIF to GitLab converter in /usr/share/sasguard.
 # The runtime dependencies are computed by dpkg-shlibdeps from the binary.
 # The policy file, copyright and changelog are added to CPack's staging tree
 # by deb-stage.cmake, not by install rules: `cmake --install` (install.sh)
@@ -38,8 +39,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 # Libraries from dpkg-shlibdeps: libgit2-1.5, libpcre2-8-0, libinih1, libssl3, zlib1g, libc6.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS git)
-# Linking the static library (pkg-config --libs sasguard) needs these.
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config, libpcre2-dev, libinih-dev, libssl-dev")
+# Linking the static library (pkg-config --libs sasguard) needs the -dev
+# packages; /usr/share/sasguard/sarif-to-gitlab.py needs python3.
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "pkg-config, libpcre2-dev, libinih-dev, libssl-dev, python3")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${CMAKE_CURRENT_LIST_DIR}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)

@@ -48,6 +48,7 @@ for p in libc6 libgit2-1.5 libpcre2-8-0 libinih1 libssl3 zlib1g; do
 done
 lacks "$T/depends" "-dev"
 [ "$(printf '%s\n' "$DEPENDS" | tr ',' '\n' | wc -l)" -eq 6 ] && pass || fail "Depends has other packages: $DEPENDS"
+[ "$(field Suggests)" = "pkg-config, libpcre2-dev, libinih-dev, libssl-dev, python3" ] && pass || fail "Suggests: $(field Suggests)"
 # Each library the binary needs comes from a package in Depends (the list is
 # computed, not stale): dpkg -S names the package that ships each soname.
 readelf -d "$B/sasguard" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' > "$T/needed"
@@ -73,6 +74,7 @@ for f in "-rwxr-xr-x root/root ./usr/bin/sasguard" \
          "-rw-r--r-- root/root ./usr/share/man/man1/sasguard.1.gz" \
          "-rw-r--r-- root/root ./usr/share/doc/sasguard/copyright" \
          "-rw-r--r-- root/root ./usr/share/doc/sasguard/changelog.gz" \
+         "-rw-r--r-- root/root ./usr/share/sasguard/sarif-to-gitlab.py" \
          "-rw-r--r-- root/root ./etc/sasguard.ini"; do
   grep -qxF -- "$f" "$T/contents" && pass || fail "the package lacks '$f'"
 done
@@ -89,6 +91,8 @@ R=$T/root
 expect_exit 0 dpkg-deb -x "$DEB" "$R"
 SG=$R/usr/bin/sasguard
 cmp -s "$R/etc/sasguard.ini" "$SOURCE_DIR/config/sasguard.ini" && pass || fail "etc/sasguard.ini is not config/sasguard.ini"
+cmp -s "$R/usr/share/sasguard/sarif-to-gitlab.py" "$SOURCE_DIR/ci/sarif-to-gitlab.py" && pass ||
+  fail "usr/share/sasguard/sarif-to-gitlab.py is not ci/sarif-to-gitlab.py"
 
 # The binary: stripped, hardened, and its built-in system policy is /etc/sasguard.ini.
 readelf -S "$SG" > "$T/sections"
