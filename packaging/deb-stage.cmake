@@ -10,6 +10,12 @@ if(NOT CPACK_SASGUARD_BUILD_PREFIX STREQUAL "/usr" OR NOT CPACK_SASGUARD_SYSCONF
           "(this one: prefix ${CPACK_SASGUARD_BUILD_PREFIX}, system policy ${CPACK_SASGUARD_SYSCONFDIR}/sasguard.ini)")
 endif()
 
+# packaging/changelog is the Debian changelog: its newest entry names this version.
+file(STRINGS ${CPACK_SASGUARD_SOURCE_DIR}/packaging/changelog head LIMIT_COUNT 1)
+if(NOT head MATCHES "^sasguard \\(${CPACK_PACKAGE_VERSION}\\) ")
+  message(FATAL_ERROR "sasguard: packaging/changelog starts with '${head}': add an entry for ${CPACK_PACKAGE_VERSION}")
+endif()
+
 set(root ${CPACK_TEMPORARY_DIRECTORY})
 if(NOT EXISTS ${root}/usr/bin/sasguard)
   message(FATAL_ERROR "sasguard: no usr/bin/sasguard in the staging tree ${root}")

@@ -9,12 +9,6 @@
 # by deb-stage.cmake, not by install rules: `cmake --install` (install.sh)
 # must never overwrite an /etc/sasguard.ini an administrator has edited.
 
-# packaging/changelog is the Debian changelog; its newest entry names the version.
-file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/changelog _sg_head LIMIT_COUNT 1)
-if(NOT _sg_head MATCHES "^sasguard \\(${PROJECT_VERSION}\\) ")
-  message(FATAL_ERROR "packaging/changelog starts with '${_sg_head}': add an entry for ${PROJECT_VERSION}")
-endif()
-
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sasguard)
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})

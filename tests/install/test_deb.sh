@@ -173,12 +173,16 @@ has "$T/out" "SASGUARD(1)"
   fail "changelog.gz: $(zcat "$R/usr/share/doc/sasguard/changelog.gz" | head -1)"
 has "$R/usr/share/doc/sasguard/copyright" "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
 
-# ---- a build for another prefix makes no package -------------------------------------
+# ---- a build for another prefix, or another version, makes no package ----------------
 
 expect_exit 1 cmake -DCPACK_SASGUARD_BUILD_PREFIX=/usr/local -DCPACK_SASGUARD_SYSCONFDIR=/etc \
   -DCPACK_TEMPORARY_DIRECTORY="$T/none" -P "$SOURCE_DIR/packaging/deb-stage.cmake"
 tr -s ' \n' '  ' < "$T/err" > "$T/err1"
 has "$T/err1" "the .deb needs a build configured with -DCMAKE_INSTALL_PREFIX=/usr (this one: prefix /usr/local"
+# Nor one whose version packaging/changelog does not name.
+expect_exit 1 cmake -DCPACK_SASGUARD_BUILD_PREFIX=/usr -DCPACK_SASGUARD_SYSCONFDIR=/etc -DCPACK_PACKAGE_VERSION=99.0.0 \
+  -DCPACK_SASGUARD_SOURCE_DIR="$SOURCE_DIR" -DCPACK_TEMPORARY_DIRECTORY="$T/none" -P "$SOURCE_DIR/packaging/deb-stage.cmake"
+has "$T/err" "add an entry for 99.0.0"
 
 # ---- lintian: no error, no warning -----------------------------------------------------
 
