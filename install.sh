@@ -17,8 +17,10 @@ build_dir=${SASGUARD_BUILD_DIR:-$here/build}
 # Debian packages: the build, the libraries, and what the tests drive.
 packages=(cmake make gcc pkg-config libgit2-dev libpcre2-dev libinih-dev libssl-dev zlib1g-dev git python3)
 # What only the tests need (--deps-only, which tests/run.sh and CI use): the
-# pre-commit framework, and man to render the man page.
-test_packages=(pre-commit man-db)
+# pre-commit framework, man to render the man page, what builds and checks the
+# Debian package (cpack's dpkg-shlibdeps and file, lintian), and PyYAML for
+# the CI templates.
+test_packages=(pre-commit man-db dpkg-dev file lintian python3-yaml)
 
 MARK='# installed by sasguard'
 CLIENT_HOOKS=(pre-commit pre-merge-commit)
