@@ -35,10 +35,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sasguard-bench.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 export GIT_CONFIG_NOSYSTEM=1 HOME=$W/home SASGUARD_SYSTEM_CONFIG=$W/none.ini
 mkdir -p "$HOME"
+printf '[server]\nmax_seconds = 3600\n' > "$W/none.ini"   # the benchmarks measure, never time out
 git config --global user.name bench; git config --global user.email bench@example.com
 git config --global init.defaultBranch main
 
-files=30000 commits=3000 big=60000 pushes="1 100 10000" refs=100000 mb=1024
+files=30000 commits=3000 big=60000 pushes="1 100 10000 100000" refs=100000 mb=1024
 if [ "$quick" = 1 ]; then files=5000 commits=500 big=50000 pushes="1 100 1000" refs=100000 mb=256; fi
 
 mean() { python3 -c "import json,sys; print('%.4f' % json.load(open(sys.argv[1]))['results'][${2:-0}]['mean'])" "$1"; }
@@ -91,6 +92,41 @@ for r in "${repos[@]}"; do
   row "$label" "$(mean "$W/h.json" 0)" "$(mean "$W/h.json" 1)" \
     "$(rss "$SASGUARD" --all-history --quiet "$r")" "$(rss git -C "$r" cat-file --batch-all-objects --batch --unordered)"
 done
+
+# ---- pre-receive of a whole history vs --all-history of the same content ----
+# A first push (a migration, a mirror): the history's pack in the quarantine
+# of an empty bare repository, the hook run as receive-pack runs it.
+push_whole() { # REPO: the hook's command line for a first push of REPO's main
+  local r=$1 s=$W/first-$(basename "$1").git q
+  rm -rf "$s"; git init -q --bare "$s"
+  q=$s/objects/tmp_objdir-incoming-first; mkdir -p "$q/pack"
+  cp "$r"/.git/objects/pack/pack-*.pack "$r"/.git/objects/pack/pack-*.idx "$q/pack/"
+  printf '%s %s refs/heads/main\n' 0000000000000000000000000000000000000000 "$(git -C "$r" rev-parse main)" > "$s.stdin"
+  echo "cd $s && GIT_DIR=. GIT_QUARANTINE_PATH=$q GIT_OBJECT_DIRECTORY=$q GIT_ALTERNATE_OBJECT_DIRECTORIES=$s/objects $SASGUARD pre-receive < $s.stdin"
+}
+for r in "${repos[@]}"; do
+  run=$(push_whole "$r")
+  hf --warmup 1 --runs 5 --export-json "$W/w.json" "sh -c '$run'" "$SASGUARD --all-history --quiet $r"
+  row "first push vs --all-history ($(basename "$r"))" "$(mean "$W/w.json" 0)" "$(mean "$W/w.json" 1)" \
+    "$(rss sh -c "$run")" "$(rss "$SASGUARD" --all-history --quiet "$r")"
+done
+
+# ---- an audit of a server, then again with --state ---------------------------
+# 20 bare repositories (copies of the generated histories); the second audit of
+# the unchanged server reads its state, not the repositories.
+if [ -z "$repo" ]; then
+  A=$W/server-audit
+  for i in $(seq 1 20); do
+    git clone -q --bare "${repos[$((i % ${#repos[@]}))]}" "$A/team$((i % 4))/repo$i.git"
+  done
+  hf --runs 3 --prepare "rm -f $W/audit.state" --export-json "$W/a1.json" \
+    "$SASGUARD --all-history --quiet --state $W/audit.state $A"
+  "$SASGUARD" --all-history --quiet --state "$W/audit.state" "$A" >/dev/null 2>&1 || true
+  hf --warmup 1 --runs 5 --export-json "$W/a2.json" "$SASGUARD --all-history --quiet --state $W/audit.state $A"
+  row "audit of 20 repositories, again (--state)" "$(mean "$W/a2.json")" "$(mean "$W/a1.json")" \
+    "$(rss "$SASGUARD" --all-history --quiet --state "$W/audit.state" "$A")" "(first audit)"
+  rm -rf "$A"
+fi
 
 # Peak memory as history grows (3 tokens each, so attribution runs too).
 if [ "$quick" = 0 ] && [ -z "$repo" ]; then
