@@ -129,7 +129,7 @@ typedef struct sg_policy {
 	char allowed_permissions[32];        /* [policy] allowed_permissions: sp letters allowed */
 	int64_t max_lifetime;                /* [policy] max_lifetime, seconds */
 	sg_severity expired;                 /* [policy] expired: severity of an expired token */
-	int scan_binary;                     /* [policy] scan_binary: also scan NUL-bearing content */
+	int scan_binary;                     /* [policy] scan_binary: scan NUL-bearing content (default) */
 	uint64_t max_file_size;              /* [policy] max_file_size, bytes; larger is skipped */
 	int locked;                          /* [policy] locked (system layer): lower layers only tighten */
 	int fail_open;                       /* [server] fail_open: accept the push on internal error */
