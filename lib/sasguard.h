@@ -370,8 +370,8 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
  * (what Windows PowerShell 5 `>` and Out-File, and regedit, write) by
  * decoding it to UTF-8 first; its findings' columns count bytes of that UTF-8.
  * It then scans the raw bytes as well, so that a stray BOM or NUL in front
- * of ASCII text hides nothing (their UTF-16 runs at the alignment just
- * decoded are not read again: a token is reported once).
+ * of ASCII text hides nothing (the UTF-16 runs among them are not read
+ * again the way they were just decoded: a token is reported once).
  */
 typedef enum sg_text_encoding {
 	SG_TEXT_BYTES = 0, /* ASCII, UTF-8, Latin-1 ... or binary: scanned as bytes */

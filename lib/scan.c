@@ -59,14 +59,16 @@ typedef struct scan_ctx {
 	/* tokens taken in the current window: a decoded level, or another reading
 	 * of a UTF-16 run, may find one again */
 	struct {
-		char fingerprint[33];
+		char secret[33]; /* the secret's hash, whatever kind the token was read as */
 		size_t offset, end;
 	} taken[32];
 	size_t ntaken;
 	int rc;            /* first error kept to return */
 	const char *note;  /* how the window was stored (base64, UTF-16), for its findings */
-	int wide_skip;     /* UTF-16 runs whose characters sit at this parity were read
-			    * already, the whole buffer decoded; -1: none were */
+	int wide_read;     /* the whole buffer was decoded as UTF-16: its units start at
+			    * even offsets, 0 little-endian, 1 big-endian; -1: it was not */
+	int dry;           /* a reading the decoded buffer gave already: its tokens are
+			    * taken (not found again) but not reported again */
 	sg_findings *out;
 } scan_ctx;
 
@@ -291,19 +293,27 @@ static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end
 	tok.offset = w->map[start];
 	tok.length = (end < w->len ? w->map[end] : wend) - tok.offset;
 	/* "rscd=x%26sig%3D<sig>&...&sig=<sig>": level 0 and level 1 both see it;
-	 * "u=https://..?sv=..": one UTF-16 reading from 'u', the other from 'h'.
+	 * "u=https://..?sv=..": one UTF-16 reading from 'u', the other from 'h';
+	 * "srt=sco&..": one reading from 's' (an account SAS), the other from 'r'.
 	 * The same secret over the same bytes is one token. */
 	size_t tok_end = tok.offset + tok.length;
+	char secret[33];
+	if (!tok.secret || sg_fingerprint(SG_KIND_SERVICE_SAS, tok.secret, strlen(tok.secret), secret) < 0)
+		memcpy(secret, tok.fingerprint, sizeof(secret));
 	for (size_t k = 0; k < c->ntaken; k++)
 		if (c->taken[k].offset < tok_end && tok.offset < c->taken[k].end &&
-		    strcmp(c->taken[k].fingerprint, tok.fingerprint) == 0) {
+		    strcmp(c->taken[k].secret, secret) == 0) {
 			sg_token_clear(&tok);
 			return;
 		}
 	if (c->ntaken < sizeof(c->taken) / sizeof(c->taken[0])) {
-		memcpy(c->taken[c->ntaken].fingerprint, tok.fingerprint, sizeof(tok.fingerprint));
+		memcpy(c->taken[c->ntaken].secret, secret, sizeof(secret));
 		c->taken[c->ntaken].offset = tok.offset;
 		c->taken[c->ntaken++].end = tok_end;
+	}
+	if (c->dry) {
+		sg_token_clear(&tok);
+		return;
 	}
 	s->stats.tokens++;
 
@@ -633,7 +643,12 @@ static size_t wide_reading(scan_ctx *c, enum anchor_type type, size_t k, size_t 
  * first character whose previous byte is not NUL is no big-endian one. Such
  * a run is read both ways, little-endian first (what Windows writes): a
  * stray character glued to a signature would hide it either way. A token
- * both readings hold is kept once (same place, same fingerprint).
+ * both readings hold (its secret over the same bytes) is kept once.
+ *
+ * In the raw bytes of a buffer decoded whole as UTF-16, the reading of the
+ * units it decoded was done: it goes first, dry (its tokens only taken, so
+ * that the other reading does not report them again), and alone when the
+ * run's ends leave no other.
  */
 static size_t scan_wide(scan_ctx *c, size_t i, size_t done)
 {
@@ -652,7 +667,6 @@ static size_t scan_wide(scan_ctx *c, size_t i, size_t done)
 			return done;
 		}
 	}
-	s->stats.anchors++;
 	sg_window *u = &s->wide;
 	if (sg_window_reserve(u, 2 * WINDOW_CAP + 1) < 0) {
 		c->rc = SG_ENOMEM;
@@ -660,20 +674,36 @@ static size_t scan_wide(scan_ctx *c, size_t i, size_t done)
 	}
 	u->len = sg_utf16_run(c->buf, c->len, i, done, WINDOW_CAP, WINDOW_CAP, u->text, u->map, &first);
 	k = (i - first) / 2;
-	size_t last = u->map[u->len - 1];
+	size_t last = u->map[u->len - 1], we = last + 1;
 	int lead = first > 0 && c->buf[first - 1] != '\0';
 	int trail = last + 1 < c->len && c->buf[last + 1] != '\0';
+	/* little-endian units hold their character first: at even offsets */
+	int le_read = c->wide_read == 0 && i % 2 == 0, be_read = c->wide_read == 1 && i % 2 == 1;
 
+	if ((le_read || be_read) && !lead && !trail)
+		return we; /* the decoded buffer read this run as it stands */
+	s->stats.anchors++;
 	c->ntaken = 0;
-	size_t le = wide_reading(c, type, k, 0, u->len - (size_t)trail), be = 0;
-	if ((lead || trail) && c->rc != SG_ENOMEM)
-		be = wide_reading(c, type, k, (size_t)lead, u->len);
-	size_t we = le > be ? le : be;
-	return we > done ? we : done;
+	size_t le_to = u->len - (size_t)trail, be_from = (size_t)lead, r1, r2 = 0;
+	if (be_read) {
+		c->dry = 1;
+		r1 = wide_reading(c, type, k, be_from, u->len);
+		c->dry = 0;
+		r2 = wide_reading(c, type, k, 0, le_to);
+	} else {
+		c->dry = le_read;
+		r1 = wide_reading(c, type, k, 0, le_to);
+		c->dry = 0;
+		if ((lead || trail) && c->rc != SG_ENOMEM)
+			r2 = wide_reading(c, type, k, be_from, u->len);
+	}
+	we = r1 > we ? r1 : we;
+	we = r2 > we ? r2 : we;
+	return we;
 }
 
 static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t len, size_t first_line,
-		      int wide_skip, sg_findings *out);
+		      int wide_read, sg_findings *out);
 
 int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		   size_t first_line, sg_findings *out)
@@ -686,9 +716,10 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
  * findings' lines are the file's. The raw bytes are scanned too, after it:
  * content that only looks like UTF-16 (a stray BOM before ASCII, a NUL
  * planted before a token) must not hide what a byte scan would find. Real
- * UTF-16 holds no ASCII token, so this costs one prefilter pass. Its UTF-16
- * runs at the alignment just decoded are not read again (each token would
- * be found twice); runs at the other alignment decoded to nonsense, and are.
+ * UTF-16 holds no ASCII token, so this costs one prefilter pass. The UTF-16
+ * runs among its raw bytes are not read again as they were just decoded
+ * (each token would be found twice); read otherwise (the other alignment,
+ * the other byte order where a run's ends allow it) they are.
  */
 static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t len,
 			sg_text_encoding enc, size_t first_line, sg_findings *out)
@@ -703,7 +734,6 @@ static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t
 	rc = scan_bytes(s, path, text, n, first_line, -1, out);
 	free(text);
 	if (rc == SG_OK || rc == SG_ELIMIT) {
-		/* little-endian units hold their character first: at even offsets */
 		int raw = scan_bytes(s, path, buf, len, first_line, enc == SG_TEXT_UTF16LE ? 0 : 1, out);
 		rc = raw == SG_OK ? rc : raw;
 	}
@@ -720,12 +750,16 @@ int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t l
 }
 
 static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t len, size_t first_line,
-		      int wide_skip, sg_findings *out)
+		      int wide_read, sg_findings *out)
 {
 	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out,
-		       .wide_skip = wide_skip };
+		       .wide_read = wide_read };
 	const char *end = buf + len, *eq = buf, *pct = buf;
-	size_t pos = 0, done = 0;
+	/* Where the last byte window and the last UTF-16 window ended. Apart: a
+	 * run's last character may be the first of an ASCII token after it, and
+	 * what the byte scan finds must not depend on whether runs were read
+	 * (the raw pass of a decoded UTF-16 file skips some). */
+	size_t pos = 0, done = 0, wide_done = 0;
 
 	s->stats.bytes += len;
 	while (pos < len) {
@@ -745,11 +779,11 @@ static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t l
 		 * any call (anchor_at would look at it first). */
 		int last = i ? (unsigned char)buf[i - 1] | 0x20 : 0;
 		if (last != 'g' && last != 'y') {
-			if (wide_anchor_near(buf, i) && i >= done && (int)(i & 1) != c.wide_skip) {
-				done = scan_wide(&c, i, done);
+			if (wide_anchor_near(buf, i) && i >= wide_done) {
+				wide_done = scan_wide(&c, i, wide_done);
 				if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
 					return c.rc;
-				pos = pos < done ? done : pos;
+				pos = pos < wide_done ? wide_done : pos;
 			}
 			continue;
 		}

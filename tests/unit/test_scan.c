@@ -526,6 +526,46 @@ static void test_binary(void)
 		sg_findings_clear(&l);
 	}
 
+	/* a UTF-16 run whose last character begins an ASCII token: the token is
+	 * read from there, as if no run had been read before it */
+	{
+		char wide[1024];
+		size_t wn = utf16("sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1, 0, wide);
+		random_bytes(bin, size, 11);
+		memcpy(bin + 2000, wide, wn);
+		bin[2000 + wn] = '\0';
+		n = (size_t)snprintf(bin + 2001 + wn, 1024, "%s ", url);
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_INT(l.items[0]->token.offset, 2001 + wn);
+			CHECK_STR(l.items[0]->token.account, "a1");
+			CHECK_STR(l.items[0]->note, "");
+		}
+		sg_findings_clear(&l);
+	}
+
+	/* a stray byte before a string that starts "srt=": the other reading,
+	 * from 'r', sees another kind of SAS over the same secret: one finding */
+	{
+		char wide[1024];
+		size_t wn = utf16("srt=sco&sp=rwdlacup&se=2051-10-06T07:09:59Z&st=2021-10-05T23:09:59Z&spr=https,http&sig=" SIG,
+				  0, 0, wide);
+		random_bytes(bin, size, 13);
+		bin[2999] = 't';
+		memcpy(bin + 3000, wide, wn);
+		bin[3000 + wn] = bin[3001 + wn] = '\0';
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_INT(l.items[0]->token.kind, SG_KIND_ACCOUNT_SAS);
+			CHECK_INT(l.items[0]->token.offset, 3000);
+		}
+		sg_findings_clear(&l);
+	}
+
 	/* a connection string's key, in UTF-16 among random bytes */
 	{
 		const char *key = "AccountName=a1;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHW"
@@ -570,6 +610,21 @@ static void test_utf16_once(void)
 			CHECK_INT(l.items[0]->line, 2);
 			CHECK_STR(l.items[0]->note, "");
 		}
+		sg_findings_clear(&l);
+
+		/* a curly quote (U+201C, its other byte no NUL) before the URL: the
+		 * raw bytes' other reading holds the token too; reported once */
+		n = utf16("u = ", be, 1, buf);
+		memcpy(buf + n, be ? "\x20\x1c" : "\x1c\x20", 2);
+		n += 2;
+		n += utf16("https://a1.blob.core.windows.net/c/b?" Q, be, 0, buf + n);
+		memcpy(buf + n, be ? "\x20\x1d" : "\x1d\x20", 2);
+		n += 2;
+		sg_findings_init(&l);
+		CHECK(scan_raw(buf, n, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1)
+			CHECK_STR(l.items[0]->note, "");
 		sg_findings_clear(&l);
 
 		/* one stray byte, then a second token: nonsense once decoded, read as a run */
