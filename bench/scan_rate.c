@@ -1,12 +1,14 @@
 /*
  * scan_rate.c - library scan throughput (sg_scan_buffer) on one core, in MB/s:
- * token-free text (also as UTF-16) and text dense with tokens, generated in
- * memory, or a file.
+ * token-free text (also as UTF-16), token-free binary content (random bytes;
+ * an executable-like mix of NULs, numbers and UTF-16 strings) and text dense
+ * with tokens, generated in memory, or a file.
  *   scan_rate [MB]            generated text, MB megabytes each (default 1024)
  *   scan_rate --file PATH     a file of your own, read whole
  */
 #include "sasguard.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +36,79 @@ static const char *const token_lines[] = {
 	"conn = DefaultEndpointsProtocol=https;AccountName=acct5;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==;EndpointSuffix=core.windows.net\n",
 	"ph = https://a.blob.core.windows.net/c/b?sv=2022-11-02&sr=b&sp=r&se=2026-11-23&sig=...\n",
 };
+
+/* Strings an executable or a .NET assembly holds, some with the '=' and '%'
+ * the prefilter stops at; stored as UTF-16LE and as ASCII. */
+static const char *const binary_strings[] = {
+	"System.Collections.Generic", "Version=4.0.0.0, Culture=neutral, PublicKeyToken=b77a5c561934e089",
+	"C:\\Program Files\\Contoso\\bin\\app.dll", "Data Source=db01;Initial Catalog=orders;Integrated Security=true",
+	"progress: %d%% done", "https://example.com/api/v2?page=1&size=50", "Signature verification failed",
+};
+
+/* xorshift64: incompressible bytes, the same on every run. */
+static uint64_t next_random(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* Random bytes, as compressed files and images are. */
+static char *fill_random(size_t size)
+{
+	char *buf = malloc(size + 8);
+	uint64_t x = 88172645463325252ull;
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < size; i += 8) {
+		uint64_t r = next_random(&x);
+		memcpy(buf + i, &r, 8);
+	}
+	return buf;
+}
+
+/* An executable's mix: a header with NULs, then random code-like bytes,
+ * runs of NUL padding, tables of small 32-bit integers, and strings in
+ * UTF-16LE and ASCII; no token. */
+static char *fill_executable(size_t size)
+{
+	char *buf = fill_random(size);
+	uint64_t x = 2463534242ull;
+	if (!buf)
+		return NULL;
+	memcpy(buf, "MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0", 16);
+	for (size_t at = 64; at + 4096 < size;) {
+		uint64_t r = next_random(&x);
+		size_t part = 64 + r % 512; /* random bytes left between the pieces */
+		at += part;
+		switch (r >> 32 & 3) {
+		case 0: /* padding */
+			memset(buf + at, 0, 16 + (r >> 40) % 256);
+			at += 16 + (r >> 40) % 256;
+			break;
+		case 1: /* small integers */
+			for (int k = 0; k < 32; k++, at += 4) {
+				uint32_t v = (uint32_t)(r >> (k % 24)) & 0x3ff;
+				memcpy(buf + at, &v, 4);
+			}
+			break;
+		default: { /* a string, UTF-16LE or ASCII, NUL-terminated */
+			const char *str = binary_strings[(r >> 36) % (sizeof(binary_strings) / sizeof(binary_strings[0]))];
+			int wide = (r >> 44) & 1;
+			for (const char *c = str; *c; c++) {
+				buf[at++] = *c;
+				if (wide)
+					buf[at++] = '\0';
+			}
+			buf[at++] = '\0';
+			if (wide)
+				buf[at++] = '\0';
+		}
+		}
+	}
+	return buf;
+}
 
 static char *fill(size_t size, const char *const *lines, size_t nlines)
 {
@@ -75,7 +150,7 @@ static void measure(const char *label, const char *buf, size_t len)
 		found = f.count;
 		sg_findings_clear(&f);
 	}
-	printf("%-22s %8.1f MB  best of 3: %7.3f s  %8.1f MB/s  findings %zu\n", label, (double)len / 1e6, best,
+	printf("%-24s %8.1f MB  best of 3: %7.3f s  %8.1f MB/s  findings %zu\n", label, (double)len / 1e6, best,
 	       (double)len / 1e6 / best, found);
 	sg_scanner_free(s);
 }
@@ -114,6 +189,20 @@ int main(int argc, char **argv)
 		free(wide);
 	}
 	free(clean);
+	/* Binary content (a NUL in the first 8000 bytes) is scanned by default. */
+	size_t bin_len = (mb << 20) / 2;
+	char *bin = fill_random(bin_len);
+	if (bin) {
+		measure("binary, random bytes", bin, bin_len);
+		free(bin);
+	}
+	bin = fill_executable(bin_len);
+	if (bin) {
+		if (!sg_buffer_is_binary(bin, bin_len))
+			fprintf(stderr, "scan_rate: the executable-like buffer is not binary\n");
+		measure("binary, executable-like", bin, bin_len);
+		free(bin);
+	}
 	size_t dense_mb = mb / 16 ? mb / 16 : 1;
 	char *dense = fill(dense_mb << 20, token_lines, sizeof(token_lines) / sizeof(token_lines[0]));
 	measure("token-dense text", dense, dense_mb << 20);

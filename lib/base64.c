@@ -47,11 +47,17 @@ static int b64_value(unsigned char c)
 
 enum sg_b64_kind sg_base64_anchor(const char *buf, size_t len, size_t i, size_t *start)
 {
+	/* every needle has a letter or digit before its stop: in binary content
+	 * (random bytes) this alone turns away three hits in four */
+	if (i == 0 || !sg_is_alnum((unsigned char)buf[i - 1]))
+		return SG_B64_NONE;
 	for (size_t k = 0; k < sizeof(needles) / sizeof(needles[0]); k++) {
 		size_t at = needles[k].at, n = needles[k].len;
-		/* one byte first: most hits are a 'P', 'W' or 'Z' in an ordinary word */
+		/* one byte first: most hits are a 'P', 'W' or 'Z' in an ordinary word;
+		 * then the needle's first byte, which random bytes (binary content)
+		 * almost never match, before a call to memcmp */
 		if (needles[k].text[at] != buf[i] || at + needles[k].quantum > i || i - at + n > len ||
-		    memcmp(buf + i - at, needles[k].text, n) != 0)
+		    buf[i - at] != needles[k].text[0] || memcmp(buf + i - at, needles[k].text, n) != 0)
 			continue;
 		/* decoding starts on the quantum boundary at or before the needle */
 		*start = i - at - needles[k].quantum;

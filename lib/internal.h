@@ -96,4 +96,30 @@ int sg_ci_equal(const char *a, const char *b, size_t n);
  */
 size_t sg_scheme_start(const char *s, size_t sep, size_t floor);
 
+/* Bytes that can be part of a token or of the escaping around one. */
+static inline int sg_is_token_char(int c)
+{
+	if (c <= 0x20 || c >= 0x7f)
+		return 0;
+	switch (c) {
+	case '"': case '\'': case '`': case '<': case '>':
+	case '(': case ')': case '[': case ']': case '{': case '}': case '|':
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * ASCII stored as UTF-16 among other bytes (an executable's strings): the
+ * characters two bytes apart around buf[i], a NUL between each two, either
+ * byte order alike. A character is a token character or a bracket (an IPv6
+ * host); the run goes back to no character below offset lo and at most back
+ * characters, forward at most fwd. The characters go to text (room for
+ * back + fwd + 1), their offsets to map when it is not NULL; *first is the
+ * first one's offset. Returns how many.
+ */
+size_t sg_utf16_run(const char *buf, size_t len, size_t i, size_t lo, size_t back, size_t fwd,
+		    char *text, size_t *map, size_t *first);
+
 #endif

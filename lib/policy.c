@@ -68,6 +68,7 @@ void sg_policy_init(sg_policy *p)
 	strcpy(p->allowed_permissions, "rl");
 	p->max_lifetime = 7 * 86400;
 	p->expired = SG_SEV_INFO;
+	p->scan_binary = 1; /* the prefilter makes binary content as cheap as text */
 	p->max_file_size = 100u * 1024 * 1024;
 	p->max_seconds = 30;
 	for (size_t i = 0; i < NKEYS; i++)

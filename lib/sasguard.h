@@ -129,7 +129,7 @@ typedef struct sg_policy {
 	char allowed_permissions[32];        /* [policy] allowed_permissions: sp letters allowed */
 	int64_t max_lifetime;                /* [policy] max_lifetime, seconds */
 	sg_severity expired;                 /* [policy] expired: severity of an expired token */
-	int scan_binary;                     /* [policy] scan_binary: also scan NUL-bearing content */
+	int scan_binary;                     /* [policy] scan_binary: scan NUL-bearing content (default) */
 	uint64_t max_file_size;              /* [policy] max_file_size, bytes; larger is skipped */
 	int locked;                          /* [policy] locked (system layer): lower layers only tighten */
 	int fail_open;                       /* [server] fail_open: accept the push on internal error */
@@ -353,7 +353,9 @@ void sg_scanner_set_stats(sg_scanner *s, const sg_stats *to);
 
 /*
  * Scans buf[0..len) for tokens wherever they sit (URLs, bare query strings,
- * connection strings; raw, percent-, HTML- or JSON-escaped). Every token that
+ * connection strings; raw, percent-, HTML- or JSON-escaped; base64-encoded;
+ * ASCII stored as UTF-16 among other bytes, as binary files hold strings,
+ * the finding's note then saying so). Every token that
  * breaks a rule becomes a finding appended to out, with line numbers counted
  * from first_line. path (may be NULL) is matched against [allow] globs; an
  * inline "sasguard:allow <reason>" on the token's line marks it allowed.
@@ -368,7 +370,8 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
  * (what Windows PowerShell 5 `>` and Out-File, and regedit, write) by
  * decoding it to UTF-8 first; its findings' columns count bytes of that UTF-8.
  * It then scans the raw bytes as well, so that a stray BOM or NUL in front
- * of ASCII text hides nothing.
+ * of ASCII text hides nothing (the UTF-16 runs among them are not read
+ * again the way they were just decoded: a token is reported once).
  */
 typedef enum sg_text_encoding {
 	SG_TEXT_BYTES = 0, /* ASCII, UTF-8, Latin-1 ... or binary: scanned as bytes */

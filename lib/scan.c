@@ -1,7 +1,8 @@
 /*
  * scan.c - find tokens in a buffer: a memchr prefilter for "sig=", "sig%3D",
- * "AccountKey=" and "SharedAccessKey=", then, only in a window around each
- * hit, decoding and PCRE2 (JIT) to cut out the token, then parse and judge.
+ * "AccountKey=" and "SharedAccessKey=" (as bytes, or as UTF-16 among other
+ * bytes), then, only in a window around each hit, decoding and PCRE2 (JIT)
+ * to cut out the token, then parse and judge.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "internal.h"
@@ -40,6 +41,7 @@ struct sg_scanner {
 	pcre2_jit_stack *jit;
 	sg_window levels[3]; /* markup-decoded, then percent-decoded once and twice */
 	sg_window b64;       /* a base64 run decoded, before the levels */
+	sg_window wide;      /* a UTF-16 run among other bytes, decoded */
 	const sg_baseline *baseline; /* borrowed; may be NULL */
 	sg_stats stats;
 };
@@ -54,14 +56,19 @@ typedef struct scan_ctx {
 	size_t line_start; /* offset where that line starts */
 	size_t counted;    /* newlines before this offset are counted */
 	size_t kept;       /* findings appended by this call */
-	/* tokens taken in the current window: a decoded level may find one again */
+	/* tokens taken in the current window: a decoded level, or another reading
+	 * of a UTF-16 run, may find one again */
 	struct {
-		char fingerprint[33];
-		size_t offset;
+		uint64_t secret; /* the secret's hash, whatever kind the token was read as */
+		size_t offset, end;
 	} taken[32];
 	size_t ntaken;
 	int rc;            /* first error kept to return */
-	int base64;        /* the window being scanned was base64: say so in its findings */
+	const char *note;  /* how the window was stored (base64, UTF-16), for its findings */
+	int wide_read;     /* the whole buffer was decoded as UTF-16: its units start at
+			    * even offsets, 0 little-endian, 1 big-endian; -1: it was not */
+	int dry;           /* a reading the decoded buffer gave already: its tokens are
+			    * taken (not found again) but not reported again */
 	sg_findings *out;
 } scan_ctx;
 
@@ -76,20 +83,6 @@ static int url_bracket(const char *buf, size_t len, size_t j)
 		if (buf[k - 1] == '[')
 			return url_bracket(buf, len, k - 1);
 	return 0;
-}
-
-/* Bytes that can be part of a token or of the escaping around one. */
-static int is_token_char(unsigned char c)
-{
-	if (c <= 0x20 || c >= 0x7f)
-		return 0;
-	switch (c) {
-	case '"': case '\'': case '`': case '<': case '>':
-	case '(': case ')': case '[': case ']': case '{': case '}': case '|':
-		return 0;
-	default:
-		return 1;
-	}
 }
 
 static pcre2_code *compile(const char *pattern, sg_diag *diag)
@@ -150,6 +143,7 @@ void sg_scanner_free(sg_scanner *s)
 	for (size_t i = 0; i < 3; i++)
 		sg_window_free(&s->levels[i]);
 	sg_window_free(&s->b64);
+	sg_window_free(&s->wide);
 	free(s);
 }
 
@@ -277,6 +271,16 @@ static void inline_allowance(scan_ctx *c, size_t from, size_t to, sg_finding *f)
 	f->allowed = SG_ALLOWED_INLINE;
 }
 
+/* FNV-1a: tells the secrets of the few tokens of one window apart, cheaply
+ * (a SHA-256 per token cost token-dense text a tenth of its rate). */
+static uint64_t secret_hash(const char *secret)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const unsigned char *p = (const unsigned char *)secret; *p; p++)
+		h = (h ^ *p) * 1099511628211ull;
+	return h;
+}
+
 /* Parses, judges and keeps the token at text[start..end) of a decoded level. */
 static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end, size_t wend)
 {
@@ -298,15 +302,25 @@ static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end
 	}
 	tok.offset = w->map[start];
 	tok.length = (end < w->len ? w->map[end] : wend) - tok.offset;
-	/* "rscd=x%26sig%3D<sig>&...&sig=<sig>": level 0 and level 1 both see it */
+	/* "rscd=x%26sig%3D<sig>&...&sig=<sig>": level 0 and level 1 both see it;
+	 * "u=https://..?sv=..": one UTF-16 reading from 'u', the other from 'h';
+	 * "srt=sco&..": one reading from 's' (an account SAS), the other from 'r'.
+	 * The same secret over the same bytes is one token. */
+	size_t tok_end = tok.offset + tok.length;
+	uint64_t secret = secret_hash(tok.secret ? tok.secret : tok.fingerprint);
 	for (size_t k = 0; k < c->ntaken; k++)
-		if (c->taken[k].offset == tok.offset && strcmp(c->taken[k].fingerprint, tok.fingerprint) == 0) {
+		if (c->taken[k].offset < tok_end && tok.offset < c->taken[k].end && c->taken[k].secret == secret) {
 			sg_token_clear(&tok);
 			return;
 		}
 	if (c->ntaken < sizeof(c->taken) / sizeof(c->taken[0])) {
-		memcpy(c->taken[c->ntaken].fingerprint, tok.fingerprint, sizeof(tok.fingerprint));
-		c->taken[c->ntaken++].offset = tok.offset;
+		c->taken[c->ntaken].secret = secret;
+		c->taken[c->ntaken].offset = tok.offset;
+		c->taken[c->ntaken++].end = tok_end;
+	}
+	if (c->dry) {
+		sg_token_clear(&tok);
+		return;
 	}
 	s->stats.tokens++;
 
@@ -330,8 +344,8 @@ static void take_token(scan_ctx *c, const sg_window *w, size_t start, size_t end
 		inline_allowance(c, f->token.offset, f->token.offset + f->token.length, f);
 	if (!f->allowed && sg_baseline_has(s->baseline, f->token.fingerprint))
 		f->allowed = SG_ALLOWED_BASELINE;
-	if (c->base64 && !f->note[0])
-		snprintf(f->note, sizeof(f->note), "base64-encoded here; shown decoded");
+	if (c->note && !f->note[0])
+		snprintf(f->note, sizeof(f->note), "%s", c->note);
 	if (c->kept >= MAX_FINDINGS_PER_BUFFER) {
 		s->stats.dropped++;
 		if (sg_finding_blocks(f))
@@ -391,7 +405,7 @@ static size_t url_start(const sg_window *w, size_t q)
 {
 	size_t i = q;
 	/* brackets in a window are an IPv6 host's: the window stops at others */
-	while (i > 0 && (is_token_char((unsigned char)w->text[i - 1]) || w->text[i - 1] == '[' || w->text[i - 1] == ']') &&
+	while (i > 0 && (sg_is_token_char((unsigned char)w->text[i - 1]) || w->text[i - 1] == '[' || w->text[i - 1] == ']') &&
 	       w->text[i - 1] != '=' && w->text[i - 1] != '&' && w->text[i - 1] != ';' && w->text[i - 1] != ',')
 		i--;
 	/* "sha256:https://..." or "x:https://...": the URL starts at its scheme,
@@ -494,20 +508,21 @@ static int conn_has_key_anywhere(const char *t, size_t n)
 	return 0;
 }
 
-/* Decodes buf[ws..we) level by level and takes every token in it; a base64
- * run is decoded first (b64), its map leading back to buf. */
-static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type, int b64)
+/* Decodes buf[ws..we) level by level and takes every token in it. A window
+ * stored otherwise (base64, UTF-16) comes decoded in pre, its map leading
+ * back to buf, and note says how it was stored. The caller empties c->taken
+ * (two readings of one UTF-16 run share it). */
+static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type, const sg_window *pre,
+			const char *note)
 {
 	sg_scanner *s = c->s;
 	sg_window *w0 = &s->levels[0];
 	int rc;
 
 	count_lines(c, ws);
-	c->ntaken = 0;
-	c->base64 = b64;
-	if (b64)
-		rc = sg_decode_base64(c->buf + ws, we - ws, ws, &s->b64) < 0 ||
-		     sg_decode_markup(s->b64.text, s->b64.len, s->b64.map, 0, w0) < 0;
+	c->note = note;
+	if (pre)
+		rc = sg_decode_markup(pre->text, pre->len, pre->map, 0, w0) < 0;
 	else
 		rc = sg_decode_markup(c->buf + ws, we - ws, NULL, ws, w0) < 0;
 	if (rc) {
@@ -571,7 +586,13 @@ static void scan_base64(scan_ctx *c, size_t first_line)
 				ws += 4;
 			if (ws >= we)
 				continue;
-			scan_window(c, ws, we, kind == SG_B64_KEY ? ANCHOR_KEY : ANCHOR_SAS, 1);
+			c->ntaken = 0;
+			if (sg_decode_base64(c->buf + ws, we - ws, ws, &c->s->b64) < 0) {
+				c->rc = SG_ENOMEM;
+				return;
+			}
+			scan_window(c, ws, we, kind == SG_B64_KEY ? ANCHOR_KEY : ANCHOR_SAS, &c->s->b64,
+				    "base64-encoded here; shown decoded");
 			if (c->rc == SG_ENOMEM || c->rc == SG_EINTERNAL)
 				return;
 			done = we;
@@ -579,6 +600,122 @@ static void scan_base64(scan_ctx *c, size_t first_line)
 		}
 	}
 }
+
+/*
+ * ASCII strings stored as UTF-16 among other bytes: executables, .NET
+ * assemblies, .pdb files, old Office documents and registry hives hold their
+ * strings so. At an '=' or '%' the byte scan already stops at, a NUL before
+ * it and the name's last letter before that ("s\0i\0g\0=", either byte
+ * order) is all ordinary text pays, and text never has that NUL.
+ */
+static int wide_anchor_near(const char *buf, size_t i)
+{
+	if (i < 6 || buf[i - 1] != '\0' || buf[i - 3] != '\0')
+		return 0;
+	int last = sg_lower((unsigned char)buf[i - 2]);
+	return last == 'g' || last == 'y';
+}
+
+/* Characters of a UTF-16 run decoded to judge the anchor in it: back over
+ * "SharedAccessKey", forward over "%253D" and the 44 of a signature. */
+#define WIDE_BACK 16
+#define WIDE_FWD 52
+
+#define WIDE_NOTE "UTF-16 inside binary content; shown decoded"
+
+/* Scans the characters [from, to) of the decoded run s->wide around its
+ * anchor at k, cut as a byte window is cut; returns where it ends, 0 if the
+ * anchor is not among them. */
+static size_t wide_reading(scan_ctx *c, enum anchor_type type, size_t k, size_t from, size_t to)
+{
+	const sg_window *u = &c->s->wide;
+	size_t a = k, b = k;
+
+	if (k < from || k >= to)
+		return 0;
+	/* brackets only around an IPv6 host, as in a byte window */
+	while (a > from && (sg_is_token_char((unsigned char)u->text[a - 1]) || url_bracket(u->text, to, a - 1)))
+		a--;
+	while (b < to && sg_is_token_char((unsigned char)u->text[b]))
+		b++;
+	sg_window view = { u->text + a, u->map + a, b - a, 0 };
+	scan_window(c, u->map[a], u->map[b - 1] + 1, type, &view, WIDE_NOTE);
+	return u->map[b - 1] + 1;
+}
+
+/*
+ * The UTF-16 run around the '=' or '%' at buf[i], if it holds an anchor:
+ * decoded a few characters first (hostile runs of "g\0=\0" cost no more
+ * than that), then whole, and scanned. Returns where its window ended, or
+ * done when there was none.
+ *
+ * Inside a run each character has a NUL on both sides; only its ends tell
+ * the byte order. A last character whose next byte is not NUL is no
+ * little-endian unit (a stray byte after the string, or big-endian text); a
+ * first character whose previous byte is not NUL is no big-endian one. Such
+ * a run is read both ways, little-endian first (what Windows writes): a
+ * stray character glued to a signature would hide it either way. A token
+ * both readings hold (its secret over the same bytes) is kept once.
+ *
+ * In the raw bytes of a buffer decoded whole as UTF-16, the reading of the
+ * units it decoded was done: it goes first, dry (its tokens only taken, so
+ * that the other reading does not report them again), and alone when the
+ * run's ends leave no other.
+ */
+static size_t scan_wide(scan_ctx *c, size_t i, size_t done)
+{
+	sg_scanner *s = c->s;
+	char look[WIDE_BACK + WIDE_FWD + 1];
+	size_t first, n = sg_utf16_run(c->buf, c->len, i, done, WIDE_BACK, 5, look, NULL, &first);
+	size_t k = (i - first) / 2;
+	enum anchor_type type = anchor_at(look, n, k);
+
+	if (type == ANCHOR_NONE)
+		return done;
+	if (type == ANCHOR_SAS) {
+		n = sg_utf16_run(c->buf, c->len, i, done, WIDE_BACK, WIDE_FWD, look, NULL, &first);
+		if (!signature_plausible(look, n, k)) {
+			s->stats.placeholders++;
+			return done;
+		}
+	}
+	sg_window *u = &s->wide;
+	if (sg_window_reserve(u, 2 * WINDOW_CAP + 1) < 0) {
+		c->rc = SG_ENOMEM;
+		return done;
+	}
+	u->len = sg_utf16_run(c->buf, c->len, i, done, WINDOW_CAP, WINDOW_CAP, u->text, u->map, &first);
+	k = (i - first) / 2;
+	size_t last = u->map[u->len - 1], we = last + 1;
+	int lead = first > 0 && c->buf[first - 1] != '\0';
+	int trail = last + 1 < c->len && c->buf[last + 1] != '\0';
+	/* little-endian units hold their character first: at even offsets */
+	int le_read = c->wide_read == 0 && i % 2 == 0, be_read = c->wide_read == 1 && i % 2 == 1;
+
+	if ((le_read || be_read) && !lead && !trail)
+		return we; /* the decoded buffer read this run as it stands */
+	s->stats.anchors++;
+	c->ntaken = 0;
+	size_t le_to = u->len - (size_t)trail, be_from = (size_t)lead, r1, r2 = 0;
+	if (be_read) {
+		c->dry = 1;
+		r1 = wide_reading(c, type, k, be_from, u->len);
+		c->dry = 0;
+		r2 = wide_reading(c, type, k, 0, le_to);
+	} else {
+		c->dry = le_read;
+		r1 = wide_reading(c, type, k, 0, le_to);
+		c->dry = 0;
+		if ((lead || trail) && c->rc != SG_ENOMEM)
+			r2 = wide_reading(c, type, k, be_from, u->len);
+	}
+	we = r1 > we ? r1 : we;
+	we = r2 > we ? r2 : we;
+	return we;
+}
+
+static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t len, size_t first_line,
+		      int wide_read, sg_findings *out);
 
 int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
 		   size_t first_line, sg_findings *out)
@@ -591,7 +728,10 @@ int sg_scan_buffer(sg_scanner *s, const char *path, const char *buf, size_t len,
  * findings' lines are the file's. The raw bytes are scanned too, after it:
  * content that only looks like UTF-16 (a stray BOM before ASCII, a NUL
  * planted before a token) must not hide what a byte scan would find. Real
- * UTF-16 holds no ASCII token, so this costs one prefilter pass.
+ * UTF-16 holds no ASCII token, so this costs one prefilter pass. The UTF-16
+ * runs among its raw bytes are not read again as they were just decoded
+ * (each token would be found twice); read otherwise (the other alignment,
+ * the other byte order where a run's ends allow it) they are.
  */
 static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t len,
 			sg_text_encoding enc, size_t first_line, sg_findings *out)
@@ -603,10 +743,10 @@ static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t
 	if (rc < 0)
 		return rc;
 	s->stats.decoded++;
-	rc = sg_scan_buffer_as(s, path, text, n, SG_TEXT_BYTES, first_line, out);
+	rc = scan_bytes(s, path, text, n, first_line, -1, out);
 	free(text);
 	if (rc == SG_OK || rc == SG_ELIMIT) {
-		int raw = sg_scan_buffer_as(s, path, buf, len, SG_TEXT_BYTES, first_line, out);
+		int raw = scan_bytes(s, path, buf, len, first_line, enc == SG_TEXT_UTF16LE ? 0 : 1, out);
 		rc = raw == SG_OK ? rc : raw;
 	}
 	s->stats.bytes = before + len; /* what was read, not what it decoded to */
@@ -616,12 +756,22 @@ static int scan_decoded(sg_scanner *s, const char *path, const char *buf, size_t
 int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t len,
 		      sg_text_encoding enc, size_t first_line, sg_findings *out)
 {
-	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out };
-	const char *end = buf + len, *eq = buf, *pct = buf;
-	size_t pos = 0, done = 0;
-
 	if (enc != SG_TEXT_BYTES)
 		return scan_decoded(s, path, buf, len, enc, first_line, out);
+	return scan_bytes(s, path, buf, len, first_line, -1, out);
+}
+
+static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t len, size_t first_line,
+		      int wide_read, sg_findings *out)
+{
+	scan_ctx c = { .s = s, .path = path, .buf = buf, .len = len, .line = first_line, .out = out,
+		       .wide_read = wide_read };
+	const char *end = buf + len, *eq = buf, *pct = buf;
+	/* Where the last byte window and the last UTF-16 window ended. Apart: a
+	 * run's last character may be the first of an ASCII token after it, and
+	 * what the byte scan finds must not depend on whether runs were read
+	 * (the raw pass of a decoded UTF-16 file skips some). */
+	size_t pos = 0, done = 0, wide_done = 0;
 
 	s->stats.bytes += len;
 	while (pos < len) {
@@ -637,6 +787,18 @@ int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t l
 		const char *hit = eq < pct ? eq : pct;
 		size_t i = (size_t)(hit - buf);
 		pos = i + 1;
+		/* Most hits end no name: the byte before them says so, here, before
+		 * any call (anchor_at would look at it first). */
+		int last = i ? (unsigned char)buf[i - 1] | 0x20 : 0;
+		if (last != 'g' && last != 'y') {
+			if (wide_anchor_near(buf, i) && i >= wide_done) {
+				wide_done = scan_wide(&c, i, wide_done);
+				if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
+					return c.rc;
+				pos = pos < wide_done ? wide_done : pos;
+			}
+			continue;
+		}
 		enum anchor_type type = anchor_at(buf, len, i);
 		if (type == ANCHOR_NONE || i < done)
 			continue;
@@ -647,11 +809,12 @@ int sg_scan_buffer_as(sg_scanner *s, const char *path, const char *buf, size_t l
 		s->stats.anchors++;
 		size_t ws = i, we = i;
 		while (ws > done && i - ws < WINDOW_CAP &&
-		       (is_token_char((unsigned char)buf[ws - 1]) || url_bracket(buf, len, ws - 1)))
+		       (sg_is_token_char((unsigned char)buf[ws - 1]) || url_bracket(buf, len, ws - 1)))
 			ws--;
-		while (we < len && we - i < WINDOW_CAP && is_token_char((unsigned char)buf[we]))
+		while (we < len && we - i < WINDOW_CAP && sg_is_token_char((unsigned char)buf[we]))
 			we++;
-		scan_window(&c, ws, we, type, 0);
+		c.ntaken = 0;
+		scan_window(&c, ws, we, type, NULL, NULL);
 		if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
 			return c.rc;
 		done = we;

@@ -1,7 +1,8 @@
 /*
  * utf16.c - telling UTF-16 text from binary, and decoding it to UTF-8, so that
  * a token in a file Windows tools wrote as UTF-16 (PowerShell 5 `>` and
- * Out-File, regedit exports) is found instead of skipped as binary.
+ * Out-File, regedit exports) is found instead of skipped as binary; and
+ * reading the UTF-16 strings that binary content holds among other bytes.
  */
 #include "internal.h"
 
@@ -115,4 +116,29 @@ int sg_text_decode(const char *buf, size_t len, sg_text_encoding enc, char **out
 	*out = o;
 	*outlen = n;
 	return SG_OK;
+}
+
+static int run_char(unsigned char c)
+{
+	return sg_is_token_char(c) || c == '[' || c == ']';
+}
+
+size_t sg_utf16_run(const char *buf, size_t len, size_t i, size_t lo, size_t back, size_t fwd,
+		    char *text, size_t *map, size_t *first)
+{
+	const unsigned char *b = (const unsigned char *)buf;
+	size_t s = i, e = i, n = 0;
+
+	while (i - s < 2 * back && s >= lo + 2 && b[s - 1] == 0 && run_char(b[s - 2]))
+		s -= 2;
+	while (e - i < 2 * fwd && e + 2 < len && b[e + 1] == 0 && run_char(b[e + 2]))
+		e += 2;
+	for (size_t k = s; k <= e; k += 2) {
+		text[n] = (char)b[k];
+		if (map)
+			map[n] = k;
+		n++;
+	}
+	*first = s;
+	return n;
 }

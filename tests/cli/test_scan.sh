@@ -100,12 +100,27 @@ has "$T/err" "loose.ini:2: policy.max_lifetime would loosen a locked policy"
 expect_exit 0 env SASGUARD_SYSTEM_CONFIG="$T/locked.ini" "$SASGUARD" config --show
 has "$T/out" "locked.ini:3"
 
-# Binary content is skipped with a note, unless the policy scans it.
+# Binary content is scanned by default: a token after NULs in its first bytes,
+# and one stored as UTF-16 among other bytes (an executable's strings), found
+# on the line its '\n' bytes give; scan_binary = false skips it with a note.
 { printf 'PNG\0\0\0'; printf '%s\n' "$INCIDENT_URL"; } > "$T/blob.bin"
-expect_exit 0 "$SASGUARD" scan --now "$NOW" "$T/blob.bin"
-has "$T/out" "binary"
-printf '[policy]\nscan_binary = true\n' > "$T/bin.ini"
-expect_exit 1 "$SASGUARD" scan --config "$T/bin.ini" --now "$NOW" "$T/blob.bin"
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/blob.bin"
+has "$T/out" "blob.bin:1:7: error"
+python3 - "$T/wide.bin" "url = $INCIDENT_URL" <<'PY'
+import random, sys
+r = random.Random(1)
+noise = bytes(r.choice([b for b in range(256) if b != 10]) for _ in range(3000))
+with open(sys.argv[1], "wb") as f:
+    f.write(b"MZ\x90\x00" + noise + b"\n\x00\n\x00" + sys.argv[2].encode("utf-16-le") + b"\x00\x00" + noise)
+PY
+expect_exit 1 "$SASGUARD" scan --now "$NOW" "$T/wide.bin"
+has "$T/out" "wide.bin:3:14: error: account SAS for robustnessws4285631339"
+has "$T/out" "note: UTF-16 inside binary content"
+no_secrets "$T/out"
+printf '[policy]\nscan_binary = false\n' > "$T/nobin.ini"
+expect_exit 0 "$SASGUARD" scan --config "$T/nobin.ini" --now "$NOW" "$T/blob.bin" "$T/wide.bin"
+has "$T/out" "blob.bin: binary (a NUL byte in its first 8000 bytes): skipped"
+has "$T/out" "wide.bin: binary (a NUL byte in its first 8000 bytes): skipped"
 
 # Files over max_file_size are skipped with a note.
 printf '[policy]\nmax_file_size = 1K\n' > "$T/small.ini"

@@ -70,16 +70,24 @@ git add old-name.txt; git commit -qm "token file" --no-verify
 git mv old-name.txt new-name.txt
 expect_exit 0 git commit -m "rename"
 
-# Binary content (a NUL in the first 8000 bytes) is skipped, unless the repository's policy scans it.
+# Binary content (a NUL in the first 8000 bytes) is scanned, its tokens as bytes
+# and as UTF-16 strings among other bytes; a repository's policy may opt out.
 { printf 'BIN\0\0'; printf '%s\n' "$TOKEN_LINE"; } > blob.bin
 git add blob.bin
-expect_exit 0 git commit -m "binary"
-{ printf 'BIN\0\0'; printf '%s\n' "$TOKEN_LINE"; } > blob2.bin
-printf '[policy]\nscan_binary = true\n' > .sasguard.ini
+expect_exit 1 git commit -m "binary"
+has "$T/err" "blob.bin:1:12: error"
+python3 -c "
+import sys
+sys.stdout.buffer.write(b'\x7fELF\x02\x01\x01\x00' + bytes(range(11, 256)) * 8 + b'\n\x00' + sys.argv[1].encode('utf-16-le') + b'\x00\x00\xff')" "$TOKEN_LINE" > blob2.bin
 git add blob2.bin
-expect_exit 1 git commit -m "binary scanned"
-has "$T/err" "blob2.bin:1:"
-rm .sasguard.ini; git rm -q --cached blob2.bin; rm blob2.bin
+expect_exit 1 git commit -m "binary with a UTF-16 string"
+has "$T/err" "blob2.bin:2:"
+has "$T/err" "UTF-16 inside binary content"
+no_secrets "$T/err"
+git rm -q --cached blob2.bin; rm blob2.bin
+printf '[policy]\nscan_binary = false\n' > .sasguard.ini
+expect_exit 0 git commit -m "binary, skipped by the repository's policy"
+rm .sasguard.ini
 
 # UTF-16 is text, not binary: its token is found on its line; an unrelated edit
 # of a UTF-16 file that already held a token passes; a re-encoded file adds nothing.

@@ -15,9 +15,19 @@ truncate -s 300M mapped.bin; printf '\n%s\n' "$TOKEN_LINE" >> mapped.bin
 printf '[policy]\nmax_file_size = 3G\nscan_binary = true\n' > huge.ini
 expect_exit 1 "$SASGUARD" scan --config huge.ini mapped.bin
 has "$T/out" "mapped.bin:2:7: error"
-# 2 GB through stdin: binary from its first bytes, skipped without reading it all.
-expect_exit 0 sh -c "head -c 2147483648 /dev/zero | '$SASGUARD' scan -"
+# 2 GB through stdin under scan_binary = false: binary from its first bytes,
+# skipped without reading it all.
+printf '[policy]\nscan_binary = false\n' > nobin.ini
+expect_exit 0 sh -c "head -c 2147483648 /dev/zero | '$SASGUARD' scan --config nobin.ini -"
 has "$T/out" "binary"
+# By default binary through stdin is scanned, chunk after chunk: a token in
+# UTF-16 after 40 MB of NULs is found, on its line.
+python3 -c "
+import sys; o = sys.stdout.buffer
+o.write(bytes(40 << 20)); o.write(('\n\n ' + sys.argv[1] + ' \n').encode('utf-16-le'))" "$TOKEN_LINE" > nuls.bin
+expect_exit 1 sh -c "'$SASGUARD' scan - < nuls.bin"
+has "$T/out" "-:3:"
+has "$T/out" "UTF-16 inside binary content"
 # A 100 MB single line with a token at its end, from a file and from stdin
 # (read in chunks cut inside the line: the column still counts from its start).
 python3 -c "

@@ -37,6 +37,7 @@ static void test_defaults(void)
 	CHECK_INT(p.severity[SG_RULE_STORED_POLICY], SG_SEV_WARNING);
 	CHECK_INT(p.severity[SG_RULE_UNPARSEABLE], SG_SEV_ERROR);
 	CHECK_INT(p.expired, SG_SEV_INFO);
+	CHECK_INT(p.scan_binary, 1); /* binary content is scanned unless a policy opts out */
 	CHECK_INT(p.fail_open, 0);
 	CHECK_STR(p.origin[0], "default");
 
@@ -158,6 +159,7 @@ static void test_layers_and_lock(void)
 		"[policy]\nmax_lifetime = 2d\n", "[policy]\nallowed_permissions = rd\n", "[rules]\nlifetime = warning\n",
 		"[rules]\nscope = off\n",         "[allow]\npath = **\n",               "[server]\nfail_open = true\n",
 		"[policy]\nlocked = false\n",      "[policy]\nexpired = off\n",
+		"[policy]\nscan_binary = false\n",
 	};
 	for (size_t i = 0; i < sizeof(loosen) / sizeof(loosen[0]); i++) {
 		if (load(&p, loosen[i], SG_LAYER_CLI) != SG_ECONFIG ||
@@ -169,6 +171,24 @@ static void test_layers_and_lock(void)
 	/* the message names the key and where its current value was set */
 	load(&p, "[rules]\nscope = off\n", SG_LAYER_USER);
 	CHECK(strstr(diag.msg, "t.ini:2: rules.scope would loosen a locked policy (set at t.ini:5)") != NULL);
+	load(&p, "[policy]\nscan_binary = false\n", SG_LAYER_REPO);
+	CHECK(strstr(diag.msg, "t.ini:2: policy.scan_binary would loosen a locked policy (set at default)") != NULL);
+	CHECK_INT(p.scan_binary, 1);
+	/* saying what is already so is no loosening */
+	CHECK(load(&p, "[policy]\nscan_binary = true\n", SG_LAYER_REPO) == SG_OK);
+	sg_policy_free(&p);
+
+	/* binary scanning is an opt-out below an unlocked policy; a locked one
+	 * that opted out lets a lower layer opt back in, never the reverse */
+	sg_policy_init(&p);
+	CHECK(load(&p, "[policy]\nscan_binary = false\n", SG_LAYER_REPO) == SG_OK);
+	CHECK_INT(p.scan_binary, 0);
+	sg_policy_free(&p);
+	sg_policy_init(&p);
+	CHECK(load(&p, "[policy]\nlocked = true\nscan_binary = false\n", SG_LAYER_SYSTEM) == SG_OK);
+	CHECK(load(&p, "[policy]\nscan_binary = true\n", SG_LAYER_USER) == SG_OK);
+	CHECK_INT(p.scan_binary, 1);
+	CHECK(load(&p, "[policy]\nscan_binary = false\n", SG_LAYER_CLI) == SG_ECONFIG);
 	sg_policy_free(&p);
 }
 

@@ -2,6 +2,7 @@
  * and columns, inline and path allowances, and hostile input. */
 #include "check.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #define SIG "ypeBEsobvcr6wjGzmiPcTaeG7%2FgUfE5yuYB3ha%2FuSLs%3D"
@@ -428,6 +429,300 @@ static void test_utf16(void)
 	sg_scanner_free(s);
 }
 
+/* Random bytes (xorshift, seeded): an image's or a compressed file's. */
+static void random_bytes(char *out, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 17;
+		seed ^= seed << 5;
+		out[i] = (char)(seed >> 24);
+	}
+}
+
+/* Scans buf[0..n) with the default policy at TEST_NOW into l. */
+static int scan_raw(const char *buf, size_t n, sg_findings *l)
+{
+	sg_policy p;
+	sg_scanner *s;
+	sg_diag d;
+	sg_policy_init(&p);
+	if (sg_scanner_new(&s, &p, &d) < 0)
+		return -100;
+	sg_scanner_set_now(s, TEST_NOW);
+	int rc = sg_scan_buffer(s, "app.dll", buf, n, 1, l);
+	sg_scanner_free(s);
+	return rc;
+}
+
+static size_t newlines(const char *buf, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		k += buf[i] == '\n';
+	return k;
+}
+
+/* Binary content: a NUL in its first bytes hides no ASCII token, and tokens
+ * stored as UTF-16 among other bytes (an executable's strings) are found. */
+static void test_binary(void)
+{
+	static const char url[] = "https://a1.blob.core.windows.net/c/b?" Q;
+	sg_findings l;
+	char rules[128];
+
+	/* printf '\0\nurl = ...': binary by git's rule, and the token on line 2 */
+	char head[512];
+	size_t n = (size_t)snprintf(head, sizeof(head), "%c\nurl = %s\n", 0, url);
+	CHECK(sg_buffer_is_binary(head, n));
+	sg_findings_init(&l);
+	CHECK(scan_raw(head, n, &l) == SG_OK);
+	CHECK_INT(l.count, 1);
+	if (l.count == 1) {
+		CHECK_INT(l.items[0]->line, 2);
+		CHECK_INT(l.items[0]->column, 7);
+		CHECK_STR(l.items[0]->note, "");
+	}
+	sg_findings_clear(&l);
+
+	/* "url = <token>" in UTF-16, either byte order, at an even or an odd
+	 * offset, among random bytes (newlines among them too); or the token
+	 * alone, a stray character glued to either end of it (a byte that is no
+	 * NUL beyond each: no unit of either byte order) */
+	size_t size = 64 * 1024, at = 40001;
+	char *bin = malloc(size);
+	for (int be = 0; be < 2; be++)
+		for (int odd = 0; odd < 2; odd++)
+			for (int bare = 0; bare < 2; bare++) {
+				char wide[1024];
+				size_t p = at + odd, wn = bare ? 0 : utf16("url = ", be, 0, wide), start = p + wn;
+				wn += utf16(url, be, 0, wide + wn);
+				random_bytes(bin, size, 7u + (uint32_t)(4 * be + 2 * odd + bare));
+				memcpy(bin + p, wide, wn);
+				if (bare) {
+					memcpy(bin + p - 2, "\x95k", 2);
+					memcpy(bin + p + wn, "k\x95", 2);
+				}
+				CHECK(sg_buffer_is_binary(bin, size));
+				sg_findings_init(&l);
+				CHECK(scan_raw(bin, size, &l) == SG_OK);
+				CHECK_INT(l.count, 1);
+				if (l.count != 1) {
+					sg_findings_clear(&l);
+					continue;
+				}
+				const sg_finding *f = l.items[0];
+				CHECK_STR(rules_of(f, rules, sizeof(rules)), "permissions,lifetime");
+				CHECK_STR(f->token.account, "a1");
+				/* where the token's first character is stored: the 'h' of https */
+				CHECK_INT(f->token.offset, start + (size_t)be);
+				CHECK_INT(f->line, 1 + newlines(bin, start));
+				CHECK(strstr(f->note, "UTF-16") != NULL);
+				/* the signature shows cut, never whole */
+				CHECK(strstr(f->token.display, "ypeB...") != NULL);
+				CHECK(strstr(f->token.display, "gUfE5yuYB3ha") == NULL);
+				sg_findings_clear(&l);
+			}
+
+	/* a .NET assembly's user string: a length byte before it, a flag byte
+	 * after; read both ways (the length byte is no NUL), reported once */
+	{
+		char wide[1024];
+		size_t wn = utf16("u=", 0, 0, wide);
+		wn += utf16(url, 0, 0, wide + wn);
+		random_bytes(bin, size, 5);
+		bin[999] = (char)(wn + 1);
+		memcpy(bin + 1000, wide, wn);
+		bin[1000 + wn] = '\1';
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1)
+			CHECK_INT(l.items[0]->token.offset, 1000); /* "u=https:..", as in bytes */
+		sg_findings_clear(&l);
+	}
+
+	/* a UTF-16 run whose last character begins an ASCII token: the token is
+	 * read from there, as if no run had been read before it */
+	{
+		char wide[1024];
+		size_t wn = utf16("sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 1, 0, wide);
+		random_bytes(bin, size, 11);
+		memcpy(bin + 2000, wide, wn);
+		bin[2000 + wn] = '\0';
+		n = (size_t)snprintf(bin + 2001 + wn, 1024, "%s ", url);
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_INT(l.items[0]->token.offset, 2001 + wn);
+			CHECK_STR(l.items[0]->token.account, "a1");
+			CHECK_STR(l.items[0]->note, "");
+		}
+		sg_findings_clear(&l);
+	}
+
+	/* a stray byte before a string that starts "srt=": the other reading,
+	 * from 'r', sees another kind of SAS over the same secret: one finding */
+	{
+		char wide[1024];
+		size_t wn = utf16("srt=sco&sp=rwdlacup&se=2051-10-06T07:09:59Z&st=2021-10-05T23:09:59Z&spr=https,http&sig=" SIG,
+				  0, 0, wide);
+		random_bytes(bin, size, 13);
+		bin[2999] = 't';
+		memcpy(bin + 3000, wide, wn);
+		bin[3000 + wn] = bin[3001 + wn] = '\0';
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_INT(l.items[0]->token.kind, SG_KIND_ACCOUNT_SAS);
+			CHECK_INT(l.items[0]->token.offset, 3000);
+		}
+		sg_findings_clear(&l);
+	}
+
+	/* a connection string's key, in UTF-16 among random bytes */
+	{
+		const char *key = "AccountName=a1;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHW"
+				  "d9I7eAFTyJd851PDzEkUOCqndJQ==;EndpointSuffix=core.windows.net";
+		char wide[1024];
+		size_t wn = utf16(key, 0, 0, wide);
+		random_bytes(bin, size, 99);
+		bin[100] = ' ';
+		bin[101] = '\0';
+		memcpy(bin + 102, wide, wn);
+		sg_findings_init(&l);
+		CHECK(scan_raw(bin, size, &l) == SG_OK);
+		CHECK(l.count == 1 && strcmp(rules_of(l.items[0], rules, sizeof(rules)), "account-key") == 0);
+		if (l.count == 1)
+			CHECK(strstr(l.items[0]->token.display, "KvipEEs/ZO1kDYx") == NULL);
+		sg_findings_clear(&l);
+	}
+	free(bin);
+
+	/* UTF-16 placeholders and fakes are no tokens, inside binary as outside */
+	char buf[2048];
+	n = utf16("x ?sv=2021-06-08&sr=b&sp=rw&se=2028-01-01&sig=REDACTED y", 0, 0, buf + 4);
+	memcpy(buf, "\x7f" "ELF", 4);
+	sg_findings_init(&l);
+	CHECK(scan_raw(buf, n + 4, &l) == SG_OK);
+	CHECK_INT(l.count, 0);
+	sg_findings_clear(&l);
+}
+
+/* A whole UTF-16 file is decoded and its raw bytes scanned as well: each token
+ * is reported once, and one stored at the other alignment is still found. */
+static void test_utf16_once(void)
+{
+	char buf[2048];
+	sg_findings l;
+	for (int be = 0; be < 2; be++) {
+		size_t n = utf16("a = 1\r\nurl = https://a1.blob.core.windows.net/c/b?" Q "\r\n", be, 1, buf);
+		sg_findings_init(&l);
+		CHECK(scan_raw(buf, n, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_INT(l.items[0]->line, 2);
+			CHECK_STR(l.items[0]->note, "");
+		}
+		sg_findings_clear(&l);
+
+		/* a curly quote (U+201C, its other byte no NUL) before the URL: the
+		 * raw bytes' other reading holds the token too; reported once */
+		n = utf16("u = ", be, 1, buf);
+		memcpy(buf + n, be ? "\x20\x1c" : "\x1c\x20", 2);
+		n += 2;
+		n += utf16("https://a1.blob.core.windows.net/c/b?" Q, be, 0, buf + n);
+		memcpy(buf + n, be ? "\x20\x1d" : "\x1d\x20", 2);
+		n += 2;
+		sg_findings_init(&l);
+		CHECK(scan_raw(buf, n, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1)
+			CHECK_STR(l.items[0]->note, "");
+		sg_findings_clear(&l);
+
+		/* one stray byte, then a second token: nonsense once decoded, read as a run */
+		n = utf16("a = 1\r\nb = 2\r\n", be, 1, buf);
+		buf[n++] = 'x';
+		n += utf16("url = https://a2.blob.core.windows.net/c/b?" Q "\r\n", be, 0, buf + n);
+		CHECK_INT(sg_text_detect(buf, n), be ? SG_TEXT_UTF16BE : SG_TEXT_UTF16LE);
+		sg_findings_init(&l);
+		CHECK(scan_raw(buf, n, &l) == SG_OK);
+		CHECK_INT(l.count, 1);
+		if (l.count == 1) {
+			CHECK_STR(l.items[0]->token.account, "a2");
+			CHECK_INT(l.items[0]->line, 3);
+			CHECK(strstr(l.items[0]->note, "UTF-16") != NULL);
+		}
+		sg_findings_clear(&l);
+	}
+}
+
+/* One pattern repeated over size bytes, then after it tail (n bytes). */
+static size_t repeat(char *buf, size_t size, const char *pat, size_t plen, const char *tail, size_t n)
+{
+	size_t i = 0;
+	for (; i + plen <= size; i += plen)
+		memcpy(buf + i, pat, plen);
+	memcpy(buf + i, tail, n);
+	return i + n;
+}
+
+/* Binary built to make the UTF-16 pass slow: each must finish (ctest's
+ * timeout on this test catches quadratic work) and still find the token
+ * after it; read as bytes, and as sg_scan_buffer tells (some of these look
+ * like UTF-16 text: decoded whole, their raw bytes scanned too). */
+static void test_hostile_wide(void)
+{
+	static const struct {
+		const char *pat;
+		size_t len;
+	} pats[] = {
+		{ "=\0", 2 },                   /* every '=' with a NUL beside it */
+		{ "\0=", 2 },
+		{ "g\0=\0", 4 },               /* the name's last letter before each one */
+		{ "y\0%\0", 4 },
+		{ "s\0i\0g\0=\0", 8 },       /* an anchor every 8 bytes, and a plausible signature after it */
+		{ "a\0", 2 },                   /* a run with no token, as long as the buffer */
+		{ "\0s\0i\0g\0=\0.\0.\0.", 14 }, /* placeholders, big-endian */
+		{ "s\0i\0g\0=\0AAAAAAAAAAAAAAAA", 24 }, /* alternating with bytes */
+		{ "A\0c\0c\0o\0u\0n\0t\0K\0e\0y\0=\0", 22 },
+	};
+	size_t size = 4u << 20;
+	char *buf = malloc(size + 1024), tail[1024];
+	sg_policy p;
+	sg_scanner *s;
+	sg_diag d;
+	sg_policy_init(&p);
+	CHECK(sg_scanner_new(&s, &p, &d) == SG_OK);
+	sg_scanner_set_now(s, TEST_NOW);
+	size_t tn = utf16(" https://a1.blob.core.windows.net/c/b?" Q " ", 0, 0, tail + 2);
+	tail[0] = tail[1] = '\0';
+	tn += 2;
+	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++) {
+		size_t n = repeat(buf, size, pats[k].pat, pats[k].len, tail, tn);
+		for (int as_bytes = 0; as_bytes < 2; as_bytes++) {
+			sg_findings l;
+			sg_findings_init(&l);
+			CHECK(sg_scan_buffer_as(s, NULL, buf, n, as_bytes ? SG_TEXT_BYTES : sg_text_detect(buf, n), 1, &l) ==
+			      SG_OK);
+			size_t found = 0;
+			for (size_t i = 0; i < l.count; i++)
+				found += strcmp(l.items[i]->token.account, "a1") == 0;
+			if (found != 1) {
+				fprintf(stderr, "pattern %zu%s: %zu findings of the token after it\n", k,
+					as_bytes ? " as bytes" : "", found);
+				check_failures++;
+			}
+			sg_findings_clear(&l);
+		}
+	}
+	sg_scanner_free(s);
+	free(buf);
+}
+
 /* Base64 of in[0..n) into out (NUL-terminated); '-' and '_' for the URL-safe alphabet. */
 static void b64(const char *in, size_t n, char *out, int urlsafe)
 {
@@ -541,6 +836,9 @@ int main(void)
 	test_allowances();
 	test_hostile_input();
 	test_utf16();
+	test_binary();
+	test_utf16_once();
+	test_hostile_wide();
 	test_base64();
 	CHECK_DONE();
 }
