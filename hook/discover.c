@@ -140,7 +140,8 @@ int repo_discover(repo_list *l, char *const *paths, int npaths)
 			return -1;
 		}
 		/* in the order a person reads them, each path's own */
-		qsort(l->items + before, l->count - before, sizeof(*l->items), cmp_item);
+		if (l->count > before)
+			qsort(l->items + before, l->count - before, sizeof(*l->items), cmp_item);
 	}
 	return 0;
 }

@@ -70,10 +70,13 @@ static int promisor_remote(git_repository *repo, char *name, size_t size)
 		snprintf(name, size, "%s", v);
 		found = 1;
 	}
-	if (!found && git_config_iterator_glob_new(&it, cfg, "^remote\\..*\\.promisor$") == 0) {
+	/* every entry, filtered here: libgit2 1.5.1's regex iterator leaks on each key it skips */
+	if (!found && git_config_iterator_new(&it, cfg) == 0) {
 		while (!found && git_config_next(&e, it) == 0) {
+			size_t n = strlen(e->name);
 			int b = 0;
-			if (git_config_parse_bool(&b, e->value) == 0 && b) {
+			if (strncmp(e->name, "remote.", 7) == 0 && n > 16 && strcmp(e->name + n - 9, ".promisor") == 0 &&
+			    git_config_parse_bool(&b, e->value) == 0 && b) {
 				const char *s = e->name + 7, *dot = strrchr(s, '.');
 				snprintf(name, size, "%.*s", (int)(dot - s), s);
 				found = 1;

@@ -181,7 +181,8 @@ int ref_list_read(ref_list *l, const char *gitdir)
 	memset(l, 0, sizeof(*l));
 	if (read_loose_tree(l, gitdir) < 0)
 		goto fail;
-	qsort(l->items, l->count, sizeof(*l->items), cmp_name);
+	if (l->count)
+		qsort(l->items, l->count, sizeof(*l->items), cmp_name);
 	if (read_packed(l, gitdir, l->count) < 0)
 		goto fail;
 	/* a detached HEAD is a ref too (git's --all counts it); a symbolic one names a ref above */

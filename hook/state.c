@@ -245,7 +245,8 @@ static int cmp_oid(const void *a, const void *b)
 
 void state_sort_ids(git_oid *v, size_t *n)
 {
-	qsort(v, *n, sizeof(*v), cmp_oid);
+	if (*n)
+		qsort(v, *n, sizeof(*v), cmp_oid);
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++)
 		if (!k || !git_oid_equal(&v[k - 1], &v[i]))
@@ -298,7 +299,8 @@ int state_refs_digest(const char *gitdir, unsigned char out[32])
 		EVP_MD_CTX_free(c);
 		return -1;
 	}
-	qsort(l.items, l.count, sizeof(*l.items), cmp_ref);
+	if (l.count)
+		qsort(l.items, l.count, sizeof(*l.items), cmp_ref);
 	for (size_t i = 0; i < l.count; i++) {
 		EVP_DigestUpdate(c, l.items[i].name, strlen(l.items[i].name) + 1);
 		EVP_DigestUpdate(c, l.items[i].id.id, GIT_OID_RAWSZ);
