@@ -148,31 +148,31 @@ expect_exit 1 git push "$CS" fresh
 has "$T/err" "colon.txt:1:"
 git checkout -q -f main
 
-# 10 000 small commits at once (a pack in the quarantine), then the same with a token in the middle.
+# 3 000 small commits at once (a pack in the quarantine), then the same with a token in the middle.
 python3 - "$(git rev-parse main)" <<'PY' | git fast-import --quiet
 import sys
 w = sys.stdout.write
 parent = sys.argv[1]
-for i in range(10000):
+for i in range(3000):
     w("commit refs/heads/many\ncommitter t <t@example.com> %d +0000\ndata 2\nc\n" % (1700000000 + i))
     w("from %s\n" % parent if i == 0 else "")
     w("M 100644 inline many/f%05d.txt\ndata %d\nline %d\n\n" % (i % 300, len("line %d\n" % i), i))
     parent = None
 PY
 expect_exit 0 git push -q "$S" many
-[ "$(git -C "$S" rev-list --count many)" -gt 10000 ] && pass || fail "10k commits not received"
+[ "$(git -C "$S" rev-list --count many)" -gt 3000 ] && pass || fail "3000 commits not received"
 python3 - "$(git rev-parse many)" "$TOKEN_LINE" <<'PY' | git fast-import --quiet
 import sys
 w = sys.stdout.write
 parent, tok = sys.argv[1], "many " + sys.argv[2] + "\n"
-for i in range(10000):
+for i in range(3000):
     w("commit refs/heads/many2\ncommitter t <t@example.com> %d +0000\ndata 2\nd\n" % (1710000000 + i))
     w("from %s\n" % parent if i == 0 else "")
-    body = tok if i == 5000 else "again %d\n" % i
+    body = tok if i == 1500 else "again %d\n" % i
     w("M 100644 inline many/g%05d.txt\ndata %d\n%s\n" % (i % 300, len(body), body))
 PY
 expect_exit 1 git push "$S" many2
-has "$T/err" "many/g00200.txt:1:"  # commit 5000 writes g(5000 % 300)
+has "$T/err" "many/g00000.txt:1:"  # commit 1500 writes g(1500 % 300)
 [ "$(grep -c 'error: account SAS' "$T/err")" = 1 ] && pass || fail "the token of many2 reported more than once"
 
 # Failing safe: a crash, a hang past max_seconds and an internal error reject the
