@@ -139,9 +139,12 @@ static void check_parsed(const index_file *x, const uint8_t *buf, size_t size)
 
 /* ---- the walk against the input's own HEAD ------------------------------------- */
 
+/* Modes as git canonicalises them (tree_mode_kind): any mode whose type bits
+ * say directory is one, and any type that is neither file, link nor directory
+ * is a gitlink, whatever else a crafted index holds in the word. */
 static int is_sparse(const index_entry *e)
 {
-	return e->mode == 040000;
+	return tree_mode_is_tree(e->mode);
 }
 
 /* Whether path lies under the sparse directory entry e ("dir/"; "" or "/"
@@ -362,7 +365,7 @@ static void build_head(const index_file *x, size_t alter, int extra, git_oid *ro
 /* The entries a commit takes and the walk names against no HEAD. */
 static int reported(const index_entry *e)
 {
-	return !e->skip && e->mode != 0160000;
+	return !e->skip && tree_mode_is_blob(e->mode);
 }
 
 /*
