@@ -18,7 +18,7 @@ enum {
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF } report_format;
 
-typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG } run_mode;
+typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG, MODE_POLICY } run_mode;
 
 /* Options common to every mode, and the positional arguments. */
 typedef struct cli_opts {
@@ -31,6 +31,7 @@ typedef struct cli_opts {
 	int show_allowed;        /* --show-allowed */
 	int allow_missing;       /* --allow-missing: missing objects are noted, not an incomplete run */
 	int show;                /* config --show */
+	const char *account;     /* config --show --account NAME: that account's effective policy */
 	int threads;             /* --threads N, 0 = the cores */
 	const char *baseline;    /* --baseline FILE */
 	const char *write_baseline; /* --write-baseline FILE */
@@ -73,6 +74,7 @@ int cmd_config(cli_opts *o);
 int cmd_pre_commit(cli_opts *o);
 int cmd_pre_receive(cli_opts *o);
 int cmd_history(cli_opts *o);
+int cmd_policy(cli_opts *o); /* policy import FILE: [account] sections from `az storage account list` */
 
 /* ---- report -------------------------------------------------------------- */
 

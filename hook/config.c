@@ -16,7 +16,7 @@ int cmd_config(cli_opts *o)
 	int rc = 0, server = 0;
 
 	if (!o->show || o->nargs) {
-		fprintf(stderr, "sasguard: usage: sasguard config --show [--config FILE]\n");
+		fprintf(stderr, "sasguard: usage: sasguard config --show [--account NAME] [--config FILE]\n");
 		return EXIT_USAGE;
 	}
 	git_libgit2_init();
@@ -39,9 +39,26 @@ int cmd_config(cli_opts *o)
 	       server ? "pre-receive" : "pre-commit and --all-history", cli_system_config(),
 	       server ? ", git config sasguard.config" : ", the user's file, .sasguard.ini",
 	       o->config ? ", --config" : "");
+	sg_policy view;
+	const sg_policy *show = &p;
+	if (o->account) {
+		/* what a token of that account is judged by: the [account] sections applied */
+		sg_policy_for_account(&p, o->account, &view);
+		show = &view;
+		printf("; for tokens of account ");
+		print_safe(stdout, o->account);
+		printf(" (%zu [account] section%s in all)\n", p.naccounts, p.naccounts == 1 ? "" : "s");
+	}
 	for (size_t i = 0; sg_policy_key_name(i); i++) {
-		sg_policy_key_value(&p, i, value, sizeof(value));
-		printf("%-28s = %-24s ; %s\n", sg_policy_key_name(i), value, p.origin[i]);
+		sg_policy_key_value(show, i, value, sizeof(value));
+		printf("%-28s = %-24s ; ", sg_policy_key_name(i), value);
+		print_safe(stdout, show->origin[i]);
+		putchar('\n');
+	}
+	if (o->account) {
+		printf("%-28s = %-24s ; ", "account.shared_key_access", show->shared_key_access ? "true" : "false");
+		print_safe(stdout, show->shared_key_origin);
+		putchar('\n');
 	}
 	sg_policy_free(&p);
 	return EXIT_CLEAN;
