@@ -6,12 +6,14 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
@@ -673,20 +675,43 @@ int sg_policy_load_string(sg_policy *p, const char *text, size_t len, const char
 	return c.failed ? SG_ECONFIG : SG_OK;
 }
 
+int sg_open_regular(const char *path, FILE **out, struct stat *st, sg_diag *d)
+{
+	*out = NULL;
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(d->msg, sizeof(d->msg), "%s: cannot open: %s", path, strerror(errno));
+		return SG_EIO;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		/* a FIFO or /dev/zero never ends, a directory is no text: refuse, never read */
+		const char *what = S_ISDIR(st->st_mode)				? "a directory"
+				   : S_ISFIFO(st->st_mode)			? "a FIFO"
+				   : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
+				   : S_ISSOCK(st->st_mode)			? "a socket"
+										: "not a file";
+		snprintf(d->msg, sizeof(d->msg), "%s: not a regular file (it is %s)", path, what);
+		close(fd);
+		return SG_ECONFIG;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (!(*out = fdopen(fd, "rb"))) {
+		close(fd);
+		return SG_ENOMEM;
+	}
+	return SG_OK;
+}
+
 int sg_policy_load(sg_policy *p, const char *path, sg_layer layer, sg_diag *diag)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(diag->msg, sizeof(diag->msg), "%s: cannot open: %s", path, strerror(errno));
-		return SG_EIO;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(diag->msg, sizeof(diag->msg), "%s: not a regular file%s", path,
-			 S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
-		fclose(f);
-		return SG_ECONFIG;
-	}
+	FILE *f;
+	int rc = sg_open_regular(path, &f, &st, diag);
+	if (rc < 0)
+		return rc;
 	if (st.st_size > MAX_CONFIG_SIZE) {
 		snprintf(diag->msg, sizeof(diag->msg), "%s: %lld bytes is too big for a config file (limit %d)",
 			 path, (long long)st.st_size, MAX_CONFIG_SIZE);
@@ -707,7 +732,7 @@ int sg_policy_load(sg_policy *p, const char *path, sg_layer layer, sg_diag *diag
 		return SG_EIO;
 	}
 	text[n] = '\0';
-	int rc = sg_policy_load_string(p, text, n, path, layer, diag);
+	rc = sg_policy_load_string(p, text, n, path, layer, diag);
 	free(text);
 	return rc;
 }

@@ -117,6 +117,28 @@ printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
 expect_exit 1 env SASGUARD_TEST_MATCH_LIMIT=1 git commit -m limited
 has "$T/err" "hit its match limit"
 git rm -q --cached t.txt; rm t.txt
+# A checkout's policy or baseline that is a link to /dev/zero, a FIFO or a
+# directory: every hook in it stops with exit 2 and says why, never hangs
+# (timeout 20 turns a hang into exit 124).
+printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
+mkfifo "$T/fifo"; mkdir "$T/adir"
+for target in /dev/zero "$T/fifo" "$T/adir"; do
+  ln -sfn "$target" bl; printf '[allow]\nbaseline = bl\n' > .sasguard.ini
+  expect_exit 2 timeout 20 "$SASGUARD" pre-commit
+  has "$T/err" "bl: not a regular file (it is a"
+  expect_exit 2 timeout 20 "$SASGUARD" --all-history .
+  has "$T/err" "bl: not a regular file"
+  rm .sasguard.ini; ln -sfn "$target" .sasguard.ini
+  expect_exit 2 timeout 20 "$SASGUARD" pre-commit
+  has "$T/err" ".sasguard.ini: not a regular file (it is a"
+  rm .sasguard.ini bl
+done
+has "$T/err" "(it is a directory)"
+expect_exit 2 timeout 20 "$SASGUARD" scan --baseline "$T/fifo" t.txt
+has "$T/err" "fifo: not a regular file (it is a FIFO)"
+expect_exit 2 timeout 20 "$SASGUARD" scan --config /dev/zero t.txt
+has "$T/err" "/dev/zero: not a regular file (it is a device)"
+git rm -q --cached t.txt; rm t.txt
 # A shallow clone commits normally.
 git clone -q --depth 1 "file://$R" "$T/shallow"
 cd "$T/shallow"
