@@ -61,9 +61,10 @@ int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out);
  * NULL after printing why. */
 sg_scanner *cli_scanner(const cli_opts *o, const sg_policy *p, const sg_baseline *b);
 
-/* Records an allowance a pusher invoked (syslog or server.log); no token, only its fingerprint. */
+/* Records an allowance a pusher invoked (syslog or server.log); no token, only its
+ * fingerprint. how: "push-option allowance" or "inline allowance". */
 int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, const char *commit,
-		    const char *reason);
+		    const char *how, const char *reason);
 
 /* The path of the system policy file: $SASGUARD_SYSTEM_CONFIG or /etc/sasguard.ini. */
 const char *cli_system_config(void);

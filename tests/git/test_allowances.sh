@@ -136,4 +136,38 @@ has "$T/audit.log" 'reason="TICKET-42 rotated already"'
 has "$T/audit.log" "path=\"pushed.txt\""
 no_secrets "$T/audit.log"
 
+# Inline markers in pushed content: honoured by default (server.inline_allow),
+# and each one a push uses is logged as a push option is.
+INL_LINE=${TOKEN_LINE/ypeBEsob/Qw3rTy12}
+printf '%s  # sasguard:allow docs sample, revoked\n' "$INL_LINE" > inl.txt; git add inl.txt; git commit -qm inline --no-verify
+expect_exit 0 git push "$S" HEAD:main
+has "$T/audit.log" "sasguard: inline allowance: "
+has "$T/audit.log" 'path="inl.txt"'
+has "$T/audit.log" 'reason="docs sample, revoked"'
+no_secrets "$T/audit.log"
+# inline_allow = false: the marker counts for nothing there, and the report says why.
+printf '[server]\ninline_allow = false\nlog = %s\n' "$T/audit.log" > "$T/server.ini"
+INL2_LINE=${TOKEN_LINE/ypeBEsob/Zz9yXx88}
+printf '%s  # sasguard:allow docs sample\n' "$INL2_LINE" > inl2.txt; git add inl2.txt; git commit -qm inline2 --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "inl2.txt:1:7: error"
+has "$T/err" "server.inline_allow = false"
+lacks "$T/audit.log" "inl2.txt"
+git reset -q --hard HEAD~1
+
+# A server's sasguard.config that cannot be expanded is fatal, with where it is set.
+git -C "$S" config sasguard.config '~nosuchuser/x.ini'
+echo z > z.txt; git add z.txt; git commit -qm z --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "srv.git/config:"
+has "$T/err" "sasguard.config = ~nosuchuser/x.ini: cannot be expanded"
+has "$T/err" "push rejected"
+(cd "$S" && expect_exit 2 "$SASGUARD" config --show)
+has "$T/err" "cannot be expanded"
+git -C "$S" config sasguard.config ""
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "sasguard.config is set but empty"
+git -C "$S" config --unset sasguard.config
+git reset -q --hard HEAD~1
+
 finish
