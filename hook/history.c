@@ -49,13 +49,28 @@ struct history {
 	unsigned long long skipped; /* objects not read again */
 };
 
-/* An attribution: the oldest commit and path that hold a flagged blob. */
+/* An attribution: the oldest commit and path that hold a flagged blob, and
+ * the oldest sighting at a path no [allow] path glob covers: an allowance
+ * holds per path, so a blob allowed as a fixture and copied elsewhere is
+ * reported at the copy. Only flagged blobs carry this, so it stays cheap. */
 typedef struct origin {
 	git_oid blob;
 	git_oid commit;
 	char *path;
 	size_t rank; /* the commit's place in the parents-first order: lower is older */
+	git_oid ucommit;
+	char *upath;  /* NULL when every sighting is at an allowed path */
+	size_t urank;
 } origin;
+
+static void origin_free(origin *o)
+{
+	if (!o)
+		return;
+	free(o->path);
+	free(o->upath);
+	free(o);
+}
 
 static int push_oid(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
 {
@@ -192,6 +207,14 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	git_oid_cpy(&o->blob, new);
 	git_oid_cpy(&o->commit, a->commit);
 	o->rank = a->rank;
+	if (a->h->policy->nallow_paths && sg_policy_path_allowed(a->h->policy, path))
+		return 0;
+	if (!(p = strdup(path)))
+		return -1;
+	free(o->upath);
+	o->upath = p;
+	git_oid_cpy(&o->ucommit, a->commit);
+	o->urank = a->rank;
 	return 0;
 }
 
@@ -558,19 +581,30 @@ static int merge_found(attrib *a, oidset *best)
 		oidset_entry *b = oidset_add(best, &e->id, &added);
 		if (!b) {
 			rc = -1;
-			free(o->path);
-			free(o);
+			origin_free(o);
 			continue;
 		}
 		origin *cur = b->value;
-		if (!cur || o->rank < cur->rank) {
+		if (!cur) {
 			b->value = o;
-			o = cur;
+			continue;
 		}
-		if (o) {
-			free(o->path);
-			free(o);
+		/* the oldest sighting, and the oldest at a path not allowed, each on its own */
+		if (o->rank < cur->rank) {
+			char *t = cur->path;
+			cur->path = o->path;
+			o->path = t;
+			cur->commit = o->commit;
+			cur->rank = o->rank;
 		}
+		if (o->upath && (!cur->upath || o->urank < cur->urank)) {
+			char *t = cur->upath;
+			cur->upath = o->upath;
+			o->upath = t;
+			cur->ucommit = o->ucommit;
+			cur->urank = o->urank;
+		}
+		origin_free(o);
 	}
 	oidset_free(&a->found);
 	return rc;
@@ -647,14 +681,21 @@ join:
 	}
 	*out = calloc(best.count + 1, sizeof(**out)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	for (size_t k = 0; k < best.cap; k++) {
+		origin *o = best.slots[k].value;
 		if (!best.slots[k].used)
 			continue;
-		if (*out)
-			(*out)[(*nout)++] = best.slots[k].value;
-		else {
-			free(((origin *)best.slots[k].value)->path);
-			free(best.slots[k].value);
+		if (!*out) {
+			origin_free(o);
+			continue;
 		}
+		if (o->upath) { /* reported where no allowance covers it */
+			free(o->path);
+			o->path = o->upath;
+			o->upath = NULL;
+			o->commit = o->ucommit;
+			o->rank = o->urank;
+		}
+		(*out)[(*nout)++] = o;
 	}
 	if (!*out)
 		rc = -1;
@@ -852,10 +893,8 @@ static int attribute_and_report(history *h, blob_ctx *b)
 			    h->st.errors);
 	rc = 0;
 out:
-	for (size_t i = 0; i < norder; i++) {
-		free(order[i]->path);
-		free(order[i]);
-	}
+	for (size_t i = 0; i < norder; i++)
+		origin_free(order[i]);
 	free(order);
 	oidset_free(&flagged);
 	return rc;

@@ -113,6 +113,30 @@ assert res and all(r["suppressions"][0]["kind"] == "inSource" for r in res)
 assert any(r["suppressions"][0]["justification"] == "docs example, never valid" for r in res)
 PY
 
+# A path allowance holds per path in --all-history too: one blob allowed as a
+# fixture and copied to src/prod.cfg is reported at the copy (the blob is read
+# once; its other paths are looked at only because it holds a finding).
+P=$T/perpath
+new_repo "$P"
+back=$PWD
+cd "$P"
+printf '[allow]\npath = tests/fixtures/**\n' > .sasguard.ini
+mkdir -p tests/fixtures src
+printf '%s\n' "$TOKEN_LINE" > tests/fixtures/sample.cfg
+git add .; git commit -qm fixture --no-verify
+expect_exit 0 "$SASGUARD" --all-history --show-allowed .
+has "$T/out" "tests/fixtures/sample.cfg:1:7: error: account SAS for robustnessws4285631339 (allowed: path)"
+cp tests/fixtures/sample.cfg src/prod.cfg; git add src; git commit -qm "copied" --no-verify
+expect_exit 1 "$SASGUARD" --all-history .
+has "$T/out" "src/prod.cfg:1:7: error"
+lacks "$T/out" "(allowed: path)"
+# the same with several threads, and through --state (second run from the state)
+expect_exit 1 "$SASGUARD" --all-history --threads 3 --state "$T/perpath.state" .
+has "$T/out" "src/prod.cfg:1:7: error"
+expect_exit 1 "$SASGUARD" --all-history --state "$T/perpath.state" .
+has "$T/out" "src/prod.cfg:1:7: error"
+cd "$back"
+
 # Push options on a server: off by default; on, a named fingerprint goes through
 # with a reason, and every use is logged without the signature.
 S=$T/srv.git
@@ -162,7 +186,7 @@ expect_exit 1 git push "$S" HEAD:main
 has "$T/err" "srv.git/config:"
 has "$T/err" "sasguard.config = ~nosuchuser/x.ini: cannot be expanded"
 has "$T/err" "push rejected"
-(cd "$S" && expect_exit 2 "$SASGUARD" config --show)
+cd "$S"; expect_exit 2 "$SASGUARD" config --show; cd "$back"
 has "$T/err" "cannot be expanded"
 git -C "$S" config sasguard.config ""
 expect_exit 1 git push "$S" HEAD:main
