@@ -485,6 +485,7 @@ static int attribute(push *ps)
 static int judge_push(push *ps)
 {
 	ps->prog->finding = 1;
+	ps->pn.policy = ps->b.policy;
 	if (push_new_find(&ps->pn, &ps->src, ps->updates, ps->nupdates, &ps->miss) < 0) {
 		git_fail("finding what the push adds");
 		return -1;

@@ -194,4 +194,18 @@ has "$T/err" "sasguard.config is set but empty"
 git -C "$S" config --unset sasguard.config
 git reset -q --hard HEAD~1
 
+# pre-receive as well: the server's [allow] path covers the fixture, not its
+# copy pushed in a later commit of the same push (the blob is new once).
+printf '[allow]\npath = tests/fixtures/**\n' > "$T/server.ini"
+git -C "$S" config sasguard.config "$T/server.ini"
+mkdir -p tests/fixtures src
+PP_LINE=${TOKEN_LINE/ypeBEsob/Pp7qRr8s}
+printf '%s\n' "$PP_LINE" > tests/fixtures/pp.cfg; git add tests/fixtures/pp.cfg; git commit -qm fixture --no-verify
+cp tests/fixtures/pp.cfg src/pp.cfg; git add src/pp.cfg; git commit -qm copy --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "src/pp.cfg:1:7: error"
+git reset -q --hard HEAD~1
+expect_exit 0 git push -q "$S" HEAD:main
+git -C "$S" config --unset sasguard.config
+
 finish
