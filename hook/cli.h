@@ -123,7 +123,15 @@ size_t report_blocking(const report *r);
 
 void report_free(report *r);
 
-/* Writes s with control bytes, backslash and non-UTF-8 escaped (\xNN). */
+/*
+ * The one sanitizer for what sasguard prints to a person (termsafe.c): C0
+ * controls, DEL, backslash and bytes that are not UTF-8 become \xNN; C1
+ * controls (U+0080-U+009F) and bidirectional overrides become \uNNNN. Valid
+ * UTF-8 text stays as it is. print_safe_n keeps '\n' when asked (multi-line
+ * advice); print_safef formats, then sanitizes all but a final newline.
+ */
 void print_safe(FILE *out, const char *s);
+void print_safe_n(FILE *out, const char *s, size_t n, int keep_newlines);
+void print_safef(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -1053,8 +1053,10 @@ static int history_audit(history *h, sg_stats *lib, report_stats *st)
 			failed = 1;
 			break;
 		}
-		if (h->progress)
-			fprintf(stderr, "\rsasguard: repository %zu of %zu: %s\n", i + 1, l.count, it->path);
+		if (h->progress) {
+			fputc('\r', stderr);
+			print_safef(stderr, "sasguard: repository %zu of %zu: %s\n", i + 1, l.count, it->path);
+		}
 		if (it->unreadable || history_open(h, it->path, 0) < 0) {
 			char why[512];
 			const git_error *e = git_error_last();
@@ -1121,7 +1123,7 @@ int cmd_history(cli_opts *o)
 		goto out;
 	if (o->state) {
 		if (state_load(&kept, o->state) < 0) {
-			fprintf(stderr, "sasguard: --state %s: ", o->state);
+			print_safef(stderr, "sasguard: --state %s: ", o->state);
 			perror(errno == EINVAL ? "not a sasguard state file, or damaged (delete it to start afresh)" : NULL);
 			rc = EXIT_USAGE;
 			goto out;
@@ -1132,7 +1134,7 @@ int cmd_history(cli_opts *o)
 	}
 	failed = audit ? history_audit(h, &lib, &st) : history_judge(h, &lib, &st);
 	if (h->state && state_save(h->state, o->state) < 0) {
-		fprintf(stderr, "sasguard: --state %s: cannot write it: %s\n", o->state, strerror(errno));
+		print_safef(stderr, "sasguard: --state %s: cannot write it: %s\n", o->state, strerror(errno));
 		failed = 1;
 	}
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)

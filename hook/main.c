@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 	else if (strcmp(mode, "policy") == 0)
 		o.mode = MODE_POLICY;
 	else {
-		fprintf(stderr, "sasguard: unknown mode '%s'\n\n%s", mode, usage);
+		print_safef(stderr, "sasguard: unknown mode '%s'\n", mode);
+		fprintf(stderr, "\n%s", usage);
 		return EXIT_USAGE;
 	}
 	if ((rc = cli_parse(&o, argc - 2, argv + 2)) != 0) {

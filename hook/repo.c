@@ -24,11 +24,11 @@ static void open_fail(const char *path, int rc)
 	const git_error *e = git_error_last();
 	const char *msg = e && e->message ? e->message : "";
 	if (rc == GIT_EOWNER || strstr(msg, "safe.directory")) {
-		fprintf(stderr, "sasguard: %s is owned by another user; if you trust it, run\n"
-				"  git config --global --add safe.directory <its absolute path>\n"
-				"(libgit2 1.5 honours exact paths only, not '*')\n", path);
+		print_safef(stderr, "sasguard: %s is owned by another user; if you trust it, run\n", path);
+		fprintf(stderr, "  git config --global --add safe.directory <its absolute path>\n"
+				"(libgit2 1.5 honours exact paths only, not '*')\n");
 	} else if (strstr(msg, "objectformat") || strstr(msg, "extensions")) {
-		fprintf(stderr, "sasguard: %s: ", path);
+		print_safef(stderr, "sasguard: %s: ", path);
 		print_safe(stderr, msg);
 		fprintf(stderr, "\nsasguard: this libgit2 cannot read SHA-256 repositories or that extension\n");
 	} else {
