@@ -59,6 +59,30 @@ int cmd_config(cli_opts *o)
 		printf("%-28s = %-24s ; ", "account.shared_key_access", show->shared_key_access ? "true" : "false");
 		print_safe(stdout, show->shared_key_origin);
 		putchar('\n');
+	} else {
+		/* every [account] section, in the order they apply (--account NAME shows one account's result) */
+		for (size_t i = 0; i < p.naccounts; i++) {
+			const sg_account_policy *a = &p.accounts[i];
+			for (int k = 0; k < SG_ACCT_KEYS; k++) {
+				if (!(a->set & (1u << k)))
+					continue;
+				char key[128];
+				if (k == SG_ACCT_PERMISSIONS)
+					snprintf(value, sizeof(value), "%s", a->allowed_permissions);
+				else if (k == SG_ACCT_LIFETIME)
+					sg_duration_format(a->max_lifetime, value, sizeof(value));
+				else if (k == SG_ACCT_SHARED_KEY)
+					snprintf(value, sizeof(value), "%s", a->shared_key_access ? "true" : "false");
+				else
+					snprintf(value, sizeof(value), "%s", sg_severity_name(a->severity[k - SG_ACCT_RULE0]));
+				snprintf(key, sizeof(key), "account \"%s\".%s", a->glob,
+					 k == SG_ACCT_PERMISSIONS ? "allowed_permissions"
+					 : k == SG_ACCT_LIFETIME  ? "max_lifetime"
+					 : k == SG_ACCT_SHARED_KEY ? "shared_key_access"
+								   : sg_rule_name((sg_rule)(k - SG_ACCT_RULE0)));
+				print_safef(stdout, "%-28s = %-24s ; %s\n", key, value, a->origin[k]);
+			}
+		}
 	}
 	sg_policy_free(&p);
 	return EXIT_CLEAN;

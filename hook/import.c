@@ -284,15 +284,23 @@ static int parse_period(const char *s, int64_t *out)
 	return *out > 0 ? 0 : -1;
 }
 
-/* Seconds as a policy duration, in the largest unit that is exact. */
+/* Seconds as a policy duration: the largest exact unit whose count the
+ * policy reads (at most 10^6 units); else rounded down to the smallest unit
+ * that fits, which only tightens (99999.23:59:59 is 99999d). */
 static void duration(int64_t secs, char *buf, size_t size)
 {
 	static const struct {
 		char c;
 		int64_t s;
 	} u[] = { { 'd', 86400 }, { 'h', 3600 }, { 'm', 60 }, { 's', 1 } };
-	for (size_t k = 0; k < sizeof(u) / sizeof(u[0]); k++)
-		if (secs % u[k].s == 0) {
+	size_t n = sizeof(u) / sizeof(u[0]);
+	for (size_t k = 0; k < n; k++)
+		if (secs % u[k].s == 0 && secs / u[k].s <= 1000000) {
+			snprintf(buf, size, "%lld%c", (long long)(secs / u[k].s), u[k].c);
+			return;
+		}
+	for (size_t k = n; k-- > 0;)
+		if (secs / u[k].s <= 1000000) {
 			snprintf(buf, size, "%lld%c", (long long)(secs / u[k].s), u[k].c);
 			return;
 		}

@@ -417,9 +417,12 @@ static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v
  */
 static int account_section(load_ctx *c, const char *section, char *glob, size_t size)
 {
-	const char *s = section + 7;
+	const char *s;
 	size_t n;
-	if (strncmp(section, "account", 7) != 0 || (*s != ' ' && *s != '\t' && *s != '\0'))
+	if (strncmp(section, "account", 7) != 0)
+		return 0;
+	s = section + 7;
+	if (*s != ' ' && *s != '\t' && *s != '\0')
 		return 0;
 	while (*s == ' ' || *s == '\t')
 		s++;

@@ -90,6 +90,10 @@ grep -E '^account.shared_key_access += false ' "$T/out" >/dev/null && pass || fa
 expect_exit 0 "$SASGUARD" config --show --account other --config policy.ini
 grep -E '^policy.max_lifetime += 7d +; default' "$T/out" >/dev/null && pass || fail "other account: $(grep max_lifetime "$T/out")"
 grep -E '^account.shared_key_access += true +; default' "$T/out" >/dev/null && pass || fail "other account shared keys"
+# without --account: every section, in the order they apply, with its origin
+expect_exit 0 "$SASGUARD" config --show --config policy.ini
+grep -E '^account "prodorders".max_lifetime += 1h +; .*policy.ini:[0-9]+ \[account "prodorders"\]' "$T/out" >/dev/null && pass || fail "config --show lists no [account] sections"
+grep -E '^account "public\*".max_lifetime += 10000y ' "$T/out" >/dev/null && pass || fail "config --show: public*"
 expect_exit 2 "$SASGUARD" scan --account prodorders accounts.json
 has "$T/err" "--account goes with config --show"
 
@@ -110,6 +114,15 @@ assert d["devscratch"]["severity"] == "warning", d["devscratch"]          # Log:
 assert d["elsewhere"]["severity"] == "error", d["elsewhere"]              # the [policy] default, 7d
 PY
 no_secrets "$T/out"
+
+# Periods that need rounding to fit the policy's units load all the same.
+printf '[{"name":"aaa","sasPolicy":{"sasExpirationPeriod":"99999.23:59:59"}},{"name":"bbb","sasPolicy":{"sasExpirationPeriod":"00:00:30"}},{"name":"ccc","sasPolicy":{"sasExpirationPeriod":"20.00:00:01"}}]' > odd.json
+expect_exit 0 "$SASGUARD" policy import odd.json --output odd.ini
+has odd.ini "max_lifetime = 99999d"
+has odd.ini "max_lifetime = 30s"
+has odd.ini "max_lifetime = 28800m"
+expect_exit 0 "$SASGUARD" config --show --config odd.ini --account ccc
+has "$T/out" "20d"
 
 # Bad input: a clear message with line and column, exit 2, nothing written.
 rm -f bad.ini
