@@ -141,6 +141,8 @@ static void policies(const char *text, size_t size)
 	load(text, size, &locked, SG_LAYER_SYSTEM);
 	load(text, size, &locked, SG_LAYER_CLI);
 	load(text, size, &defaults, SG_LAYER_CLI);
+	sg_policy_free(&locked); /* its [account] sections */
+	sg_policy_free(&defaults);
 }
 
 /* "pattern\0path" (no NUL: the whole input is the pattern, the path empty). */
