@@ -41,7 +41,7 @@ static const char *pusher(void)
 }
 
 int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, const char *commit,
-		    const char *reason)
+		    const char *how, const char *reason)
 {
 	char line[4096], cpath[1024], creason[512], cwho[128], crepo[1024], when[32];
 	char *cwd = getcwd(NULL, 0);
@@ -53,9 +53,9 @@ int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, c
 	free(cwd);
 	sg_time_format((int64_t)time(NULL), when, sizeof(when));
 	snprintf(line, sizeof(line),
-		 "%s sasguard: push-option allowance: repo=\"%s\" pusher=\"%s\" commit=%s path=\"%s\" line=%zu "
+		 "%s sasguard: %s: repo=\"%s\" pusher=\"%s\" commit=%s path=\"%s\" line=%zu "
 		 "kind=%s account=%s fingerprint=%s reason=\"%s\"",
-		 when, crepo, cwho, commit ? commit : "-", cpath, f->line, sg_kind_name(f->token.kind),
+		 when, how, crepo, cwho, commit ? commit : "-", cpath, f->line, sg_kind_name(f->token.kind),
 		 f->token.account[0] ? f->token.account : "-", f->token.fingerprint, creason);
 	if (!p->log[0] || strcmp(p->log, "syslog") == 0) {
 		openlog("sasguard", LOG_PID, LOG_AUTH);

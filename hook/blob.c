@@ -40,7 +40,7 @@ static int scan_content(blob_ctx *c, const char *buf, size_t len, const char *pa
 		return -1;
 	}
 	if (rc < 0) {
-		fprintf(stderr, "sasguard: %s: scan failed (%d)\n", path, rc);
+		print_safef(stderr, "sasguard: %s: scan failed (%d)\n", path, rc);
 		return -1;
 	}
 	return 0;
@@ -121,7 +121,7 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 			rc = BLOB_MISSING;
 			goto out;
 		}
-		fprintf(stderr, "sasguard: %s (blob %s): ", path ? path : "", hex);
+		print_safef(stderr, "sasguard: %s (blob %s): ", path ? path : "", hex);
 		git_fail("cannot read");
 		goto out;
 	}

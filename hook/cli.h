@@ -18,7 +18,7 @@ enum {
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF } report_format;
 
-typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG } run_mode;
+typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG, MODE_POLICY } run_mode;
 
 /* Options common to every mode, and the positional arguments. */
 typedef struct cli_opts {
@@ -31,6 +31,7 @@ typedef struct cli_opts {
 	int show_allowed;        /* --show-allowed */
 	int allow_missing;       /* --allow-missing: missing objects are noted, not an incomplete run */
 	int show;                /* config --show */
+	const char *account;     /* config --show --account NAME: that account's effective policy */
 	int threads;             /* --threads N, 0 = the cores */
 	const char *baseline;    /* --baseline FILE */
 	const char *write_baseline; /* --write-baseline FILE */
@@ -60,9 +61,10 @@ int cli_load_baseline(const cli_opts *o, const sg_policy *p, sg_baseline **out);
  * NULL after printing why. */
 sg_scanner *cli_scanner(const cli_opts *o, const sg_policy *p, const sg_baseline *b);
 
-/* Records an allowance a pusher invoked (syslog or server.log); no token, only its fingerprint. */
+/* Records an allowance a pusher invoked (syslog or server.log); no token, only its
+ * fingerprint. how: "push-option allowance" or "inline allowance". */
 int audit_allowance(const sg_policy *p, const sg_finding *f, const char *path, const char *commit,
-		    const char *reason);
+		    const char *how, const char *reason);
 
 /* The path of the system policy file: $SASGUARD_SYSTEM_CONFIG or /etc/sasguard.ini. */
 const char *cli_system_config(void);
@@ -73,6 +75,7 @@ int cmd_config(cli_opts *o);
 int cmd_pre_commit(cli_opts *o);
 int cmd_pre_receive(cli_opts *o);
 int cmd_history(cli_opts *o);
+int cmd_policy(cli_opts *o); /* policy import FILE: [account] sections from `az storage account list` */
 
 /* ---- report -------------------------------------------------------------- */
 
@@ -120,7 +123,15 @@ size_t report_blocking(const report *r);
 
 void report_free(report *r);
 
-/* Writes s with control bytes, backslash and non-UTF-8 escaped (\xNN). */
+/*
+ * The one sanitizer for what sasguard prints to a person (termsafe.c): C0
+ * controls, DEL, backslash and bytes that are not UTF-8 become \xNN; C1
+ * controls (U+0080-U+009F) and bidirectional overrides become \uNNNN. Valid
+ * UTF-8 text stays as it is. print_safe_n keeps '\n' when asked (multi-line
+ * advice); print_safef formats, then sanitizes all but a final newline.
+ */
 void print_safe(FILE *out, const char *s);
+void print_safe_n(FILE *out, const char *s, size_t n, int keep_newlines);
+void print_safef(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -49,13 +49,28 @@ struct history {
 	unsigned long long skipped; /* objects not read again */
 };
 
-/* An attribution: the oldest commit and path that hold a flagged blob. */
+/* An attribution: the oldest commit and path that hold a flagged blob, and
+ * the oldest sighting at a path no [allow] path glob covers: an allowance
+ * holds per path, so a blob allowed as a fixture and copied elsewhere is
+ * reported at the copy. Only flagged blobs carry this, so it stays cheap. */
 typedef struct origin {
 	git_oid blob;
 	git_oid commit;
 	char *path;
 	size_t rank; /* the commit's place in the parents-first order: lower is older */
+	git_oid ucommit;
+	char *upath;  /* NULL when every sighting is at an allowed path */
+	size_t urank;
 } origin;
+
+static void origin_free(origin *o)
+{
+	if (!o)
+		return;
+	free(o->path);
+	free(o->upath);
+	free(o);
+}
 
 static int push_oid(git_oid **v, size_t *n, size_t *cap, const git_oid *id)
 {
@@ -192,6 +207,14 @@ static int on_blob(const char *path, const git_oid *old, const git_oid *new, voi
 	git_oid_cpy(&o->blob, new);
 	git_oid_cpy(&o->commit, a->commit);
 	o->rank = a->rank;
+	if (a->h->policy->nallow_paths && sg_policy_path_allowed(a->h->policy, path))
+		return 0;
+	if (!(p = strdup(path)))
+		return -1;
+	free(o->upath);
+	o->upath = p;
+	git_oid_cpy(&o->ucommit, a->commit);
+	o->urank = a->rank;
 	return 0;
 }
 
@@ -558,19 +581,30 @@ static int merge_found(attrib *a, oidset *best)
 		oidset_entry *b = oidset_add(best, &e->id, &added);
 		if (!b) {
 			rc = -1;
-			free(o->path);
-			free(o);
+			origin_free(o);
 			continue;
 		}
 		origin *cur = b->value;
-		if (!cur || o->rank < cur->rank) {
+		if (!cur) {
 			b->value = o;
-			o = cur;
+			continue;
 		}
-		if (o) {
-			free(o->path);
-			free(o);
+		/* the oldest sighting, and the oldest at a path not allowed, each on its own */
+		if (o->rank < cur->rank) {
+			char *t = cur->path;
+			cur->path = o->path;
+			o->path = t;
+			cur->commit = o->commit;
+			cur->rank = o->rank;
 		}
+		if (o->upath && (!cur->upath || o->urank < cur->urank)) {
+			char *t = cur->upath;
+			cur->upath = o->upath;
+			o->upath = t;
+			cur->ucommit = o->ucommit;
+			cur->urank = o->urank;
+		}
+		origin_free(o);
 	}
 	oidset_free(&a->found);
 	return rc;
@@ -647,14 +681,21 @@ join:
 	}
 	*out = calloc(best.count + 1, sizeof(**out)); /* NOLINT(bugprone-sizeof-expression): pointers */
 	for (size_t k = 0; k < best.cap; k++) {
+		origin *o = best.slots[k].value;
 		if (!best.slots[k].used)
 			continue;
-		if (*out)
-			(*out)[(*nout)++] = best.slots[k].value;
-		else {
-			free(((origin *)best.slots[k].value)->path);
-			free(best.slots[k].value);
+		if (!*out) {
+			origin_free(o);
+			continue;
 		}
+		if (o->upath) { /* reported where no allowance covers it */
+			free(o->path);
+			o->path = o->upath;
+			o->upath = NULL;
+			o->commit = o->ucommit;
+			o->rank = o->urank;
+		}
+		(*out)[(*nout)++] = o;
 	}
 	if (!*out)
 		rc = -1;
@@ -852,10 +893,8 @@ static int attribute_and_report(history *h, blob_ctx *b)
 			    h->st.errors);
 	rc = 0;
 out:
-	for (size_t i = 0; i < norder; i++) {
-		free(order[i]->path);
-		free(order[i]);
-	}
+	for (size_t i = 0; i < norder; i++)
+		origin_free(order[i]);
 	free(order);
 	oidset_free(&flagged);
 	return rc;
@@ -1014,8 +1053,10 @@ static int history_audit(history *h, sg_stats *lib, report_stats *st)
 			failed = 1;
 			break;
 		}
-		if (h->progress)
-			fprintf(stderr, "\rsasguard: repository %zu of %zu: %s\n", i + 1, l.count, it->path);
+		if (h->progress) {
+			fputc('\r', stderr);
+			print_safef(stderr, "sasguard: repository %zu of %zu: %s\n", i + 1, l.count, it->path);
+		}
 		if (it->unreadable || history_open(h, it->path, 0) < 0) {
 			char why[512];
 			const git_error *e = git_error_last();
@@ -1082,7 +1123,7 @@ int cmd_history(cli_opts *o)
 		goto out;
 	if (o->state) {
 		if (state_load(&kept, o->state) < 0) {
-			fprintf(stderr, "sasguard: --state %s: ", o->state);
+			print_safef(stderr, "sasguard: --state %s: ", o->state);
 			perror(errno == EINVAL ? "not a sasguard state file, or damaged (delete it to start afresh)" : NULL);
 			rc = EXIT_USAGE;
 			goto out;
@@ -1093,7 +1134,7 @@ int cmd_history(cli_opts *o)
 	}
 	failed = audit ? history_audit(h, &lib, &st) : history_judge(h, &lib, &st);
 	if (h->state && state_save(h->state, o->state) < 0) {
-		fprintf(stderr, "sasguard: --state %s: cannot write it: %s\n", o->state, strerror(errno));
+		print_safef(stderr, "sasguard: --state %s: cannot write it: %s\n", o->state, strerror(errno));
 		failed = 1;
 	}
 	if (o->write_baseline && report_write_baseline(h->report, o->write_baseline) != 0)

@@ -617,12 +617,12 @@ int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tre
 	if (rc > 0 && (rc = index_parse(&x, map, size, &why)) == 0) {
 		rc = index_diff(odb, &x, head_tree, cb, payload, gone, ngone);
 		if (rc < 0 && !git_error_last())
-			fprintf(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
+			print_safef(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
 		index_free(&x);
 	}
 	if (map)
 		munmap(map, size);
 	if (why)
-		fprintf(stderr, "sasguard: cannot read the index %s: %s\n", index_path, why);
+		print_safef(stderr, "sasguard: cannot read the index %s: %s\n", index_path, why);
 	return rc;
 }

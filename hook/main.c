@@ -13,7 +13,8 @@ static const char usage[] =
 	"       sasguard pre-receive [OPTIONS]    < <old> <new> <ref> lines\n"
 	"       sasguard --all-history [OPTIONS] [PATH...]\n"
 	"       sasguard scan [OPTIONS] FILE... | -\n"
-	"       sasguard config --show [--config FILE]\n"
+	"       sasguard config --show [--account NAME] [--config FILE]\n"
+	"       sasguard policy import FILE | -\n"
 	"       sasguard --help | --version\n"
 	"\n"
 	"Finds Azure SAS tokens, storage account keys and Service Bus keys, and judges\n"
@@ -28,7 +29,10 @@ static const char usage[] =
 	"                      live. Several paths, or a directory of repositories: one\n"
 	"                      audit of them all, a row per repository\n"
 	"  scan FILE... | -    scan whole files, or standard input\n"
-	"  config --show       print the effective policy and where each value came from\n"
+	"  config --show       print the effective policy and where each value came from;\n"
+	"                      --account NAME: as it applies to that account's tokens\n"
+	"  policy import FILE  [account] sections from the JSON 'az storage account list'\n"
+	"                      prints: each account's SAS expiration policy and shared-key setting\n"
 	"\n"
 	"Options (any order, every mode):\n"
 	"  --config FILE       apply FILE over the system and user policy\n"
@@ -102,8 +106,11 @@ int main(int argc, char **argv)
 		o.mode = MODE_HISTORY;
 	else if (strcmp(mode, "config") == 0)
 		o.mode = MODE_CONFIG;
+	else if (strcmp(mode, "policy") == 0)
+		o.mode = MODE_POLICY;
 	else {
-		fprintf(stderr, "sasguard: unknown mode '%s'\n\n%s", mode, usage);
+		print_safef(stderr, "sasguard: unknown mode '%s'\n", mode);
+		fprintf(stderr, "\n%s", usage);
 		return EXIT_USAGE;
 	}
 	if ((rc = cli_parse(&o, argc - 2, argv + 2)) != 0) {
@@ -112,6 +119,11 @@ int main(int argc, char **argv)
 	}
 	if (o.state && o.mode != MODE_HISTORY) {
 		fprintf(stderr, "sasguard: --state keeps what --all-history judged; this mode takes no state\n");
+		free(o.args);
+		return EXIT_USAGE;
+	}
+	if (o.account && o.mode != MODE_CONFIG) {
+		fprintf(stderr, "sasguard: --account goes with config --show\n");
 		free(o.args);
 		return EXIT_USAGE;
 	}
@@ -126,6 +138,9 @@ int main(int argc, char **argv)
 		break;
 	case MODE_CONFIG:
 		rc = cmd_config(&o);
+		break;
+	case MODE_POLICY:
+		rc = cmd_policy(&o);
 		break;
 	case MODE_PRE_COMMIT:
 		rc = cmd_pre_commit(&o);

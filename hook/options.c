@@ -90,6 +90,8 @@ int cli_parse(cli_opts *o, int argc, char **argv)
 			o->write_baseline = v;
 		} else if ((v = option_value(argc, argv, &i, "--state", &missing))) {
 			o->state = v;
+		} else if ((v = option_value(argc, argv, &i, "--account", &missing))) {
+			o->account = v;
 		} else if (missing) {
 			return usage_error("", a, " needs a value");
 		} else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {

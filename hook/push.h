@@ -49,7 +49,8 @@ typedef struct push_new {
 	oidset commit_index; /* new commit -> its index + 1 in commits */
 	oidset blobs;        /* new blob -> its index in the arrays below, plus one */
 	git_oid *blob_order; /* the new blobs in the order they were found */
-	char **blob_path;    /* where each was first seen (owned) */
+	char **blob_path;    /* where each was first seen (owned); a later path no [allow]
+			      * glob covers replaces one that is covered */
 	size_t *blob_commit; /* in which new commit (index plus one; 0: under a ref to a tree or blob) */
 	size_t nblobs, capblobs;
 	git_oid *tags;       /* new tag objects */
@@ -59,6 +60,7 @@ typedef struct push_new {
 	oidset state;        /* commit -> NEW, OLD or GONE (missing) */
 	oidset old_objs;     /* the edge's trees and blobs */
 	oidset seen_trees;   /* new trees already walked */
+	const sg_policy *policy; /* set by the caller: its [allow] paths (borrowed, may be NULL) */
 } push_new;
 
 /* Fills pn (zeroed by the caller) from the updates. Missing objects go to
@@ -66,7 +68,8 @@ typedef struct push_new {
 int push_new_find(push_new *pn, const push_src *src, const update *u, size_t n, missing *miss);
 void push_new_free(push_new *pn);
 
-/* Where new blob id was first seen: its path, and the commit (NULL: a ref to a tree or blob). */
+/* Where new blob id was first seen (at a path not allowed, if any): its path,
+ * and the commit (NULL: a ref to a tree or blob). */
 const char *push_blob_path(const push_new *pn, const git_oid *id, const new_commit **commit);
 
 /* The tree of a commit the push adds, or of an old one read from odb. */

@@ -193,17 +193,32 @@ static void apply_push_allow(push *ps, sg_findings *found, const char *path, con
 			f->allowed = SG_ALLOWED_PUSH_OPTION;
 			snprintf(f->allow_reason, sizeof(f->allow_reason), "%s", a->reason);
 			a->used[k] = 1;
-			if (audit_allowance(ps->b.policy, f, path, commit, a->reason) < 0)
+			if (audit_allowance(ps->b.policy, f, path, commit, "push-option allowance", a->reason) < 0)
 				ps->failed = 1;
 		}
 	}
 }
 
-/* What is left of a change's findings goes to the report. */
-static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
+/*
+ * Inline markers in pushed content: the pusher wrote them, so the server
+ * decides (server.inline_allow) and keeps a record of each one it honours,
+ * as of a push-option allowance.
+ */
+static void apply_inline(push *ps, sg_findings *found, const char *path, const char *commit)
 {
-	apply_push_allow(ps, found, path, commit);
-	return report_take(ps->b.report, found, path, commit);
+	for (size_t i = 0; i < found->count; i++) {
+		sg_finding *f = found->items[i];
+		if (f->allowed != SG_ALLOWED_INLINE)
+			continue;
+		if (!ps->b.policy->inline_allow) {
+			f->allowed = sg_baseline_has(ps->base, f->token.fingerprint) ? SG_ALLOWED_BASELINE : SG_ALLOWED_NO;
+			snprintf(f->note, sizeof(f->note), "sasguard:allow ignored: this server does not take inline "
+							   "allowances (server.inline_allow = false)");
+			continue;
+		}
+		if (audit_allowance(ps->b.policy, f, path, commit, "inline allowance", f->allow_reason) < 0)
+			ps->failed = 1;
+	}
 }
 
 static int blocks(const sg_findings *found)
@@ -212,6 +227,15 @@ static int blocks(const sg_findings *found)
 		if (found->items[i]->severity == SG_SEV_ERROR && found->items[i]->allowed == SG_ALLOWED_NO)
 			return 1;
 	return 0;
+}
+
+/* What is left of a change's findings goes to the report. */
+static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
+{
+	apply_inline(ps, found, path, commit);
+	apply_push_allow(ps, found, path, commit);
+	ps->prog->blocking |= blocks(found);
+	return report_take(ps->b.report, found, path, commit);
 }
 
 /* ---- the scan: every new blob once, every new message whole ------------- */
@@ -399,7 +423,6 @@ static int judge_message(push *ps, const git_oid *id, const char *label)
 	git_oid_tostr(hex, sizeof(hex), id);
 	sg_findings_init(&found);
 	rc = text_scan(&ps->b, (const char *)o.data + at, o.len - at, label, &found);
-	ps->prog->blocking |= blocks(&found);
 	if (rc == 0)
 		rc = keep(ps, &found, label, hex);
 	sg_findings_clear(&found);
@@ -462,6 +485,7 @@ static int attribute(push *ps)
 static int judge_push(push *ps)
 {
 	ps->prog->finding = 1;
+	ps->pn.policy = ps->b.policy;
 	if (push_new_find(&ps->pn, &ps->src, ps->updates, ps->nupdates, &ps->miss) < 0) {
 		git_fail("finding what the push adds");
 		return -1;

@@ -283,8 +283,22 @@ static int new_blob(const char *path, const git_oid *id, void *payload)
 	oidset_entry *e = oidset_add(&pn->blobs, id, &added);
 	if (!e)
 		return -1;
-	if (!added)
+	if (!added) {
+		/* An allowance holds per path: a blob first seen at an allowed path
+		 * (a fixture) and pushed at another too is judged at the other. Only
+		 * with [allow] paths, and a path is copied only when it replaces one. */
+		size_t i = (uintptr_t)e->value - 1;
+		const sg_policy *p = pn->policy;
+		if (p && p->nallow_paths && !sg_policy_path_allowed(p, path) && sg_policy_path_allowed(p, pn->blob_path[i])) {
+			char *dup = strdup(path);
+			if (!dup)
+				return -1;
+			free(pn->blob_path[i]);
+			pn->blob_path[i] = dup;
+			pn->blob_commit[i] = f->commit;
+		}
 		return 0;
+	}
 	e->value = (void *)(uintptr_t)(pn->nblobs + 1);
 	if (!(pn->blob_path[pn->nblobs] = strdup(path)))
 		return -1;

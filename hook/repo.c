@@ -24,11 +24,11 @@ static void open_fail(const char *path, int rc)
 	const git_error *e = git_error_last();
 	const char *msg = e && e->message ? e->message : "";
 	if (rc == GIT_EOWNER || strstr(msg, "safe.directory")) {
-		fprintf(stderr, "sasguard: %s is owned by another user; if you trust it, run\n"
-				"  git config --global --add safe.directory <its absolute path>\n"
-				"(libgit2 1.5 honours exact paths only, not '*')\n", path);
+		print_safef(stderr, "sasguard: %s is owned by another user; if you trust it, run\n", path);
+		fprintf(stderr, "  git config --global --add safe.directory <its absolute path>\n"
+				"(libgit2 1.5 honours exact paths only, not '*')\n");
 	} else if (strstr(msg, "objectformat") || strstr(msg, "extensions")) {
-		fprintf(stderr, "sasguard: %s: ", path);
+		print_safef(stderr, "sasguard: %s: ", path);
 		print_safe(stderr, msg);
 		fprintf(stderr, "\nsasguard: this libgit2 cannot read SHA-256 repositories or that extension\n");
 	} else {
@@ -95,9 +95,36 @@ int repo_open_server(git_repository **repo, const char *path)
 	return 0;
 }
 
+/* "file:line" of the sasguard.config entry e, as near as libgit2 1.5 lets us
+ * know: it names the level, not the file; the repository's own config is
+ * the usual place, and its line is found by the value written there. */
+static void config_where(git_repository *repo, const git_config_entry *e, char *buf, size_t size)
+{
+	char path[4096], line[4096];
+	int lineno = 0, at = 0;
+	if (e->level != GIT_CONFIG_LEVEL_LOCAL) {
+		snprintf(buf, size, "git config (level %d)", (int)e->level);
+		return;
+	}
+	snprintf(path, sizeof(path), "%sconfig", git_repository_path(repo));
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (strstr(line, e->value) && strstr(line, "config"))
+			at = lineno; /* the last one: git's last value wins */
+	}
+	if (f)
+		fclose(f);
+	if (at)
+		snprintf(buf, size, "%s:%d", path, at);
+	else
+		snprintf(buf, size, "%s", path);
+}
+
 int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
 {
 	git_config *cfg = NULL;
+	git_config_entry *e = NULL;
 	git_buf path = { 0 };
 	int rc = 0;
 
@@ -106,12 +133,33 @@ int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
 		git_fail("reading the repository's config");
 		return EXIT_INTERNAL;
 	}
-	if (git_config_get_path(&path, cfg, "sasguard.config") == 0) {
-		if (path.ptr[0] == '/')
-			snprintf(buf, size, "%s", path.ptr);
-		else /* relative to the repository, as the administrator wrote it there */
-			snprintf(buf, size, "%s%s", git_repository_path(repo), path.ptr);
+	if (git_config_get_entry(&e, cfg, "sasguard.config") == 0) {
+		/* set: it must work. Running on the defaults because "~nosuchuser/x.ini"
+		 * did not expand would be a silent downgrade of the server's policy. */
+		if (git_config_get_path(&path, cfg, "sasguard.config") == 0) {
+			if (path.ptr[0] == '/')
+				snprintf(buf, size, "%s", path.ptr);
+			else /* relative to the repository, as the administrator wrote it there */
+				snprintf(buf, size, "%s%s", git_repository_path(repo), path.ptr);
+		} else {
+			char where[4200];
+			const git_error *ge = git_error_last();
+			config_where(repo, e, where, sizeof(where));
+			fprintf(stderr, "sasguard: config: ");
+			print_safe(stderr, where);
+			fprintf(stderr, ": sasguard.config = ");
+			print_safe(stderr, e->value);
+			fprintf(stderr, ": cannot be expanded: ");
+			print_safe(stderr, ge && ge->message ? ge->message : "unknown error");
+			fputc('\n', stderr);
+			rc = EXIT_USAGE;
+		}
+		if (!rc && !path.ptr[0]) {
+			fprintf(stderr, "sasguard: config: sasguard.config is set but empty\n");
+			rc = EXIT_USAGE;
+		}
 	}
+	git_config_entry_free(e);
 	git_error_clear();
 	git_buf_dispose(&path);
 	git_config_free(cfg);

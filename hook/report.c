@@ -208,21 +208,6 @@ static size_t utf8_len(const unsigned char *s)
 	return 0;
 }
 
-void print_safe(FILE *out, const char *s)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c;) {
-		size_t l;
-		if (*c >= 0x20 && *c < 0x7f && *c != '\\') {
-			fputc(*c++, out);
-		} else if (*c >= 0x80 && (l = utf8_len(c)) > 0) {
-			fwrite(c, 1, l, out);
-			c += l;
-		} else {
-			fprintf(out, "\\x%02x", *c++);
-		}
-	}
-}
-
 static void json_string(FILE *out, const char *s)
 {
 	if (!s) {
@@ -243,7 +228,10 @@ static void json_string(FILE *out, const char *s)
 		} else if (*c < 0x80) {
 			fputc(*c++, out);
 		} else if ((l = utf8_len(c)) > 0) {
-			fwrite(c, 1, l, out);
+			if (l == 2 && c[0] == 0xc2 && c[1] < 0xa0) /* C1: a terminal showing the JSON would act on it */
+				fprintf(out, "\\u%04x", c[1]);
+			else
+				fwrite(c, 1, l, out);
 			c += l;
 		} else {
 			/* not UTF-8: keep the document valid, mark the byte */
@@ -305,10 +293,12 @@ static void text_where(report *r, const entry *e)
 static void print_block(FILE *out, const char *label, const char *text)
 {
 	fprintf(out, "  %s", label);
-	for (const char *c = text; *c; c++) {
-		fputc(*c, out);
-		if (*c == '\n' && c[1])
-			fputs("      ", out);
+	for (const char *c = text; *c;) {
+		size_t l = strcspn(c, "\n");
+		print_safe_n(out, c, l, 0);
+		c += l;
+		if (*c == '\n' && *++c)
+			fputs("\n      ", out);
 	}
 	fputc('\n', out);
 }
@@ -323,21 +313,23 @@ static void text_finding(report *r, const entry *e)
 	text_where(r, e);
 	fprintf(out, "%s%s%s: %s", colour(r, f->severity), sg_severity_name(f->severity), reset(r),
 		sg_kind_label(t->kind));
+	/* every string below comes from content or a tree: through the one sanitizer */
 	if (t->account[0])
-		fprintf(out, " for %s", t->account);
+		print_safef(out, " for %s", t->account);
 	else if (t->host[0])
-		fprintf(out, " for %s", t->host);
+		print_safef(out, " for %s", t->host);
 	if (f->allowed)
-		fprintf(out, " (allowed: %s%s%s)", allowed_name(f->allowed), f->allow_reason[0] ? ": " : "",
-			f->allow_reason);
-	fprintf(out, "\n    %s\n", t->display);
+		print_safef(out, " (allowed: %s%s%s)", allowed_name(f->allowed), f->allow_reason[0] ? ": " : "",
+			    f->allow_reason);
+	fputs("\n    ", out);
+	print_safef(out, "%s\n", t->display);
 	for (size_t i = 0; i < f->nviolations; i++) {
 		const sg_violation *v = &f->violations[i];
-		fprintf(out, "  %s%-15s%s %s", colour(r, v->severity), sg_rule_name(v->rule), reset(r), v->value);
-		fprintf(out, " (limit: %s)\n", v->limit);
+		fprintf(out, "  %s%-15s%s ", colour(r, v->severity), sg_rule_name(v->rule), reset(r));
+		print_safef(out, "%s (limit: %s)\n", v->value, v->limit);
 		/* pushers read these through "remote:" lines: keep the server's output terse */
 		if (v->detail[0] && r->o->mode != MODE_PRE_RECEIVE)
-			fprintf(out, "  %15s %s\n", "", v->detail);
+			print_safef(out, "  %15s %s\n", "", v->detail);
 	}
 	if (f->expired) {
 		char when[32];
@@ -345,7 +337,7 @@ static void text_finding(report *r, const entry *e)
 		fprintf(out, "  expired %s: it grants nothing now, so it does not block\n", when);
 	}
 	if (f->note[0])
-		fprintf(out, "  note: %s\n", f->note);
+		print_safef(out, "  note: %s\n", f->note);
 	if (!f->allowed && !f->expired) {
 		sg_finding_fix(f, r->p, buf, sizeof(buf));
 		print_block(out, "fix: ", buf);
@@ -416,7 +408,7 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 		}
 	}
 	for (size_t i = 0; i < r->nnotes && !r->o->quiet; i++)
-		fprintf(out, "sasguard: note: %s\n", r->notes[i]);
+		print_safef(out, "sasguard: note: %s\n", r->notes[i]);
 	if (!r->o->quiet)
 		text_repo_table(r);
 	/* A hook that finds nothing says nothing: every commit would print it. */

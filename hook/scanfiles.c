@@ -56,7 +56,7 @@ static int scan_bytes(scan_run *run, const char *path, const char *buf, size_t l
 		report_note(run->r, "%s: a pattern hit its match limit; part of it was not scanned", path);
 		run->failed = 1;
 	} else if (rc < 0) {
-		fprintf(stderr, "sasguard: %s: scan failed (%d)\n", path, rc);
+		print_safef(stderr, "sasguard: %s: scan failed (%d)\n", path, rc);
 		run->failed = 1;
 	}
 	return rc;
@@ -144,7 +144,7 @@ static int scan_stream(scan_run *run, int fd, const char *path)
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				fprintf(stderr, "sasguard: %s: read error: %s\n", path, strerror(errno));
+				print_safef(stderr, "sasguard: %s: read error: %s\n", path, strerror(errno));
 				run->failed = 1;
 				run->st.errors++;
 				free(buf);
@@ -182,7 +182,7 @@ static int scan_path(scan_run *run, const char *path)
 		return scan_stream(run, 0, "-");
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
-		fprintf(stderr, "sasguard: %s: %s\n", path, strerror(errno));
+		print_safef(stderr, "sasguard: %s: %s\n", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		run->failed = 1;
@@ -190,7 +190,7 @@ static int scan_path(scan_run *run, const char *path)
 		return -1;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "sasguard: %s: is a directory (scan takes files; for a repository use --all-history)\n", path);
+		print_safef(stderr, "sasguard: %s: is a directory (scan takes files; for a repository use --all-history)\n", path);
 		close(fd);
 		run->failed = 1;
 		run->st.errors++;
@@ -211,7 +211,7 @@ static int scan_path(scan_run *run, const char *path)
 	const char *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
-		fprintf(stderr, "sasguard: %s: cannot map: %s\n", path, strerror(errno));
+		print_safef(stderr, "sasguard: %s: cannot map: %s\n", path, strerror(errno));
 		run->failed = 1;
 		run->st.errors++;
 		return -1;

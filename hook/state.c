@@ -283,6 +283,15 @@ int state_policy_digest(const sg_policy *p, unsigned char out[32])
 		EVP_DigestUpdate(c, value, n < sizeof(value) ? n : sizeof(value) - 1);
 		EVP_DigestUpdate(c, "\n", 1);
 	}
+	/* and every [account] section, which changes verdicts as much */
+	for (size_t i = 0; i < p->naccounts; i++) {
+		const sg_account_policy *a = &p->accounts[i];
+		int n = snprintf(value, sizeof(value), "account %s %u %s %lld %d", a->glob, a->set, a->allowed_permissions,
+				 (long long)a->max_lifetime, a->shared_key_access);
+		for (int r = 0; r < SG_RULE_COUNT && n > 0 && (size_t)n < sizeof(value); r++)
+			n += snprintf(value + n, sizeof(value) - (size_t)n, " %d", (int)a->severity[r]);
+		EVP_DigestUpdate(c, value, strlen(value) + 1);
+	}
 	return digest(c, out);
 }
 

@@ -120,7 +120,12 @@ size_t sg_finding_fix(const sg_finding *f, const sg_policy *p, char *buf, size_t
 {
 	out o = { buf, size, 0 };
 	const sg_token *t = &f->token;
+	sg_policy view; /* the limits the token's account has, as judged */
 
+	if (p->naccounts) {
+		sg_policy_for_account(p, t->account, &view);
+		p = &view;
+	}
 	if (size)
 		buf[0] = '\0';
 	if (f->nviolations == 1 && f->violations[0].rule == SG_RULE_UNPARSEABLE) {

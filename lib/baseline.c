@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define FP_HEX 32
 
@@ -50,15 +51,18 @@ static int add_fp(sg_baseline *b, const char *fp)
 
 int sg_baseline_load(sg_baseline **out, const char *path, sg_diag *d)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f;
+	struct stat st;
 	sg_baseline *b;
 	char line[512];
-	int lineno = 0, rc = SG_OK;
+	int lineno = 0, rc;
 
 	*out = NULL;
-	if (!f) {
-		snprintf(d->msg, sizeof(d->msg), "%s: cannot open the baseline: %s", path, strerror(errno));
-		return SG_EIO;
+	/* a baseline named by a checkout's .sasguard.ini may be a link to /dev/zero or a FIFO */
+	if ((rc = sg_open_regular(path, &f, &st, d)) < 0) {
+		if (rc == SG_EIO)
+			snprintf(d->msg, sizeof(d->msg), "%s: cannot open the baseline: %s", path, strerror(errno));
+		return rc;
 	}
 	if (!(b = calloc(1, sizeof(*b)))) {
 		fclose(f);

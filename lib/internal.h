@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /*
  * A decoded copy of a window of the scanned buffer. map[i] is the offset in
@@ -66,6 +67,12 @@ size_t sg_percent_decode_value(const char *in, size_t n, char *out);
  * "..." (nothing when secret is NULL or 7 characters or shorter); returns the
  * new length of s. Another parameter or a URL may repeat a signature. */
 size_t sg_redact(char *s, const char *secret);
+
+/* Opens path to read only when it is a regular file (never blocking on a
+ * FIFO); else SG_ECONFIG "path: not a regular file (it is a FIFO)" in d.
+ * SG_EIO when it cannot be opened. The caller fcloses *out. */
+struct stat;
+int sg_open_regular(const char *path, FILE **out, struct stat *st, sg_diag *d);
 
 /* Fingerprint: 32 hex chars of SHA-256("sasguard/1" kind secret). */
 int sg_fingerprint(sg_kind kind, const char *secret, size_t len, char out[33]);

@@ -242,8 +242,27 @@ static void rule_unparseable(const sg_token *t, const sg_policy *p, sg_finding *
 	    "cannot be judged: sasguard fails closed");
 }
 
+/* A key-signed token of an account that refuses shared-key requests cannot
+ * work there (until an admin turns shared keys back on): say so. */
+static void note_shared_key(const sg_token *t, const sg_policy *p, sg_finding *f)
+{
+	int key_signed = t->kind == SG_KIND_SERVICE_SAS || t->kind == SG_KIND_ACCOUNT_SAS ||
+			 t->kind == SG_KIND_STORAGE_KEY;
+	if (p->shared_key_access || !key_signed)
+		return;
+	fmt(f->note, sizeof(f->note),
+	    "account %.40s refuses shared-key access (allowSharedKeyAccess = false): this key-signed %s "
+	    "cannot work there unless that is turned back on",
+	    t->account, t->kind == SG_KIND_STORAGE_KEY ? "key" : "SAS");
+}
+
 int sg_token_judge(sg_token *tok, const sg_policy *p, int64_t now, sg_finding *f)
 {
+	sg_policy view; /* the policy for this token's account: [account] sections applied */
+	if (p->naccounts) {
+		sg_policy_for_account(p, tok->account, &view);
+		p = &view;
+	}
 	memset(f, 0, sizeof(*f));
 	f->token = *tok;
 	rule_unparseable(tok, p, f);
@@ -274,6 +293,7 @@ int sg_token_judge(sg_token *tok, const sg_policy *p, int64_t now, sg_finding *f
 		memset(f, 0, sizeof(*f));
 		return 0;
 	}
+	note_shared_key(tok, p, f);
 	tok->arena = NULL;
 	return 1;
 }

@@ -6,12 +6,14 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
@@ -44,6 +46,7 @@ static const struct key {
 	{ "server", "fail_open", K_BOOL, D_DOWN, -1 },
 	{ "server", "max_seconds", K_SECONDS, D_ANY, -1 },
 	{ "server", "allow_push_option", K_BOOL, D_DOWN, -1 },
+	{ "server", "inline_allow", K_BOOL, D_DOWN, -1 },
 	{ "server", "log", K_STRING, D_ANY, -1 },
 	{ "allow", "path", K_GLOBS, D_NONE_ADDED, -1 },
 	{ "allow", "baseline", K_PATH, D_NONE_ADDED, -1 },
@@ -71,6 +74,9 @@ void sg_policy_init(sg_policy *p)
 	p->scan_binary = 1; /* the prefilter makes binary content as cheap as text */
 	p->max_file_size = 100u * 1024 * 1024;
 	p->max_seconds = 30;
+	p->inline_allow = 1; /* a reviewed marker with a reason; the server logs each use */
+	p->shared_key_access = 1;
+	strcpy(p->shared_key_origin, "default");
 	for (size_t i = 0; i < NKEYS; i++)
 		strcpy(p->origin[i], "default");
 }
@@ -80,6 +86,7 @@ void sg_policy_free(sg_policy *p)
 	for (size_t i = 0; i < p->nallow_paths; i++)
 		free(p->allow_paths[i]);
 	free(p->allow_paths);
+	free(p->accounts);
 	sg_policy_init(p);
 }
 
@@ -125,6 +132,8 @@ size_t sg_policy_key_value(const sg_policy *p, size_t i, char *buf, size_t size)
 		n = snprintf(buf, size, "%lld", (long long)p->max_seconds);
 	else if (strcmp(k->name, "allow_push_option") == 0)
 		n = snprintf(buf, size, "%s", bool_name(p->allow_push_option));
+	else if (strcmp(k->name, "inline_allow") == 0)
+		n = snprintf(buf, size, "%s", bool_name(p->inline_allow));
 	else if (strcmp(k->name, "log") == 0)
 		n = snprintf(buf, size, "%s", p->log);
 	else if (k->type == K_PATH)
@@ -163,6 +172,7 @@ typedef struct load_ctx {
 	int long_line;      /* first line that was too long, 0 if none */
 	int fail_line;      /* line of the first error reported, 0 if none */
 	int set_at[NKEYS];  /* line where this file set each key, 0 if not */
+	size_t acct_base;   /* the [account] sections from this file start here */
 	sg_diag *diag;
 	int failed;
 } load_ctx;
@@ -347,6 +357,7 @@ static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v
 		int *slot = strcmp(k->name, "scan_binary") == 0 ? &p->scan_binary
 			  : strcmp(k->name, "locked") == 0      ? &p->locked
 			  : strcmp(k->name, "fail_open") == 0   ? &p->fail_open
+			  : strcmp(k->name, "inline_allow") == 0 ? &p->inline_allow
 								: &p->allow_push_option;
 		if (check_locked(c, k, idx, *slot, b, NULL) < 0)
 			return -1;
@@ -394,11 +405,227 @@ static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v
 	return -1;
 }
 
+/* ---- [account "GLOB"] sections ------------------------------------------ */
+
+#define MAX_ACCOUNTS 65536 /* an organisation's import stays far below; a typo loop does not */
+
+/*
+ * Reads the glob of an account section, [account "public*"] or [account name].
+ * 0: not an account section; 1: glob filled; -1: an account section written
+ * wrong (reported). Only '*' and '?' are special: a ']' would end inih's
+ * section name, and account names are [a-z0-9-].
+ */
+static int account_section(load_ctx *c, const char *section, char *glob, size_t size)
+{
+	const char *s;
+	size_t n;
+	if (strncmp(section, "account", 7) != 0)
+		return 0;
+	s = section + 7;
+	if (*s != ' ' && *s != '\t' && *s != '\0')
+		return 0;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '"') {
+		const char *q = strchr(++s, '"');
+		if (!q || q[1])
+			return fail(c, "[%s]: expected [account \"GLOB\"]", section), -1;
+		n = (size_t)(q - s);
+	} else {
+		n = strlen(s);
+	}
+	if (n == 0 || n >= size)
+		return fail(c, "[%s]: the account glob is empty or longer than %zu characters", section, size - 1), -1;
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+		      ch == '*' || ch == '?'))
+			return fail(c, "[%s]: an account glob holds letters, digits, '-', '*' and '?' only", section), -1;
+		glob[i] = ch;
+	}
+	glob[n] = '\0';
+	return 1;
+}
+
+/* Can some name match both globs ('*' and '?' only)? A small DP over both. */
+static int globs_meet(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char m[64][64]; /* m[i][j]: a[i..] and b[j..] share a match; globs are < 64 */
+	if (la > 63 || lb > 63)
+		return 1;
+	for (size_t i = la + 1; i-- > 0;)
+		for (size_t j = lb + 1; j-- > 0;) {
+			int r;
+			if (i == la && j == lb)
+				r = 1;
+			else if (i < la && a[i] == '*')
+				r = m[i + 1][j] || (j < lb && m[i][j + 1]);
+			else if (j < lb && b[j] == '*')
+				r = m[i][j + 1] || (i < la && m[i + 1][j]);
+			else if (i == la || j == lb)
+				r = 0;
+			else
+				r = (a[i] == '?' || b[j] == '?' || a[i] == b[j]) && m[i + 1][j + 1];
+			m[i][j] = (unsigned char)r;
+		}
+	return m[0][0];
+}
+
+/* This file's section for glob, made on first use. NULL after an error. */
+static sg_account_policy *account_entry(load_ctx *c, const char *glob)
+{
+	sg_policy *p = c->p;
+	for (size_t i = c->acct_base; i < p->naccounts; i++)
+		if (strcmp(p->accounts[i].glob, glob) == 0)
+			return &p->accounts[i];
+	if (p->naccounts >= MAX_ACCOUNTS)
+		return fail(c, "more than %d [account] sections", MAX_ACCOUNTS), NULL;
+	sg_account_policy *v = realloc(p->accounts, (p->naccounts + 1) * sizeof(*v));
+	if (!v)
+		return fail(c, "out of memory"), NULL;
+	p->accounts = v;
+	sg_account_policy *a = &v[p->naccounts++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->glob, sizeof(a->glob), "%s", glob);
+	a->layer = c->layer;
+	a->shared_key_access = 1;
+	return a;
+}
+
+/* Does value v for account key k loosen what applied before: the [policy]
+ * value, or any earlier section some account could share with a? */
+static const char *account_loosens(const sg_policy *p, const sg_account_policy *a, int k, const char *letters,
+				   int64_t d, sg_severity sev)
+{
+	for (size_t i = 0; i <= (size_t)(a - p->accounts); i++) {
+		const sg_account_policy *e = &p->accounts[i];
+		int global = e == a; /* the last round compares with [policy] */
+		if (!global && (!(e->set & (1u << k)) || !globs_meet(e->glob, a->glob)))
+			continue;
+		if (k == SG_ACCT_PERMISSIONS) {
+			const char *allowed = global ? p->allowed_permissions : e->allowed_permissions;
+			for (const char *l = letters; *l; l++)
+				if (!strchr(allowed, *l))
+					return global ? "the [policy] value" : e->origin[k];
+		} else if (k == SG_ACCT_LIFETIME) {
+			if (d > (global ? p->max_lifetime : e->max_lifetime))
+				return global ? "the [policy] value" : e->origin[k];
+		} else if (k >= SG_ACCT_RULE0) {
+			if (sev < (global ? p->severity[k - SG_ACCT_RULE0] : e->severity[k - SG_ACCT_RULE0]))
+				return global ? "the [rules] value" : e->origin[k];
+		}
+	}
+	return NULL;
+}
+
+static int account_key(load_ctx *c, const char *glob, const char *name, const char *v)
+{
+	int rule = sg_rule_lookup(name), b = 1, k;
+	int64_t d = 0;
+	sg_severity sev = SG_SEV_OFF;
+	char letters[32] = "";
+
+	if (strcmp(name, "allowed_permissions") == 0)
+		k = SG_ACCT_PERMISSIONS;
+	else if (strcmp(name, "max_lifetime") == 0)
+		k = SG_ACCT_LIFETIME;
+	else if (strcmp(name, "shared_key_access") == 0)
+		k = SG_ACCT_SHARED_KEY;
+	else if (rule >= 0)
+		k = SG_ACCT_RULE0 + rule;
+	else
+		return fail(c, "unknown key '%s' in [account \"%s\"] (allowed_permissions, max_lifetime, "
+			       "shared_key_access or a rule id)", name, glob), -1;
+	if ((k == SG_ACCT_PERMISSIONS && parse_letters(v, letters, sizeof(letters)) < 0) ||
+	    (k == SG_ACCT_LIFETIME && sg_duration_parse(v, &d) < 0) ||
+	    (k == SG_ACCT_SHARED_KEY && parse_bool(v, &b) < 0) ||
+	    (k >= SG_ACCT_RULE0 && sg_severity_parse(v, &sev) < 0))
+		return fail(c, "[account \"%s\"] %s = %s: expected %s", glob, name, v,
+			    k == SG_ACCT_PERMISSIONS ? "permission letters such as rl"
+			    : k == SG_ACCT_LIFETIME  ? "a duration such as 90m, 12h, 7d, 2w or 1y"
+			    : k == SG_ACCT_SHARED_KEY ? "true or false"
+						      : "error, warning, info or off"), -1;
+	sg_account_policy *a = account_entry(c, glob);
+	if (!a)
+		return -1;
+	if (a->set & (1u << k))
+		return fail(c, "[account \"%s\"] %s is set twice (first at %s)", glob, name, a->origin[k]), -1;
+	const char *was;
+	if (c->p->locked && c->layer != SG_LAYER_SYSTEM &&
+	    (was = account_loosens(c->p, a, k, letters, d, sev)) != NULL)
+		return fail(c, "[account \"%s\"] %s would loosen a locked policy (%s); a lower layer may only "
+			       "tighten it", glob, name, was), -1;
+	if (k == SG_ACCT_PERMISSIONS)
+		strcpy(a->allowed_permissions, letters);
+	else if (k == SG_ACCT_LIFETIME)
+		a->max_lifetime = d;
+	else if (k == SG_ACCT_SHARED_KEY)
+		a->shared_key_access = b;
+	else
+		a->severity[k - SG_ACCT_RULE0] = sev;
+	a->set |= 1u << k;
+	snprintf(a->origin[k], SG_ORIGIN_MAX, "%s:%d [account \"%s\"]", c->name, c->lineno, glob);
+	return 0;
+}
+
+static void lower(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+	for (; s && *s && n + 1 < size; s++)
+		out[n++] = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+	out[n] = '\0';
+}
+
+void sg_policy_for_account(const sg_policy *p, const char *account, sg_policy *out)
+{
+	char name[64];
+	size_t idx = 0;
+	int known;
+	*out = *p;
+	out->accounts = NULL;
+	out->naccounts = 0;
+	lower(name, sizeof(name), account);
+	if (!name[0])
+		return;
+	for (size_t i = 0; i < p->naccounts; i++) {
+		const sg_account_policy *a = &p->accounts[i];
+		if (!sg_glob_match(a->glob, name))
+			continue;
+		for (int k = 0; k < SG_ACCT_KEYS; k++) {
+			if (!(a->set & (1u << k)))
+				continue;
+			const char *key = k == SG_ACCT_PERMISSIONS ? "allowed_permissions"
+					: k == SG_ACCT_LIFETIME    ? "max_lifetime"
+					: k == SG_ACCT_SHARED_KEY  ? NULL
+								   : sg_rule_name((sg_rule)(k - SG_ACCT_RULE0));
+			if (k == SG_ACCT_PERMISSIONS)
+				strcpy(out->allowed_permissions, a->allowed_permissions);
+			else if (k == SG_ACCT_LIFETIME)
+				out->max_lifetime = a->max_lifetime;
+			else if (k == SG_ACCT_SHARED_KEY)
+				out->shared_key_access = a->shared_key_access;
+			else
+				out->severity[k - SG_ACCT_RULE0] = a->severity[k - SG_ACCT_RULE0];
+			if (!key)
+				memcpy(out->shared_key_origin, a->origin[k], SG_ORIGIN_MAX);
+			else if (find_key(k >= SG_ACCT_RULE0 ? "rules" : "policy", key, &idx, &known))
+				memcpy(out->origin[idx], a->origin[k], SG_ORIGIN_MAX);
+		}
+	}
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	load_ctx *c = user;
 	size_t idx = 0;
 	int known;
+	char glob[64];
+	int acct = account_section(c, section, glob, sizeof(glob));
+	if (acct)
+		return acct > 0 && account_key(c, glob, name, value) == 0;
 	const struct key *k = find_key(section, name, &idx, &known);
 
 	if (!*section)
@@ -427,6 +654,7 @@ int sg_policy_load_string(sg_policy *p, const char *text, size_t len, const char
 	c.text = text;
 	c.len = len;
 	c.diag = diag;
+	c.acct_base = p->naccounts;
 	diag->msg[0] = '\0';
 
 	if (memchr(text, '\0', len)) {
@@ -450,20 +678,43 @@ int sg_policy_load_string(sg_policy *p, const char *text, size_t len, const char
 	return c.failed ? SG_ECONFIG : SG_OK;
 }
 
+int sg_open_regular(const char *path, FILE **out, struct stat *st, sg_diag *d)
+{
+	*out = NULL;
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(d->msg, sizeof(d->msg), "%s: cannot open: %s", path, strerror(errno));
+		return SG_EIO;
+	}
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		/* a FIFO or /dev/zero never ends, a directory is no text: refuse, never read */
+		const char *what = S_ISDIR(st->st_mode)				? "a directory"
+				   : S_ISFIFO(st->st_mode)			? "a FIFO"
+				   : S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode) ? "a device"
+				   : S_ISSOCK(st->st_mode)			? "a socket"
+										: "not a file";
+		snprintf(d->msg, sizeof(d->msg), "%s: not a regular file (it is %s)", path, what);
+		close(fd);
+		return SG_ECONFIG;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	if (!(*out = fdopen(fd, "rb"))) {
+		close(fd);
+		return SG_ENOMEM;
+	}
+	return SG_OK;
+}
+
 int sg_policy_load(sg_policy *p, const char *path, sg_layer layer, sg_diag *diag)
 {
 	struct stat st;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(diag->msg, sizeof(diag->msg), "%s: cannot open: %s", path, strerror(errno));
-		return SG_EIO;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(diag->msg, sizeof(diag->msg), "%s: not a regular file%s", path,
-			 S_ISDIR(st.st_mode) ? " (it is a directory)" : "");
-		fclose(f);
-		return SG_ECONFIG;
-	}
+	FILE *f;
+	int rc = sg_open_regular(path, &f, &st, diag);
+	if (rc < 0)
+		return rc;
 	if (st.st_size > MAX_CONFIG_SIZE) {
 		snprintf(diag->msg, sizeof(diag->msg), "%s: %lld bytes is too big for a config file (limit %d)",
 			 path, (long long)st.st_size, MAX_CONFIG_SIZE);
@@ -484,7 +735,7 @@ int sg_policy_load(sg_policy *p, const char *path, sg_layer layer, sg_diag *diag
 		return SG_EIO;
 	}
 	text[n] = '\0';
-	int rc = sg_policy_load_string(p, text, n, path, layer, diag);
+	rc = sg_policy_load_string(p, text, n, path, layer, diag);
 	free(text);
 	return rc;
 }

@@ -124,6 +124,31 @@ typedef enum sg_layer {
 #define SG_POLICY_MAX_KEYS 32
 #define SG_ORIGIN_MAX 160
 
+/*
+ * One [account "GLOB"] section: overrides of allowed_permissions, max_lifetime
+ * and rule severities for the tokens of the accounts (or Service Bus
+ * namespaces) whose name matches GLOB, case-insensitively. Sections apply in
+ * the order the layers gave them; for each key the last matching one wins.
+ */
+enum {
+	SG_ACCT_PERMISSIONS = 0, /* origin[] indexes; rules follow at SG_ACCT_RULE0 + rule */
+	SG_ACCT_LIFETIME,
+	SG_ACCT_SHARED_KEY,
+	SG_ACCT_RULE0,
+	SG_ACCT_KEYS = SG_ACCT_RULE0 + SG_RULE_COUNT
+};
+
+typedef struct sg_account_policy {
+	char glob[64];                       /* lowercase */
+	sg_layer layer;                      /* where it was written */
+	unsigned set;                        /* bit k: the section sets key k (SG_ACCT_*) */
+	char allowed_permissions[32];
+	int64_t max_lifetime;
+	sg_severity severity[SG_RULE_COUNT];
+	int shared_key_access;               /* 0: the account refuses shared-key (key-signed) requests */
+	char origin[SG_ACCT_KEYS][SG_ORIGIN_MAX];
+} sg_account_policy;
+
 typedef struct sg_policy {
 	sg_severity severity[SG_RULE_COUNT]; /* [rules] <id> = error|warning|info|off */
 	char allowed_permissions[32];        /* [policy] allowed_permissions: sp letters allowed */
@@ -135,10 +160,16 @@ typedef struct sg_policy {
 	int fail_open;                       /* [server] fail_open: accept the push on internal error */
 	int64_t max_seconds;                 /* [server] max_seconds: pre-receive time budget */
 	int allow_push_option;               /* [server] allow_push_option: -o sasguard.allow=<fp> */
+	int inline_allow;                    /* [server] inline_allow: honour sasguard:allow in pushed
+					      * content (default true; each use is logged) */
 	char log[256];                       /* [server] log: "syslog", a file path, or "" */
 	char baseline[512];                  /* [allow] baseline: a baseline file, "" for none */
 	char **allow_paths;                  /* [allow] path = GLOB lines; owned; NULL-free array */
 	size_t nallow_paths;
+	sg_account_policy *accounts;         /* [account "GLOB"] sections, in layer order; owned */
+	size_t naccounts;
+	int shared_key_access;               /* 1; 0 in a view of an account that refuses shared keys */
+	char shared_key_origin[SG_ORIGIN_MAX]; /* where that came from, in a view */
 	/* Where each key's value came from ("default", "/etc/sasguard.ini:12");
 	 * indexed by the key's position in sg_policy_key_name(). */
 	char origin[SG_POLICY_MAX_KEYS][SG_ORIGIN_MAX];
@@ -168,6 +199,15 @@ const char *sg_policy_key_name(size_t i);
 
 /* Writes the effective value of key i into buf. */
 size_t sg_policy_key_value(const sg_policy *p, size_t i, char *buf, size_t size);
+
+/*
+ * The effective policy for tokens of account (a storage account or Service
+ * Bus namespace name; "" for none): *p with every matching [account]
+ * section applied, origins included. *out is a view: it borrows p's
+ * allocations and must not be passed to sg_policy_free(); its accounts are
+ * already applied (naccounts is 0). Cannot fail.
+ */
+void sg_policy_for_account(const sg_policy *p, const char *account, sg_policy *out);
 
 /* Nonzero if path matches an [allow] path glob (git wildmatch style, ** too). */
 int sg_policy_path_allowed(const sg_policy *p, const char *path);

@@ -29,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define TIME_MIN (-62167219200LL) /* 0000-01-01T00:00:00Z */
 #define TIME_MAX 253402300799LL   /* 9999-12-31T23:59:59Z */
 
-static const char LOCKED_SYSTEM[] = "[policy]\nlocked = true\n";
+static const char LOCKED_SYSTEM[] = "[policy]\nlocked = true\n[account \"prod*\"]\nmax_lifetime = 1h\n"
+				    "allowed_permissions = r\nhttp = error\n[account \"public*\"]\nmax_lifetime = 100y\n";
 
 static void broken(const char *what, const char *detail)
 {
@@ -79,15 +80,35 @@ static void check_not_looser(const sg_policy *p, const sg_policy *base)
 		broken("a lower layer turned off scan_binary of a locked policy", NULL);
 	if (p->max_file_size < base->max_file_size)
 		broken("a lower layer lowered max_file_size of a locked policy", NULL);
-	if (p->fail_open > base->fail_open || p->allow_push_option > base->allow_push_option)
+	if (p->fail_open > base->fail_open || p->allow_push_option > base->allow_push_option ||
+	    p->inline_allow > base->inline_allow)
 		broken("a lower layer opened a server setting of a locked policy", NULL);
 	if (p->nallow_paths > base->nallow_paths)
 		broken("a lower layer added an [allow] path to a locked policy", NULL);
+	/* and for the tokens of any account: [account] sections may only tighten either */
+	static const char *const names[] = { "", "a", "prod", "prodorders", "public1", "x-y", "PUBLIC" };
+	for (size_t n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
+		sg_policy a, b;
+		sg_policy_for_account(p, names[n], &a);
+		sg_policy_for_account(base, names[n], &b);
+		for (int r = 0; r < SG_RULE_COUNT; r++)
+			if (a.severity[r] < b.severity[r])
+				broken("an [account] section lowered a rule of a locked policy", names[n]);
+		for (const char *c = a.allowed_permissions; *c; c++)
+			if (!strchr(b.allowed_permissions, *c))
+				broken("an [account] section allowed a permission of a locked policy", names[n]);
+		if (a.max_lifetime > b.max_lifetime)
+			broken("an [account] section lengthened max_lifetime of a locked policy", names[n]);
+	}
 }
 
 static void load(const char *text, size_t size, const sg_policy *base, sg_layer layer)
 {
-	sg_policy p = *base; /* base holds no [allow] paths: nothing is shared */
+	sg_policy p = *base; /* base holds no [allow] paths; its [account] sections are copied */
+	if (base->naccounts && !(p.accounts = malloc(base->naccounts * sizeof(*p.accounts))))
+		return;
+	if (base->naccounts)
+		memcpy(p.accounts, base->accounts, base->naccounts * sizeof(*p.accounts));
 	sg_diag diag;
 	memset(&diag, 0x55, sizeof(diag)); /* the loader must write its own message */
 	int rc = sg_policy_load_string(&p, text, size, "fuzz.ini", layer, &diag);
@@ -120,6 +141,8 @@ static void policies(const char *text, size_t size)
 	load(text, size, &locked, SG_LAYER_SYSTEM);
 	load(text, size, &locked, SG_LAYER_CLI);
 	load(text, size, &defaults, SG_LAYER_CLI);
+	sg_policy_free(&locked); /* its [account] sections */
+	sg_policy_free(&defaults);
 }
 
 /* "pattern\0path" (no NUL: the whole input is the pattern, the path empty). */

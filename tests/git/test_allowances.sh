@@ -113,6 +113,30 @@ assert res and all(r["suppressions"][0]["kind"] == "inSource" for r in res)
 assert any(r["suppressions"][0]["justification"] == "docs example, never valid" for r in res)
 PY
 
+# A path allowance holds per path in --all-history too: one blob allowed as a
+# fixture and copied to src/prod.cfg is reported at the copy (the blob is read
+# once; its other paths are looked at only because it holds a finding).
+P=$T/perpath
+new_repo "$P"
+back=$PWD
+cd "$P"
+printf '[allow]\npath = tests/fixtures/**\n' > .sasguard.ini
+mkdir -p tests/fixtures src
+printf '%s\n' "$TOKEN_LINE" > tests/fixtures/sample.cfg
+git add .; git commit -qm fixture --no-verify
+expect_exit 0 "$SASGUARD" --all-history --show-allowed .
+has "$T/out" "tests/fixtures/sample.cfg:1:7: error: account SAS for robustnessws4285631339 (allowed: path)"
+cp tests/fixtures/sample.cfg src/prod.cfg; git add src; git commit -qm "copied" --no-verify
+expect_exit 1 "$SASGUARD" --all-history .
+has "$T/out" "src/prod.cfg:1:7: error"
+lacks "$T/out" "(allowed: path)"
+# the same with several threads, and through --state (second run from the state)
+expect_exit 1 "$SASGUARD" --all-history --threads 3 --state "$T/perpath.state" .
+has "$T/out" "src/prod.cfg:1:7: error"
+expect_exit 1 "$SASGUARD" --all-history --state "$T/perpath.state" .
+has "$T/out" "src/prod.cfg:1:7: error"
+cd "$back"
+
 # Push options on a server: off by default; on, a named fingerprint goes through
 # with a reason, and every use is logged without the signature.
 S=$T/srv.git
@@ -135,5 +159,53 @@ has "$T/audit.log" "fingerprint=$fp"
 has "$T/audit.log" 'reason="TICKET-42 rotated already"'
 has "$T/audit.log" "path=\"pushed.txt\""
 no_secrets "$T/audit.log"
+
+# Inline markers in pushed content: honoured by default (server.inline_allow),
+# and each one a push uses is logged as a push option is.
+INL_LINE=${TOKEN_LINE/ypeBEsob/Qw3rTy12}
+printf '%s  # sasguard:allow docs sample, revoked\n' "$INL_LINE" > inl.txt; git add inl.txt; git commit -qm inline --no-verify
+expect_exit 0 git push "$S" HEAD:main
+has "$T/audit.log" "sasguard: inline allowance: "
+has "$T/audit.log" 'path="inl.txt"'
+has "$T/audit.log" 'reason="docs sample, revoked"'
+no_secrets "$T/audit.log"
+# inline_allow = false: the marker counts for nothing there, and the report says why.
+printf '[server]\ninline_allow = false\nlog = %s\n' "$T/audit.log" > "$T/server.ini"
+INL2_LINE=${TOKEN_LINE/ypeBEsob/Zz9yXx88}
+printf '%s  # sasguard:allow docs sample\n' "$INL2_LINE" > inl2.txt; git add inl2.txt; git commit -qm inline2 --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "inl2.txt:1:7: error"
+has "$T/err" "server.inline_allow = false"
+lacks "$T/audit.log" "inl2.txt"
+git reset -q --hard HEAD~1
+
+# A server's sasguard.config that cannot be expanded is fatal, with where it is set.
+git -C "$S" config sasguard.config '~nosuchuser/x.ini'
+echo z > z.txt; git add z.txt; git commit -qm z --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "srv.git/config:"
+has "$T/err" "sasguard.config = ~nosuchuser/x.ini: cannot be expanded"
+has "$T/err" "push rejected"
+cd "$S"; expect_exit 2 "$SASGUARD" config --show; cd "$back"
+has "$T/err" "cannot be expanded"
+git -C "$S" config sasguard.config ""
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "sasguard.config is set but empty"
+git -C "$S" config --unset sasguard.config
+git reset -q --hard HEAD~1
+
+# pre-receive as well: the server's [allow] path covers the fixture, not its
+# copy pushed in a later commit of the same push (the blob is new once).
+printf '[allow]\npath = tests/fixtures/**\n' > "$T/server.ini"
+git -C "$S" config sasguard.config "$T/server.ini"
+mkdir -p tests/fixtures src
+PP_LINE=${TOKEN_LINE/ypeBEsob/Pp7qRr8s}
+printf '%s\n' "$PP_LINE" > tests/fixtures/pp.cfg; git add tests/fixtures/pp.cfg; git commit -qm fixture --no-verify
+cp tests/fixtures/pp.cfg src/pp.cfg; git add src/pp.cfg; git commit -qm copy --no-verify
+expect_exit 1 git push "$S" HEAD:main
+has "$T/err" "src/pp.cfg:1:7: error"
+git reset -q --hard HEAD~1
+expect_exit 0 git push -q "$S" HEAD:main
+git -C "$S" config --unset sasguard.config
 
 finish

@@ -72,12 +72,19 @@ PY
 "$SASGUARD" --all-history --format json --threads 4 "$R" | python3 -c 'import json,sys; print(sorted((f["commit"],f["path"],f["line"]) for f in json.load(sys.stdin)["findings"]))' > "$T/four"
 cmp -s "$T/one" "$T/four" && pass || fail "--threads 1 and 4 differ"
 
-# The repository's .sasguard.ini applies (client mode): allow the notes by path.
-printf '[allow]\npath = notes.md\n' > .sasguard.ini
+# The repository's .sasguard.ini applies (client mode): allow the notes by path
+# (both names it had: an allowance holds per path, and the rename put the
+# token at docs-notes.md too).
+printf '[allow]\npath = *notes.md\n' > .sasguard.ini
 expect_exit 1 "$SASGUARD" --all-history "$R"
 has "$T/out" "1 allowed"
 expect_exit 1 "$SASGUARD" --all-history --show-allowed "$R"
 has "$T/out" "(allowed: path)"
+# Allowing only the first name: the token is reported where it sat unallowed.
+printf '[allow]\npath = notes.md\n' > .sasguard.ini
+expect_exit 1 "$SASGUARD" --all-history "$R"
+has "$T/out" "docs-notes.md:2:7: error"
+has "$T/out" "0 allowed"
 rm .sasguard.ini
 
 # A dangling blob holding a token is noted, not reported.

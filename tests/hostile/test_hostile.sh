@@ -117,6 +117,76 @@ printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
 expect_exit 1 env SASGUARD_TEST_MATCH_LIMIT=1 git commit -m limited
 has "$T/err" "hit its match limit"
 git rm -q --cached t.txt; rm t.txt
+# A checkout's policy or baseline that is a link to /dev/zero, a FIFO or a
+# directory: every hook in it stops with exit 2 and says why, never hangs
+# (timeout 20 turns a hang into exit 124).
+printf '%s\n' "$TOKEN_LINE" > t.txt; git add t.txt
+mkfifo "$T/fifo"; mkdir "$T/adir"
+for target in /dev/zero "$T/fifo" "$T/adir"; do
+  ln -sfn "$target" bl; printf '[allow]\nbaseline = bl\n' > .sasguard.ini
+  expect_exit 2 timeout 20 "$SASGUARD" pre-commit
+  has "$T/err" "bl: not a regular file (it is a"
+  expect_exit 2 timeout 20 "$SASGUARD" --all-history .
+  has "$T/err" "bl: not a regular file"
+  rm .sasguard.ini; ln -sfn "$target" .sasguard.ini
+  expect_exit 2 timeout 20 "$SASGUARD" pre-commit
+  has "$T/err" ".sasguard.ini: not a regular file (it is a"
+  rm .sasguard.ini bl
+done
+has "$T/err" "(it is a directory)"
+expect_exit 2 timeout 20 "$SASGUARD" scan --baseline "$T/fifo" t.txt
+has "$T/err" "fifo: not a regular file (it is a FIFO)"
+expect_exit 2 timeout 20 "$SASGUARD" scan --config /dev/zero t.txt
+has "$T/err" "/dev/zero: not a regular file (it is a device)"
+git rm -q --cached t.txt; rm t.txt
+# Hostile names: terminal escapes (C0: ESC, BEL, CR) and C1 controls (U+009B,
+# a CSI on 8-bit terminals) in file names, an inline reason and a note reach
+# the terminal only escaped, in findings, notes and summaries, in every mode.
+H=$T/hostile-names
+new_repo "$H"
+cd "$H"
+esc_name=$(printf 'evil\033]0;owned\007\r.txt')
+c1_name=$(printf 'c1\302\23331mred.txt')
+big_name=$(printf 'big\033[2J\302\235.txt')
+bidi_name=$(printf 'bidi\342\200\256txt.exe')
+# (three tokens: --all-history reports a blob once, at one path)
+printf '%s\n' "$TOKEN_LINE" > "$esc_name"
+printf '%s\n' "${TOKEN_LINE/ypeBEsob/Cc1cCc1c}" > "$c1_name"
+printf '%s\n' "${TOKEN_LINE/ypeBEsob/Bb2dBb2d}" > "$bidi_name"
+printf '%s  # sasguard:allow fixture \033[8m hidden \302\233 reason\n' "${TOKEN_LINE/ypeBEsob/Hh4kKk4h}" > inline.txt
+head -c 3000 /dev/zero | tr '\0' a > "$big_name"
+printf '[policy]\nmax_file_size = 2k\n' > .sasguard.ini
+git add -A
+expect_exit 1 "$SASGUARD" pre-commit --show-allowed
+cp "$T/out" "$T/h-commit.out"; cp "$T/err" "$T/h-commit.err"
+git commit -qm hostile --no-verify
+expect_exit 1 "$SASGUARD" --all-history --show-allowed .
+cp "$T/out" "$T/h-history.out"; cp "$T/err" "$T/h-history.err"
+expect_exit 1 "$SASGUARD" scan --show-allowed --config .sasguard.ini -- "$esc_name" "$c1_name" "$big_name" inline.txt "$bidi_name" "$(printf 'gone\033[5m')"
+cp "$T/out" "$T/h-scan.out"; cp "$T/err" "$T/h-scan.err"
+expect_exit 1 "$SASGUARD" scan --format json -- "$c1_name"
+cp "$T/out" "$T/h-json.out"
+python3 - "$T" <<'PY' && pass || fail "a control character or bidi override reached the terminal raw"
+import re, sys
+t = sys.argv[1]
+bad = re.compile(rb'[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]')
+for n in ("h-commit.out", "h-commit.err", "h-history.out", "h-history.err", "h-scan.out", "h-scan.err", "h-json.out"):
+    data = open(t + "/" + n, "rb").read()
+    m = bad.search(data)
+    if m:
+        sys.exit("%s: raw %r at %d: %r" % (n, m.group(), m.start(), data[max(0, m.start() - 40):m.start() + 20]))
+PY
+# ... and what they were is still readable, escaped
+has "$T/h-history.out" 'evil\x1b]0;owned\x07\x0d.txt:1:7: error'
+has "$T/h-history.out" 'c1\u009b31mred.txt:1:7: error'
+has "$T/h-history.out" 'bidi\u202etxt.exe:1:7: error'
+has "$T/h-commit.err" 'big\x1b[2J\u009d.txt'
+has "$T/h-commit.err" 'c1\u009b31mred.txt:1:7: error'
+has "$T/h-scan.out" 'big\x1b[2J\u009d.txt'
+has "$T/h-scan.err" 'gone\x1b[5m'
+has "$T/h-json.out" '"path":"c1\u009b31mred.txt"'
+cd "$R"
+
 # A shallow clone commits normally.
 git clone -q --depth 1 "file://$R" "$T/shallow"
 cd "$T/shallow"

@@ -223,8 +223,120 @@ static void test_globs(void)
 	CHECK(!sg_glob_match("*a*a*a*a*a*a*a*a*a*a*b", path));
 }
 
+#define ACCT_SIG "ypeBEsobvcr6wjGzmiPcTaeG7%2FgUfE5yuYB3ha%2FuSLs%3D"
+/* A read-only service SAS valid for 10 years, as Azure Open Datasets publish them. */
+#define SAS_OF(acct, sp) "https://" acct ".blob.core.windows.net/c/b.bin?sv=2022-11-02&sr=b&sp=" sp \
+	"&st=2026-01-01T00:00:00Z&se=2036-01-01T00:00:00Z&spr=https&sig=" ACCT_SIG
+
+/* The rules a token of that account breaks under p ("" for none); *note gets the note. */
+static const char *rules_for(const sg_policy *p, const char *text, char *buf, size_t size, char *note, size_t nsize)
+{
+	sg_token t;
+	sg_finding f;
+	buf[0] = '\0';
+	if (note)
+		note[0] = '\0';
+	if (sg_token_parse(text, strlen(text), &t) != SG_OK)
+		return "(no token)";
+	if (sg_token_judge(&t, p, 1767225600 /* 2026-01-01 */, &f) != 1) {
+		sg_token_clear(&t);
+		return buf;
+	}
+	for (size_t i = 0; i < f.nviolations; i++)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s:%s", i ? "," : "",
+			 sg_rule_name(f.violations[i].rule), sg_severity_name(f.violations[i].severity));
+	if (note)
+		snprintf(note, nsize, "%s", f.note);
+	sg_token_clear(&f.token);
+	return buf;
+}
+
+static void test_accounts(void)
+{
+	sg_policy p, v;
+	char b[512], note[256];
+	sg_policy_init(&p);
+	CHECK(load(&p, "[account \"public*\"]\nmax_lifetime = 10000y\nallowed_permissions = rl\n"
+		       "[account prod]\nmax_lifetime = 1h\nallowed_permissions = r\nhttp = warning\n"
+		       "[account \"PROD\"]\nlifetime = warning\n",
+		   SG_LAYER_SYSTEM) == SG_OK);
+	CHECK_INT(p.naccounts, 2); /* names are case-insensitive: "PROD" is prod's section */
+	/* the public data set's 10-year read-only SAS is fine; the same at prod is not, nor anywhere else */
+	CHECK_STR(rules_for(&p, SAS_OF("publicdata", "rl"), b, sizeof(b), NULL, 0), "");
+	CHECK_STR(rules_for(&p, SAS_OF("PublicData", "rl"), b, sizeof(b), NULL, 0), "");
+	CHECK_STR(rules_for(&p, SAS_OF("other", "rl"), b, sizeof(b), NULL, 0), "lifetime:error");
+	CHECK_STR(rules_for(&p, SAS_OF("publicdata", "rw"), b, sizeof(b), NULL, 0), "permissions:error");
+	/* prod: "l" is beyond its permissions; the later section lowers lifetime to a warning */
+	CHECK_STR(rules_for(&p, SAS_OF("prod", "rl"), b, sizeof(b), NULL, 0), "permissions:error,lifetime:warning");
+	/* the effective policy and its origins */
+	sg_policy_for_account(&p, "prod", &v);
+	CHECK_INT(v.max_lifetime, 3600);
+	CHECK_STR(v.allowed_permissions, "r");
+	CHECK_INT(v.severity[SG_RULE_HTTP], SG_SEV_WARNING);
+	CHECK_INT(v.severity[SG_RULE_LIFETIME], SG_SEV_WARNING);
+	CHECK_INT(v.naccounts, 0);
+	for (size_t i = 0; sg_policy_key_name(i); i++) {
+		if (strcmp(sg_policy_key_name(i), "rules.lifetime") == 0)
+			CHECK_STR(v.origin[i], "t.ini:9 [account \"prod\"]");
+		if (strcmp(sg_policy_key_name(i), "policy.max_lifetime") == 0)
+			CHECK_STR(v.origin[i], "t.ini:5 [account \"prod\"]");
+		if (strcmp(sg_policy_key_name(i), "rules.account-sas") == 0)
+			CHECK_STR(v.origin[i], "default");
+	}
+	sg_policy_for_account(&p, "", &v);
+	CHECK_INT(v.max_lifetime, 7 * 86400);
+	sg_policy_free(&p);
+
+	/* a later layer's section overrides an earlier one's, key by key */
+	sg_policy_init(&p);
+	CHECK(load(&p, "[account \"pub*\"]\nmax_lifetime = 1y\n", SG_LAYER_SYSTEM) == SG_OK);
+	CHECK(load(&p, "[account \"pub*\"]\nmax_lifetime = 2d\n", SG_LAYER_USER) == SG_OK);
+	sg_policy_for_account(&p, "pubx", &v);
+	CHECK_INT(v.max_lifetime, 2 * 86400);
+	sg_policy_free(&p);
+
+	/* shared-key access refused: a key-signed SAS cannot work there, and the finding says so */
+	sg_policy_init(&p);
+	CHECK(load(&p, "[account nokeys]\nshared_key_access = false\n", SG_LAYER_REPO) == SG_OK);
+	CHECK_STR(rules_for(&p, SAS_OF("nokeys", "rw"), b, sizeof(b), note, sizeof(note)), "permissions:error,lifetime:error");
+	CHECK(strstr(note, "account nokeys refuses shared-key access") != NULL);
+	rules_for(&p, SAS_OF("keysok", "rw"), b, sizeof(b), note, sizeof(note));
+	CHECK_STR(note, "");
+	sg_policy_free(&p);
+
+	/* errors, with file:line */
+	fails("[account]\nmax_lifetime = 1d\n", "t.ini:2: [account]: the account glob is empty");
+	fails("[account \"a]\nmax_lifetime = 1d\n", "t.ini:2: [account \"a]: expected [account \"GLOB\"]");
+	fails("[account \"a/b\"]\nmax_lifetime = 1d\n", "t.ini:2: [account \"a/b\"]: an account glob holds");
+	fails("[account a]\nmax_lifetime = soon\n", "t.ini:2: [account \"a\"] max_lifetime = soon: expected a duration");
+	fails("[account a]\nexpired = off\n", "t.ini:2: unknown key 'expired' in [account \"a\"]");
+	fails("[account a]\nscope = maybe\n", "expected error, warning, info or off");
+	fails("[account a]\nscope = error\n[account a]\nscope = off\n", "t.ini:4: [account \"a\"] scope is set twice (first at t.ini:2");
+
+	/* locked: an account section below the system layer may only tighten, over [policy] and
+	 * over every earlier section some account could share with it */
+	sg_policy_init(&p);
+	CHECK(load(&p, "[policy]\nlocked = true\nmax_lifetime = 1d\n[account \"prod*\"]\nmax_lifetime = 1h\n"
+		       "[account \"public*\"]\nmax_lifetime = 1y\n", SG_LAYER_SYSTEM) == SG_OK);
+	CHECK(load(&p, "[account dev]\nmax_lifetime = 12h\n", SG_LAYER_REPO) == SG_OK); /* meets no tighter section */
+	CHECK(load(&p, "[account \"prod-eu\"]\nmax_lifetime = 30m\n", SG_LAYER_REPO) == SG_OK);
+	CHECK(load(&p, "[account \"prod-us\"]\nmax_lifetime = 2h\n", SG_LAYER_REPO) == SG_ECONFIG);
+	CHECK(strstr(diag.msg, "t.ini:2: [account \"prod-us\"] max_lifetime would loosen a locked policy (t.ini:5 "
+			       "[account \"prod*\"])") != NULL);
+	CHECK(load(&p, "[account \"*\"]\nmax_lifetime = 12h\n", SG_LAYER_USER) == SG_ECONFIG); /* meets prod* */
+	CHECK(load(&p, "[account \"public-x\"]\nmax_lifetime = 2d\n", SG_LAYER_USER) == SG_ECONFIG); /* over [policy] */
+	CHECK(strstr(diag.msg, "(the [policy] value)") != NULL);
+	CHECK(load(&p, "[account dev2]\nallowed_permissions = rlw\n", SG_LAYER_USER) == SG_ECONFIG);
+	CHECK(load(&p, "[account dev2]\nlifetime = warning\n", SG_LAYER_USER) == SG_ECONFIG);
+	CHECK(load(&p, "[account dev2]\nscope = error\n", SG_LAYER_USER) == SG_OK);
+	sg_policy_for_account(&p, "prod-us", &v);
+	CHECK_INT(v.max_lifetime, 3600);
+	sg_policy_free(&p);
+}
+
 int main(void)
 {
+	test_accounts();
 	test_defaults();
 	test_values();
 	test_errors();
