@@ -214,6 +214,55 @@ static void test_fingerprints(void)
 	CHECK(strstr(a.fingerprint, "ypeB") == NULL);
 	sg_token_clear(&a);
 	sg_token_clear(&b);
+
+	/* pinned by value: a baseline or a push option written by an earlier
+	 * sasguard must still name the same token (the first is the README's) */
+	CHECK(parse("?sv=2020-08-04&ss=bfqt&srt=sco&sp=rwdlacupitfx&se=2051-10-06T07:09:59Z&spr=https,http&sig=" SIG,
+		    &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "03d56dbf46587afef21acc7c4ce2e48b");
+	sg_token_clear(&a);
+	CHECK(parse("sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG, &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "6e0cdac75986d7994f2da715f0e43cc8");
+	sg_token_clear(&a);
+	CHECK(parse("AccountName=a;AccountKey=" KEY, &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "f7f19704d5afb2c20aa2f879beead083");
+	sg_token_clear(&a);
+}
+
+/* Every character of the secret counts: two secrets that share any prefix
+ * (all but the last character, down to none) have different fingerprints,
+ * for a signature and for an 88-character key. */
+static void test_fingerprint_whole_secret(void)
+{
+	static const char *const secrets[] = { SIG_DECODED, KEY };
+	static const char *const prefix[] = { "sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=", "AccountName=a;AccountKey=" };
+	for (size_t s = 0; s < 2; s++) {
+		char text[256], secret[128];
+		sg_token base, t;
+		snprintf(text, sizeof(text), "%s%s", prefix[s], secrets[s]);
+		CHECK(parse(text, &base) == SG_OK);
+		size_t len = strlen(secrets[s]);
+		/* the trailing '=' padding is not a free character of base64: change the last data one */
+		while (len && secrets[s][len - 1] == '=')
+			len--;
+		for (size_t i = 0; i < len; i++) {
+			strcpy(secret, secrets[s]);
+			secret[i] = secret[i] == 'A' ? 'B' : 'A';
+			snprintf(text, sizeof(text), "%s%s", prefix[s], secret);
+			if (parse(text, &t) != SG_OK) {
+				fprintf(stderr, "secret %zu changed at %zu: not parsed\n", s, i);
+				check_failures++;
+				continue;
+			}
+			if (strcmp(t.fingerprint, base.fingerprint) == 0) {
+				fprintf(stderr, "secret %zu changed at %zu (a common prefix of %zu): same fingerprint\n", s,
+					i, i);
+				check_failures++;
+			}
+			sg_token_clear(&t);
+		}
+		sg_token_clear(&base);
+	}
 }
 
 int main(void)
@@ -227,5 +276,6 @@ int main(void)
 	test_unreadable_fields();
 	test_emulator();
 	test_fingerprints();
+	test_fingerprint_whole_secret();
 	CHECK_DONE();
 }
