@@ -221,6 +221,16 @@ static void test_expired(void)
 	p.expired = SG_SEV_OFF;
 	CHECK_STR(judge(&p, old), "");
 	CHECK(!found);
+	/* expiry at the second: se == now grants nothing, one second later still does */
+	sg_policy_init(&p);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-23T00:00:00Z&spr=https&sig=" SIG), "permissions");
+	CHECK(last.expired && !last.live);
+	CHECK_INT(last.severity, SG_SEV_INFO);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-23T00:00:01Z&spr=https&sig=" SIG), "permissions");
+	CHECK(!last.expired && last.live);
+	CHECK_INT(last.severity, SG_SEV_ERROR);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-22T23:59:59Z&spr=https&sig=" SIG), "permissions");
+	CHECK(last.expired);
 	/* an expired token that broke no rule is no finding */
 	sg_policy_init(&p);
 	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-01&st=2026-10-31&spr=https&sig=" SIG), "");

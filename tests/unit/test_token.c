@@ -1,6 +1,9 @@
 /* test_token.c - one token's text into a struct: every kind, placeholders, emulator. */
 #include "check.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 /* Fake signatures (hashes of short strings), as in the shared corpus. */
 #define SIG "ypeBEsobvcr6wjGzmiPcTaeG7%2FgUfE5yuYB3ha%2FuSLs%3D"
 #define SIG_DECODED "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="
@@ -174,6 +177,26 @@ static void test_unreadable_fields(void)
 	CHECK(parse("sv=20221102&sr=b&sp=r%2A&se=2026-12-01&st=soon&sig=" SIG, &t) == SG_OK);
 	CHECK_INT(t.bad, SG_FIELD_SV | SG_FIELD_SP | SG_FIELD_ST);
 	sg_token_clear(&t);
+	/* sp is lowercase letters: any other character, alone or after a letter, makes it unreadable */
+	for (int c = 0x21; c < 0x7f; c++) {
+		char text[160];
+		if (c >= 'a' && c <= 'z')
+			continue;
+		for (int after = 0; after < 2; after++) {
+			snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=%s%%%02X&se=2026-12-01&sig=%s", after ? "r" : "", c,
+				 SIG);
+			if (parse(text, &t) != SG_OK) {
+				fprintf(stderr, "%s: not parsed\n", text);
+				check_failures++;
+				continue;
+			}
+			if (t.bad != SG_FIELD_SP) {
+				fprintf(stderr, "sp=%s%c: bad is %u, want sp unreadable\n", after ? "r" : "", c, t.bad);
+				check_failures++;
+			}
+			sg_token_clear(&t);
+		}
+	}
 	/* without a stored policy, sp and se are required: missing ones are unreadable */
 	CHECK(parse("sv=2022-11-02&sr=b&sig=" SIG, &t) == SG_OK);
 	CHECK_INT(t.bad, SG_FIELD_SE | SG_FIELD_SP);
@@ -202,6 +225,18 @@ static void test_emulator(void)
 	CHECK(parse("http://localhost:8080/q?sv=2022-11-02&sp=raup&se=2099-01-01&sig=" SIG, &t) == SG_OK);
 	CHECK(!t.emulator);
 	sg_token_clear(&t);
+	/* Azurite's ports are 10000-10002 exactly: the ports beside them are not its */
+	for (int port = 9990; port <= 10020; port++) {
+		char text[200];
+		snprintf(text, sizeof(text), "http://127.0.0.1:%d/acct/c/b?sv=2022-11-02&sr=b&sp=r&se=2099-01-01&sig=%s", port,
+			 SIG);
+		CHECK(parse(text, &t) == SG_OK);
+		if (t.emulator != (port >= 10000 && port <= 10002)) {
+			fprintf(stderr, "loopback port %d: emulator is %d\n", port, t.emulator);
+			check_failures++;
+		}
+		sg_token_clear(&t);
+	}
 }
 
 static void test_fingerprints(void)
@@ -265,6 +300,43 @@ static void test_fingerprint_whole_secret(void)
 	}
 }
 
+/* A baseline entry names one fingerprint, all 32 digits of it: a fingerprint
+ * that differs from a listed one in any single digit (sharing every prefix up
+ * to it) is not in the baseline. */
+static void test_baseline_whole_fingerprint(void)
+{
+	static const char *const listed[] = { "03d56dbf46587afef21acc7c4ce2e48b", "6e0cdac75986d7994f2da715f0e43cc8",
+					       "f7f19704d5afb2c20aa2f879beead083" };
+	char path[] = "/tmp/sasguard-baseline-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "# a baseline\n%s\n%s\n%s\n", listed[2], listed[0], listed[1]);
+	fclose(f);
+	sg_baseline *b = NULL;
+	sg_diag d;
+	CHECK(sg_baseline_load(&b, path, &d) == SG_OK);
+	unlink(path);
+	if (!b)
+		return;
+	CHECK_INT(sg_baseline_count(b), 3);
+	for (size_t k = 0; k < 3; k++) {
+		CHECK(sg_baseline_has(b, listed[k]));
+		for (size_t i = 0; i < 32; i++) {
+			char fp[33];
+			strcpy(fp, listed[k]);
+			fp[i] = fp[i] == '0' ? '1' : '0';
+			if (sg_baseline_has(b, fp)) {
+				fprintf(stderr, "baseline: %s (digit %zu changed) taken for %s\n", fp, i, listed[k]);
+				check_failures++;
+			}
+		}
+	}
+	sg_baseline_free(b);
+}
+
 int main(void)
 {
 	test_service_sas();
@@ -277,5 +349,6 @@ int main(void)
 	test_emulator();
 	test_fingerprints();
 	test_fingerprint_whole_secret();
+	test_baseline_whole_fingerprint();
 	CHECK_DONE();
 }
