@@ -278,6 +278,25 @@ has "$T/err" "d123/new.txt:1:"
 printf 'clean\n' > "$B/d123/new.txt"; git -C "$B" add d123/new.txt
 expect_exit 0 git -C "$B" commit -m "clean among 50k"
 
+# max_file_size is inclusive, at the byte: a staged file of 1024 bytes is
+# judged under 1K, one of 1025 (or 2000, under twice the limit) is skipped.
+Z=$T/sizes
+new_repo "$Z"
+printf '[policy]\nmax_file_size = 1K\n' > "$Z/.sasguard.ini"
+for size in 1024 1025 2000; do
+  python3 - "$Z/size$size.txt" "$TOKEN_LINE" "$size" <<'PY'
+import sys
+line, size = sys.argv[2], int(sys.argv[3])
+open(sys.argv[1], "w").write("a" * (size - len(line) - 2) + "\n" + line + "\n")
+PY
+done
+git -C "$Z" add size1024.txt
+expect_exit 1 git -C "$Z" commit -m "1024 bytes"
+has "$T/err" "size1024.txt:2:"
+git -C "$Z" rm -q --cached size1024.txt
+git -C "$Z" add size1025.txt size2000.txt
+expect_exit 0 git -C "$Z" commit -m "1025 and 2000 bytes: over the limit"
+
 # Outside a repository: a clear error and exit 3.
 expect_exit 3 sh -c "cd '$T' && GIT_CEILING_DIRECTORIES='$T' '$SASGUARD' pre-commit"
 has "$T/err" "cannot open the repository"
