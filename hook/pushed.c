@@ -199,19 +199,21 @@ static void apply_push_allow(push *ps, sg_findings *found, const char *path, con
 	}
 }
 
-/* What is left of a change's findings goes to the report. */
-static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
-{
-	apply_push_allow(ps, found, path, commit);
-	return report_take(ps->b.report, found, path, commit);
-}
-
 static int blocks(const sg_findings *found)
 {
 	for (size_t i = 0; i < found->count; i++)
 		if (found->items[i]->severity == SG_SEV_ERROR && found->items[i]->allowed == SG_ALLOWED_NO)
 			return 1;
 	return 0;
+}
+
+/* What is left of a change's findings goes to the report. A timeout from
+ * then on must not let the push pass unchecked (fail_open): it blocks. */
+static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
+{
+	apply_push_allow(ps, found, path, commit);
+	ps->prog->blocking |= blocks(found);
+	return report_take(ps->b.report, found, path, commit);
 }
 
 /* ---- the scan: every new blob once, every new message whole ------------- */
@@ -459,6 +461,16 @@ static int attribute(push *ps)
 
 /* ---- the child ------------------------------------------------------------ */
 
+/* SASGUARD_TEST_FAULT=hang-judged: the scan hangs once the push is judged,
+ * so that the timeout comes after its findings (tests/git/test_pre_receive.sh). */
+static void test_fault_judged(void)
+{
+	const char *f = getenv("SASGUARD_TEST_FAULT");
+	if (f && strcmp(f, "hang-judged") == 0)
+		for (;;)
+			pause();
+}
+
 static int judge_push(push *ps)
 {
 	ps->prog->finding = 1;
@@ -471,6 +483,7 @@ static int judge_push(push *ps)
 			git_fail("judging the push");
 		return -1;
 	}
+	test_fault_judged();
 	return 0;
 }
 
