@@ -158,6 +158,7 @@ echo "copying $here to $work/tree ..."
 mkdir -p "$work/tree"
 (cd "$here" && git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$work/tree" 2>/dev/null) ||
   { echo "mutate.sh: cannot copy the tree" >&2; exit 2; }
+cp "$list" "$work/mutants.txt" && list=$work/mutants.txt # edits to the list during a run change nothing
 [ -d "$here/../shared" ] && ln -s "$(cd "$here/../shared" && pwd)" "$work/shared"
 build=$work/tree/build
 # what the tests run: the program and the unit tests (not the fuzz replays)

@@ -296,6 +296,19 @@ has "$T/err" "size1024.txt:2:"
 git -C "$Z" rm -q --cached size1024.txt
 git -C "$Z" add size1025.txt size2000.txt
 expect_exit 0 git -C "$Z" commit -m "1025 and 2000 bytes: over the limit"
+# An edit is judged by the lines it adds, also when the old side was over the
+# limit (its tokens unknown): trimmed under 1K, the kept token line is not new;
+# a token on an added line is.
+{ echo top; printf '%s\n' "$TOKEN_LINE"; head -c 1500 /dev/zero | tr '\0' b; echo; } > "$Z/trim.txt"
+git -C "$Z" add trim.txt && git -C "$Z" commit -qm "big, with a token" --no-verify
+{ echo top; printf '%s\n' "$TOKEN_LINE"; } > "$Z/trim.txt"
+git -C "$Z" add trim.txt
+expect_exit 0 git -C "$Z" commit -m "trimmed under the limit: nothing added"
+printf '%s\n' "$EXPIRED_LINE" "$KEY_LINE" >> "$Z/trim.txt"
+git -C "$Z" add trim.txt
+expect_exit 1 git -C "$Z" commit -m "a key added"
+has "$T/err" "trim.txt:4:"
+lacks "$T/err" "trim.txt:2:"
 
 # Outside a repository: a clear error and exit 3.
 expect_exit 3 sh -c "cd '$T' && GIT_CEILING_DIRECTORIES='$T' '$SASGUARD' pre-commit"
