@@ -26,6 +26,8 @@
 #   SURVIVED   every test passed: a hole in the tests, or an equivalent mutant
 #   STALE      its snippet is no longer found exactly once: the code moved on;
 #              update the snippet (counted in neither)
+#   NOBUILD    it does not compile (-Werror: an unused variable, say): the
+#              compiler, not a test, caught it; rewrite it (counted in neither)
 #   EQUIVALENT marked so in tests/mutants.txt with the reason it cannot change
 #              behaviour: listed, not run, not counted
 # and the score is killed / (killed + survived). Not part of CI: it takes a
@@ -193,8 +195,8 @@ if [ ${#only[@]} -eq 0 ]; then
   fi
 fi
 
-killed=0 survived=0 stale=0 equiv=0
-survivors=() stales=() equivs=()
+killed=0 survived=0 stale=0 equiv=0 nobuild=0
+survivors=() stales=() equivs=() nobuilds=()
 while IFS=$'\t' read -r n id file st why tests what; do
   selected "$n" "$id" || continue
   case "$st" in
@@ -206,7 +208,7 @@ while IFS=$'\t' read -r n id file st why tests what; do
   touch "$work/tree/$file"
   result="" detail=""
   if ! cmake --build "$build" -j 2 --target $targets >"$log" 2>&1; then
-    result=KILLED detail="does not compile: $(grep -m1 -E 'error' "$log" | sed 's/^.*error: //')"
+    result=NOBUILD detail="$(grep -m1 -E 'error' "$log" | sed 's/^.*error: //')"
   else
     regexes=()
     case "$file" in lib/*) regexes+=("$fast1") ;; esac # no unit test of tier 1 links hook/
@@ -222,6 +224,8 @@ while IFS=$'\t' read -r n id file st why tests what; do
   secs=$(( $(date +%s) - t0 ))
   if [ "$result" = KILLED ]; then
     killed=$((killed + 1))
+  elif [ "$result" = NOBUILD ]; then
+    nobuild=$((nobuild + 1)); nobuilds+=("$id ($file): $detail")
   else
     survived=$((survived + 1)); survivors+=("$id ($file): $what")
   fi
@@ -237,7 +241,7 @@ if [ $total -gt 0 ]; then
 else
   score=n/a
 fi
-echo "mutation score: $killed killed / $total run = $score% ($survived survived, $stale stale, $equiv equivalent; $(( $(date +%s) - start ))s)"
+echo "mutation score: $killed killed / $total run = $score% ($survived survived, $stale stale, $nobuild not compiling, $equiv equivalent; $(( $(date +%s) - start ))s)"
 if [ ${#survivors[@]} -gt 0 ]; then
   echo "survivors (a test to write, or an equivalent to mark in tests/mutants.txt):"
   printf '  %s\n' "${survivors[@]}"
@@ -246,8 +250,12 @@ if [ ${#stales[@]} -gt 0 ]; then
   echo "stale (update the snippet in tests/mutants.txt):"
   printf '  %s\n' "${stales[@]}"
 fi
+if [ ${#nobuilds[@]} -gt 0 ]; then
+  echo "not compiling (the compiler, not a test, would catch it: rewrite the mutant):"
+  printf '  %s\n' "${nobuilds[@]}"
+fi
 if [ ${#equivs[@]} -gt 0 ]; then
   echo "equivalent (not run):"
   printf '  %s\n' "${equivs[@]}"
 fi
-[ $survived -eq 0 ] && [ $stale -eq 0 ]
+[ $survived -eq 0 ] && [ $stale -eq 0 ] && [ $nobuild -eq 0 ]
