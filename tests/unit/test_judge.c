@@ -231,9 +231,13 @@ static void test_expired(void)
 	CHECK_INT(last.severity, SG_SEV_ERROR);
 	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-22T23:59:59Z&spr=https&sig=" SIG), "permissions");
 	CHECK(last.expired);
-	/* an expired token that broke no rule is no finding */
+	/* an expired token that broke no rule is no finding, whatever expired says */
 	sg_policy_init(&p);
 	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-01&st=2026-10-31&spr=https&sig=" SIG), "");
+	CHECK(!found);
+	p.expired = SG_SEV_ERROR;
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-01&st=2026-10-31&spr=https&sig=" SIG), "");
+	CHECK(!found);
 }
 
 static void test_advice(void)
