@@ -37,6 +37,49 @@ static void test_service_sas(void)
 	sg_token_clear(&t);
 }
 
+/* No 8 characters in a row of secret (nor of its percent-encoded form) in s. */
+static int holds_window(const char *s, const char *secret)
+{
+	char w[9];
+	for (size_t i = 0; i + 8 <= strlen(secret); i++) {
+		memcpy(w, secret + i, 8);
+		w[8] = '\0';
+		if (strstr(s, w))
+			return 1;
+	}
+	return 0;
+}
+
+/* The token shown in reports: its sig is the first 4 characters and "...",
+ * exactly, wherever sig sits and however the token was written. */
+static void test_display_redacted(void)
+{
+	static const char *const forms[] = {
+		"https://a.blob.core.windows.net/c/b?sv=2022-11-02&sr=b&sp=r&se=2026-12-01&spr=https&sig=" SIG,
+		"https://a.blob.core.windows.net/c/b?sig=" SIG "&sv=2022-11-02&sr=b&sp=r&se=2026-12-01&spr=https",
+		"sv=2022-11-02&sr=b&sig=" SIG "&sp=r&se=2026-12-01",
+		"sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG_DECODED,
+		"BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG,
+		"SharedAccessSignature sr=https%3A%2F%2Fns1.servicebus.windows.net%2Fq&sig=" SIG "&se=1826928000&skn=send",
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		sg_token t;
+		if (parse(forms[i], &t) != SG_OK) {
+			fprintf(stderr, "display form %zu: not parsed\n", i);
+			check_failures++;
+			continue;
+		}
+		const char *at = strstr(t.display, "sig=ypeB...");
+		if (!at || at[11] == '.' || holds_window(t.display, SIG_DECODED) || holds_window(t.display, SIG) ||
+		    strstr(at + 1, "sig=")) {
+			fprintf(stderr, "display form %zu: \"%.24s...\" is not sig=ypeB... once\n", i,
+				at ? at : "(no sig=)");
+			check_failures++;
+		}
+		sg_token_clear(&t);
+	}
+}
+
 static void test_account_and_delegation(void)
 {
 	sg_token t;
@@ -340,6 +383,7 @@ static void test_baseline_whole_fingerprint(void)
 int main(void)
 {
 	test_service_sas();
+	test_display_redacted();
 	test_account_and_delegation();
 	test_parameter_order_and_prefixes();
 	test_placeholders();
