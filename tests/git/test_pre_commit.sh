@@ -69,6 +69,14 @@ printf '%s\n' "$TOKEN_LINE" > old-name.txt
 git add old-name.txt; git commit -qm "token file" --no-verify
 git mv old-name.txt new-name.txt
 expect_exit 0 git commit -m "rename"
+# It is not even read: beside a new token elsewhere, one file was judged.
+git mv new-name.txt renamed-again.txt
+printf '%s\n' "$KEY_LINE" > added-key.txt; git add added-key.txt
+expect_exit 1 git commit -m "rename, and a key"
+has "$T/err" "added-key.txt:1:"
+has "$T/err" " in 1 file"
+lacks "$T/err" "renamed-again.txt"
+git reset -q --hard HEAD
 
 # Binary content (a NUL in the first 8000 bytes) is scanned, its tokens as bytes
 # and as UTF-16 strings among other bytes; a repository's policy may opt out.
