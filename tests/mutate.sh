@@ -117,8 +117,8 @@ def status(m):
 if cmd == "table":
     for i, m in enumerate(mutants, 1):
         st, why = status(m)
-        print("\t".join([str(i), m["id"], m["file"], st, why.replace("\t", " "), m.get("tests", "").strip(),
-                         m["what"].replace("\t", " ")]))
+        # fields apart by \x1f, not a tab: read splits runs of whitespace as one, and fields may be empty
+        print("\x1f".join([str(i), m["id"], m["file"], st, why, m.get("tests", "").strip(), m["what"]]))
 elif cmd == "apply":
     m = mutants[int(sys.argv[4]) - 1]
     path = os.path.join(tree, m["file"])
@@ -135,7 +135,7 @@ PY
 
 table=$(py table "$list" "$here") || exit 2
 if [ "$listonly" = 1 ]; then
-  printf '%s\n' "$table" | awk -F'\t' '{ printf "%3s %-36s %-10s %s\n", $1, $2, ($4 == "ok" ? "" : toupper($4)), $7; if ($4 != "ok") printf "%52s(%s)\n", "", $5 }'
+  printf '%s\n' "$table" | awk -F'\037' '{ printf "%3s %-36s %-10s %s\n", $1, $2, ($4 == "ok" ? "" : toupper($4)), $7; if ($4 != "ok") printf "%52s(%s)\n", "", $5 }'
   exit 0
 fi
 
@@ -185,7 +185,7 @@ run_tier() { # regex
 
 # The unmutated copy must pass every test a mutant may run: else a failure
 # would count as a kill.
-heavy=$(printf '%s\n' "$table" | awk -F'\t' '$4 == "ok" && $6 != "" { print $6 }' | tr ' ,' '\n\n' | grep -v '^$' | sort -u | paste -sd'|' -)
+heavy=$(printf '%s\n' "$table" | awk -F'\037' '$4 == "ok" && $6 != "" { print $6 }' | tr ' ,' '\n\n' | grep -v '^$' | sort -u | paste -sd'|' -)
 baseline="$fast1|$fast2"
 [ "$quickbase" = 1 ] || baseline="$baseline${heavy:+|^($heavy)\$}"
 if [ ${#only[@]} -eq 0 ]; then
@@ -197,7 +197,7 @@ fi
 
 killed=0 survived=0 stale=0 equiv=0 nobuild=0
 survivors=() stales=() equivs=() nobuilds=()
-while IFS=$'\t' read -r n id file st why tests what; do
+while IFS=$'\037' read -r n id file st why tests what; do
   selected "$n" "$id" || continue
   case "$st" in
     equivalent) equiv=$((equiv + 1)); equivs+=("$id ($file): $what -- equivalent: $why"); continue ;;
