@@ -229,7 +229,8 @@ static int blocks(const sg_findings *found)
 	return 0;
 }
 
-/* What is left of a change's findings goes to the report. */
+/* What is left of a change's findings goes to the report. A timeout from
+ * then on must not let the push pass unchecked (fail_open): it blocks. */
 static int keep(push *ps, sg_findings *found, const char *path, const char *commit)
 {
 	apply_inline(ps, found, path, commit);
@@ -482,6 +483,16 @@ static int attribute(push *ps)
 
 /* ---- the child ------------------------------------------------------------ */
 
+/* SASGUARD_TEST_FAULT=hang-judged: the scan hangs once the push is judged,
+ * so that the timeout comes after its findings (tests/git/test_pre_receive.sh). */
+static void test_fault_judged(void)
+{
+	const char *f = getenv("SASGUARD_TEST_FAULT");
+	if (f && strcmp(f, "hang-judged") == 0)
+		for (;;)
+			pause();
+}
+
 static int judge_push(push *ps)
 {
 	ps->prog->finding = 1;
@@ -495,6 +506,7 @@ static int judge_push(push *ps)
 			git_fail("judging the push");
 		return -1;
 	}
+	test_fault_judged();
 	return 0;
 }
 

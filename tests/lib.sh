@@ -17,7 +17,8 @@ INCIDENT_URL="https://robustnessws4285631339.blob.core.windows.net/?sv=2020-08-0
 GOOD_URL='https://examplestore.blob.core.windows.net/models/resnet50.pt?sv=2022-11-02&sr=b&sp=r&st=2026-11-22T23:30:00Z&se=2026-11-23T00:30:00Z&spr=https&sig=PiPoFgA5WUoziU9lZOGxNIu9egCI1CxKy3PurtWcAJ0%3D'
 NOW=2026-11-23T00:00:00Z
 
-fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+# SASGUARD_TEST_FAIL_FAST=1 (tests/mutate.sh sets it): the first failure ends the script.
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); [ -z "${SASGUARD_TEST_FAIL_FAST:-}" ] || exit 1; }
 pass() { CHECKS=$((CHECKS + 1)); }
 
 # Every command's output is also kept in a transcript per script, which the

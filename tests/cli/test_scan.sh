@@ -127,6 +127,32 @@ printf '[policy]\nmax_file_size = 1K\n' > "$T/small.ini"
 head -c 4096 /dev/zero | tr '\0' 'a' > "$T/big.txt"; printf '\n%s\n' "$INCIDENT_URL" >> "$T/big.txt"
 expect_exit 0 "$SASGUARD" scan --config "$T/small.ini" --now "$NOW" "$T/big.txt"
 has "$T/out" "over max_file_size"
+# The limit is inclusive: a file of exactly max_file_size bytes is scanned,
+# one byte more is skipped.
+for size in 1023 1024 1025; do
+  python3 - "$T/size$size.txt" "$INCIDENT_URL" "$size" <<'PY'
+import sys
+url, size = sys.argv[2], int(sys.argv[3])
+open(sys.argv[1], "w").write("a" * (size - len(url) - 2) + "\n" + url + "\n")
+PY
+done
+expect_exit 1 "$SASGUARD" scan --config "$T/small.ini" --now "$NOW" "$T/size1023.txt" "$T/size1024.txt"
+has "$T/out" "size1023.txt:2:1: error"
+has "$T/out" "size1024.txt:2:1: error"
+expect_exit 0 "$SASGUARD" scan --config "$T/small.ini" --now "$NOW" "$T/size1025.txt"
+has "$T/out" "size1025.txt: 1025 bytes is over max_file_size (1024): skipped"
+
+# A file holds at most 10 000 findings; the rest are dropped (counted), and a
+# blocking one among them still blocks: 10 000 warnings, then an error.
+python3 - "$T/many.txt" "$INCIDENT_URL" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(10000):
+        f.write("u%d = ?sv=2022-11-02&si=readers&sr=b&spr=https&sig=PiPoFgA5WUoziU9lZOGxNIu9egCI1CxKy3PurtWcAJ0%%3D\n" % i)
+    f.write("last = " + sys.argv[2] + "\n")
+PY
+expect_exit 1 "$SASGUARD" scan --quiet --now "$NOW" --format json --output "$T/many.json" "$T/many.txt"
+has "$T/many.json" '"dropped":1'
 
 # Streams of any size: 20 MB of text through stdin, the token on line 200001,
 # and a 12 MB single line; line numbers stay right across chunks.

@@ -33,6 +33,25 @@ has "$T/out" "${keymsg:0:12}:(commit message):"
 lacks "$T/out" "docs-notes.md"   # a rename adds nothing: one finding, at its origin
 no_secrets "$T/out"
 
+# max_file_size is inclusive, at the byte: blobs of 1023 and 1024 bytes are
+# scanned under 1K, one of 1025 (and one of 2000, under twice the limit) is skipped.
+mkdir -p "$T/sizes"; git init -q "$T/sizes"
+for size in 1023 1024 1025 2000; do
+  python3 - "$T/sizes/size$size.txt" "$TOKEN_LINE" "$size" <<'PY'
+import sys
+line, size = sys.argv[2], int(sys.argv[3])
+open(sys.argv[1], "w").write("a" * (size - len(line) - 2) + "\n" + line + "\n")
+PY
+done
+git -C "$T/sizes" add . && git -C "$T/sizes" commit -qm sizes
+printf '[policy]\nmax_file_size = 1K\n' > "$T/small.ini"
+expect_exit 1 "$SASGUARD" --all-history --config "$T/small.ini" "$T/sizes"
+has "$T/out" "size1023.txt:2:"
+has "$T/out" "size1024.txt:2:"
+lacks "$T/out" "size1025.txt:2:"
+lacks "$T/out" "size2000.txt:2:"
+cat "$T/err" >> "$T/out"; has "$T/out" "0 binary, 2 too large"
+
 # A progress line on a terminal (stderr, redrawn with \r), none otherwise.
 lacks "$T/err" "objects read"
 script -qec "'$SASGUARD' --all-history '$R'" /dev/null > "$T/tty.out"

@@ -69,6 +69,14 @@ printf '%s\n' "$TOKEN_LINE" > old-name.txt
 git add old-name.txt; git commit -qm "token file" --no-verify
 git mv old-name.txt new-name.txt
 expect_exit 0 git commit -m "rename"
+# It is not even read: beside a new token elsewhere, one file was judged.
+git mv new-name.txt renamed-again.txt
+printf '%s\n' "$KEY_LINE" > added-key.txt; git add added-key.txt
+expect_exit 1 git commit -m "rename, and a key"
+has "$T/err" "added-key.txt:1:"
+has "$T/err" " in 1 file"
+lacks "$T/err" "renamed-again.txt"
+git reset -q --hard HEAD
 
 # Binary content (a NUL in the first 8000 bytes) is scanned, its tokens as bytes
 # and as UTF-16 strings among other bytes; a repository's policy may opt out.
@@ -277,6 +285,38 @@ expect_exit 1 git -C "$B" commit -m "token among 50k"
 has "$T/err" "d123/new.txt:1:"
 printf 'clean\n' > "$B/d123/new.txt"; git -C "$B" add d123/new.txt
 expect_exit 0 git -C "$B" commit -m "clean among 50k"
+
+# max_file_size is inclusive, at the byte: a staged file of 1024 bytes is
+# judged under 1K, one of 1025 (or 2000, under twice the limit) is skipped.
+Z=$T/sizes
+new_repo "$Z"
+printf '[policy]\nmax_file_size = 1K\n' > "$Z/.sasguard.ini"
+for size in 1024 1025 2000; do
+  python3 - "$Z/size$size.txt" "$TOKEN_LINE" "$size" <<'PY'
+import sys
+line, size = sys.argv[2], int(sys.argv[3])
+open(sys.argv[1], "w").write("a" * (size - len(line) - 2) + "\n" + line + "\n")
+PY
+done
+git -C "$Z" add size1024.txt
+expect_exit 1 git -C "$Z" commit -m "1024 bytes"
+has "$T/err" "size1024.txt:2:"
+git -C "$Z" rm -q --cached size1024.txt
+git -C "$Z" add size1025.txt size2000.txt
+expect_exit 0 git -C "$Z" commit -m "1025 and 2000 bytes: over the limit"
+# An edit is judged by the lines it adds, also when the old side was over the
+# limit (its tokens unknown): trimmed under 1K, the kept token line is not new;
+# a token on an added line is.
+{ echo top; printf '%s\n' "$TOKEN_LINE"; head -c 1500 /dev/zero | tr '\0' b; echo; } > "$Z/trim.txt"
+git -C "$Z" add trim.txt && git -C "$Z" commit -qm "big, with a token" --no-verify
+{ echo top; printf '%s\n' "$TOKEN_LINE"; } > "$Z/trim.txt"
+git -C "$Z" add trim.txt
+expect_exit 0 git -C "$Z" commit -m "trimmed under the limit: nothing added"
+printf '%s\n' "$EXPIRED_LINE" "$KEY_LINE" >> "$Z/trim.txt"
+git -C "$Z" add trim.txt
+expect_exit 1 git -C "$Z" commit -m "a key added"
+has "$T/err" "trim.txt:4:"
+lacks "$T/err" "trim.txt:2:"
 
 # Outside a repository: a clear error and exit 3.
 expect_exit 3 sh -c "cd '$T' && GIT_CEILING_DIRECTORIES='$T' '$SASGUARD' pre-commit"

@@ -196,6 +196,15 @@ has "$T/err" "fail_open does not cover this"
 expect_exit 1 env SASGUARD_TEST_FAULT=error git push "$S" main
 expect_exit 0 env SASGUARD_TEST_FAULT=hang git push "$S" main
 has "$T/err" "accepting the push unchecked"
+# A timeout after a blocking token was found rejects the push all the same
+# (the scan hangs once it has judged the push: 5 s leave it time to judge).
+printf '[server]\nfail_open = true\nmax_seconds = 5\n' > "$T/open5.ini"
+git -C "$S" config sasguard.config "$T/open5.ini"
+printf 'late = %s\n' "$INCIDENT_URL" > late.txt; git add late.txt; git commit -qm late
+expect_exit 1 env SASGUARD_TEST_FAULT=hang-judged git push "$S" main
+has "$T/err" "a token that breaks the policy was found before then"
+lacks "$T/err" "accepting the push unchecked"
+git reset -q --hard HEAD~1
 git -C "$S" config --unset sasguard.config
 
 # Without a quarantine (older git, other servers): the hook walks from the refs.

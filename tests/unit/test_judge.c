@@ -85,6 +85,66 @@ static void test_permissions(void)
 	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-24&spr=https&sig=" SIG), "permissions");
 }
 
+/* Every permission letter judged alone, under the default policy (rl) and
+ * under a policy that allows exactly that letter: a rule that skips or
+ * misreads one letter fails here, whichever letter it is. */
+static void test_each_permission_letter(void)
+{
+	for (char c = 'a'; c <= 'z'; c++) {
+		char text[160];
+		sg_policy p;
+		sg_policy_init(&p);
+		snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=%c&se=2026-11-24&spr=https&sig=%s", c, SIG);
+		const char *want = c == 'r' || c == 'l' ? "" : "permissions";
+		const char *got = judge(&p, text);
+		if (strcmp(got, want) != 0) {
+			fprintf(stderr, "sp=%c under allowed_permissions=rl: \"%s\", want \"%s\"\n", c, got, want);
+			check_failures++;
+		} else if (*want) {
+			char value[8];
+			snprintf(value, sizeof(value), "sp=%c", c);
+			CHECK_STR(last.violations[0].value, value);
+		}
+		/* after a letter the policy allows, the same letter still counts */
+		snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=r%c&se=2026-11-24&spr=https&sig=%s", c, SIG);
+		if (strcmp(judge(&p, text), want) != 0) {
+			fprintf(stderr, "sp=r%c under allowed_permissions=rl: want \"%s\"\n", c, want);
+			check_failures++;
+		}
+		p.allowed_permissions[0] = c;
+		p.allowed_permissions[1] = '\0';
+		snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=%c&se=2026-11-24&spr=https&sig=%s", c, SIG);
+		if (strcmp(judge(&p, text), "") != 0) {
+			fprintf(stderr, "sp=%c under allowed_permissions=%c: a finding\n", c, c);
+			check_failures++;
+		}
+		snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=%c&se=2026-11-24&spr=https&sig=%s",
+			 c == 'z' ? 'a' : c + 1, SIG);
+		if (strcmp(judge(&p, text), "permissions") != 0) {
+			fprintf(stderr, "sp=%c under allowed_permissions=%c: no finding\n", c == 'z' ? 'a' : c + 1, c);
+			check_failures++;
+		}
+	}
+}
+
+/* An account SAS is known by ss or by srt, each alone: either makes the token
+ * span the account, and neither may pass as a service SAS. */
+static void test_account_sas_by_either(void)
+{
+	static const char *const marks[] = { "ss=b&", "srt=o&", "ss=b&srt=o&" };
+	sg_policy p;
+	sg_policy_init(&p);
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		char text[200];
+		snprintf(text, sizeof(text), "sv=2022-11-02&%ssp=r&se=2026-11-24&spr=https&sip=10.0.0.1&sig=%s", marks[i], SIG);
+		CHECK_STR(judge(&p, text), "account-sas");
+		CHECK_INT(last.token.kind, SG_KIND_ACCOUNT_SAS);
+		CHECK_INT(last.severity, SG_SEV_ERROR);
+	}
+	/* neither: a service SAS, which this policy lets through */
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-24&spr=https&sip=10.0.0.1&sig=" SIG), "");
+}
+
 static void test_lifetime(void)
 {
 	sg_policy p;
@@ -161,9 +221,23 @@ static void test_expired(void)
 	p.expired = SG_SEV_OFF;
 	CHECK_STR(judge(&p, old), "");
 	CHECK(!found);
-	/* an expired token that broke no rule is no finding */
+	/* expiry at the second: se == now grants nothing, one second later still does */
+	sg_policy_init(&p);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-23T00:00:00Z&spr=https&sig=" SIG), "permissions");
+	CHECK(last.expired && !last.live);
+	CHECK_INT(last.severity, SG_SEV_INFO);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-23T00:00:01Z&spr=https&sig=" SIG), "permissions");
+	CHECK(!last.expired && last.live);
+	CHECK_INT(last.severity, SG_SEV_ERROR);
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=rw&se=2026-11-22T23:59:59Z&spr=https&sig=" SIG), "permissions");
+	CHECK(last.expired);
+	/* an expired token that broke no rule is no finding, whatever expired says */
 	sg_policy_init(&p);
 	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-01&st=2026-10-31&spr=https&sig=" SIG), "");
+	CHECK(!found);
+	p.expired = SG_SEV_ERROR;
+	CHECK_STR(judge(&p, "sv=2022-11-02&sr=b&sp=r&se=2026-11-01&st=2026-10-31&spr=https&sig=" SIG), "");
+	CHECK(!found);
 }
 
 static void test_advice(void)
@@ -204,6 +278,8 @@ int main(void)
 	test_incident();
 	test_each_rule_off();
 	test_permissions();
+	test_each_permission_letter();
+	test_account_sas_by_either();
 	test_lifetime();
 	test_http_scope_ip();
 	test_stored_policy_keys_unparseable();

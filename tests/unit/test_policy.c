@@ -192,6 +192,113 @@ static void test_layers_and_lock(void)
 	sg_policy_free(&p);
 }
 
+/* Every key under a locked system policy, each way: a value that loosens is
+ * refused at every lower layer and leaves the policy as it was; one that
+ * tightens (or, for keys with no direction, any value) is taken. A key with
+ * no row here fails the test: a new key must say which way is tighter. */
+static void test_lock_every_key(void)
+{
+	static const struct {
+		const char *key;      /* section.name */
+		const char *system;   /* its value in the locked system file */
+		const char *loosen;   /* refused below it (NULL: no value loosens) */
+		const char *tighten;  /* taken below it (NULL: no value tightens) */
+		const char *shown;    /* sg_policy_key_value after tighten */
+	} rows[] = {
+		{ "policy.allowed_permissions", "rlw", "rlwd", "rl", "rl" },
+		{ "policy.allowed_permissions", "rlw", "d", "w", "w" },
+		{ "policy.max_lifetime", "1d", "2d", "12h", "12h" },
+		{ "policy.max_lifetime", "1d", "86401s", "86399s", NULL },
+		{ "policy.expired", "warning", "info", "error", "error" },
+		{ "policy.expired", "warning", "off", NULL, NULL },
+		{ "policy.scan_binary", "true", "false", "true", "true" },
+		{ "policy.scan_binary", "false", NULL, "true", "true" },
+		{ "policy.max_file_size", "10M", "5M", "20M", "20971520" },
+		{ "policy.max_file_size", "10M", "10239K", "10241K", "10486784" },
+		{ "policy.locked", "true", "false", "true", "true" },
+		{ "rules.account-sas", "warning", "info", "error", "error" },
+		{ "rules.permissions", "warning", "off", "error", "error" },
+		{ "rules.lifetime", "warning", "info", "error", "error" },
+		{ "rules.http", "warning", "off", "error", "error" },
+		{ "rules.scope", "warning", "info", "error", "error" },
+		{ "rules.ip-unrestricted", "warning", "off", "error", "error" },
+		{ "rules.stored-policy", "warning", "info", "error", "error" },
+		{ "rules.account-key", "warning", "off", "error", "error" },
+		{ "rules.unparseable", "warning", "info", "error", "error" },
+		{ "server.fail_open", "false", "true", "false", "false" },
+		{ "server.fail_open", "true", NULL, "false", "false" },
+		{ "server.allow_push_option", "false", "true", "false", "false" },
+		{ "server.allow_push_option", "true", NULL, "false", "false" },
+		{ "server.inline_allow", "false", "true", "false", "false" },
+		{ "server.inline_allow", "true", NULL, "false", "false" },
+		/* no direction: the budget and the log are the server's own business */
+		{ "server.max_seconds", "30", NULL, "5", "5" },
+		{ "server.max_seconds", "30", NULL, "60", "60" },
+		{ "server.log", "syslog", NULL, "/tmp/x.log", "/tmp/x.log" },
+		/* an allowance is a loosening whatever it names */
+		{ "allow.path", "a/**", "b/**", NULL, NULL },
+		{ "allow.baseline", "/etc/base", "/tmp/base", NULL, NULL },
+	};
+	static const sg_layer lower[] = { SG_LAYER_USER, SG_LAYER_REPO, SG_LAYER_SERVER, SG_LAYER_CLI };
+	const size_t nrows = sizeof(rows) / sizeof(rows[0]);
+
+	for (size_t i = 0; sg_policy_key_name(i); i++) {
+		size_t r = 0;
+		while (r < nrows && strcmp(rows[r].key, sg_policy_key_name(i)) != 0)
+			r++;
+		if (r == nrows) {
+			fprintf(stderr, "locked: no row for %s in test_lock_every_key\n", sg_policy_key_name(i));
+			check_failures++;
+		}
+	}
+	for (size_t r = 0; r < nrows; r++) {
+		char section[32], text[160];
+		const char *name = strchr(rows[r].key, '.') + 1;
+		size_t idx = 0;
+		snprintf(section, sizeof(section), "%.*s", (int)(name - 1 - rows[r].key), rows[r].key);
+		while (sg_policy_key_name(idx) && strcmp(sg_policy_key_name(idx), rows[r].key) != 0)
+			idx++;
+		if (!sg_policy_key_name(idx)) {
+			fprintf(stderr, "locked: %s is no key\n", rows[r].key);
+			check_failures++;
+			continue;
+		}
+		for (size_t l = 0; l < sizeof(lower) / sizeof(lower[0]); l++) {
+			for (int way = 0; way < 2; way++) {
+				const char *v = way ? rows[r].tighten : rows[r].loosen;
+				if (!v)
+					continue;
+				sg_policy p;
+				char before[256], after[256];
+				sg_policy_init(&p);
+				if (strcmp(rows[r].key, "policy.locked") == 0)
+					snprintf(text, sizeof(text), "[policy]\nlocked = true\n");
+				else
+					snprintf(text, sizeof(text), "[policy]\nlocked = true\n[%s]\n%s = %s\n", section,
+						 name, rows[r].system);
+				CHECK(load(&p, text, SG_LAYER_SYSTEM) == SG_OK);
+				sg_policy_key_value(&p, idx, before, sizeof(before));
+				snprintf(text, sizeof(text), "[%s]\n%s = %s\n", section, name, v);
+				int rc = load(&p, text, lower[l]);
+				sg_policy_key_value(&p, idx, after, sizeof(after));
+				if (!way && (rc != SG_ECONFIG || strcmp(before, after) != 0 ||
+					     (!strstr(diag.msg, "would loosen a locked policy") &&
+					      !strstr(diag.msg, "only in the system file")))) {
+					fprintf(stderr, "locked: %s = %s (system %s) at layer %d loosened it: %d \"%s\", %s -> %s\n",
+						rows[r].key, v, rows[r].system, (int)lower[l], rc, diag.msg, before, after);
+					check_failures++;
+				}
+				if (way && (rc != SG_OK || (rows[r].shown && strcmp(after, rows[r].shown) != 0))) {
+					fprintf(stderr, "locked: %s = %s (system %s) at layer %d refused: %d \"%s\", now %s\n",
+						rows[r].key, v, rows[r].system, (int)lower[l], rc, rc ? diag.msg : "", after);
+					check_failures++;
+				}
+				sg_policy_free(&p);
+			}
+		}
+	}
+}
+
 static void test_globs(void)
 {
 	static const struct {
@@ -341,6 +448,7 @@ int main(void)
 	test_values();
 	test_errors();
 	test_layers_and_lock();
+	test_lock_every_key();
 	test_globs();
 	CHECK_DONE();
 }

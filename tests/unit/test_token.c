@@ -1,6 +1,9 @@
 /* test_token.c - one token's text into a struct: every kind, placeholders, emulator. */
 #include "check.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
 /* Fake signatures (hashes of short strings), as in the shared corpus. */
 #define SIG "ypeBEsobvcr6wjGzmiPcTaeG7%2FgUfE5yuYB3ha%2FuSLs%3D"
 #define SIG_DECODED "ypeBEsobvcr6wjGzmiPcTaeG7/gUfE5yuYB3ha/uSLs="
@@ -32,6 +35,49 @@ static void test_service_sas(void)
 	CHECK(strstr(t.display, SIG_DECODED) == NULL && strstr(t.display, SIG) == NULL);
 	CHECK(!t.emulator);
 	sg_token_clear(&t);
+}
+
+/* No 8 characters in a row of secret (nor of its percent-encoded form) in s. */
+static int holds_window(const char *s, const char *secret)
+{
+	char w[9];
+	for (size_t i = 0; i + 8 <= strlen(secret); i++) {
+		memcpy(w, secret + i, 8);
+		w[8] = '\0';
+		if (strstr(s, w))
+			return 1;
+	}
+	return 0;
+}
+
+/* The token shown in reports: its sig is the first 4 characters and "...",
+ * exactly, wherever sig sits and however the token was written. */
+static void test_display_redacted(void)
+{
+	static const char *const forms[] = {
+		"https://a.blob.core.windows.net/c/b?sv=2022-11-02&sr=b&sp=r&se=2026-12-01&spr=https&sig=" SIG,
+		"https://a.blob.core.windows.net/c/b?sig=" SIG "&sv=2022-11-02&sr=b&sp=r&se=2026-12-01&spr=https",
+		"sv=2022-11-02&sr=b&sig=" SIG "&sp=r&se=2026-12-01",
+		"sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG_DECODED,
+		"BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG,
+		"SharedAccessSignature sr=https%3A%2F%2Fns1.servicebus.windows.net%2Fq&sig=" SIG "&se=1826928000&skn=send",
+	};
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		sg_token t;
+		if (parse(forms[i], &t) != SG_OK) {
+			fprintf(stderr, "display form %zu: not parsed\n", i);
+			check_failures++;
+			continue;
+		}
+		const char *at = strstr(t.display, "sig=ypeB...");
+		if (!at || at[11] == '.' || holds_window(t.display, SIG_DECODED) || holds_window(t.display, SIG) ||
+		    strstr(at + 1, "sig=")) {
+			fprintf(stderr, "display form %zu: \"%.24s...\" is not sig=ypeB... once\n", i,
+				at ? at : "(no sig=)");
+			check_failures++;
+		}
+		sg_token_clear(&t);
+	}
 }
 
 static void test_account_and_delegation(void)
@@ -174,6 +220,26 @@ static void test_unreadable_fields(void)
 	CHECK(parse("sv=20221102&sr=b&sp=r%2A&se=2026-12-01&st=soon&sig=" SIG, &t) == SG_OK);
 	CHECK_INT(t.bad, SG_FIELD_SV | SG_FIELD_SP | SG_FIELD_ST);
 	sg_token_clear(&t);
+	/* sp is lowercase letters: any other character, alone or after a letter, makes it unreadable */
+	for (int c = 0x21; c < 0x7f; c++) {
+		char text[160];
+		if (c >= 'a' && c <= 'z')
+			continue;
+		for (int after = 0; after < 2; after++) {
+			snprintf(text, sizeof(text), "sv=2022-11-02&sr=b&sp=%s%%%02X&se=2026-12-01&sig=%s", after ? "r" : "", c,
+				 SIG);
+			if (parse(text, &t) != SG_OK) {
+				fprintf(stderr, "%s: not parsed\n", text);
+				check_failures++;
+				continue;
+			}
+			if (t.bad != SG_FIELD_SP) {
+				fprintf(stderr, "sp=%s%c: bad is %u, want sp unreadable\n", after ? "r" : "", c, t.bad);
+				check_failures++;
+			}
+			sg_token_clear(&t);
+		}
+	}
 	/* without a stored policy, sp and se are required: missing ones are unreadable */
 	CHECK(parse("sv=2022-11-02&sr=b&sig=" SIG, &t) == SG_OK);
 	CHECK_INT(t.bad, SG_FIELD_SE | SG_FIELD_SP);
@@ -202,6 +268,18 @@ static void test_emulator(void)
 	CHECK(parse("http://localhost:8080/q?sv=2022-11-02&sp=raup&se=2099-01-01&sig=" SIG, &t) == SG_OK);
 	CHECK(!t.emulator);
 	sg_token_clear(&t);
+	/* Azurite's ports are 10000-10002 exactly: the ports beside them are not its */
+	for (int port = 9990; port <= 10020; port++) {
+		char text[200];
+		snprintf(text, sizeof(text), "http://127.0.0.1:%d/acct/c/b?sv=2022-11-02&sr=b&sp=r&se=2099-01-01&sig=%s", port,
+			 SIG);
+		CHECK(parse(text, &t) == SG_OK);
+		if (t.emulator != (port >= 10000 && port <= 10002)) {
+			fprintf(stderr, "loopback port %d: emulator is %d\n", port, t.emulator);
+			check_failures++;
+		}
+		sg_token_clear(&t);
+	}
 }
 
 static void test_fingerprints(void)
@@ -214,11 +292,98 @@ static void test_fingerprints(void)
 	CHECK(strstr(a.fingerprint, "ypeB") == NULL);
 	sg_token_clear(&a);
 	sg_token_clear(&b);
+
+	/* pinned by value: a baseline or a push option written by an earlier
+	 * sasguard must still name the same token (the first is the README's) */
+	CHECK(parse("?sv=2020-08-04&ss=bfqt&srt=sco&sp=rwdlacupitfx&se=2051-10-06T07:09:59Z&spr=https,http&sig=" SIG,
+		    &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "03d56dbf46587afef21acc7c4ce2e48b");
+	sg_token_clear(&a);
+	CHECK(parse("sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=" SIG, &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "6e0cdac75986d7994f2da715f0e43cc8");
+	sg_token_clear(&a);
+	CHECK(parse("AccountName=a;AccountKey=" KEY, &a) == SG_OK);
+	CHECK_STR(a.fingerprint, "f7f19704d5afb2c20aa2f879beead083");
+	sg_token_clear(&a);
+}
+
+/* Every character of the secret counts: two secrets that share any prefix
+ * (all but the last character, down to none) have different fingerprints,
+ * for a signature and for an 88-character key. */
+static void test_fingerprint_whole_secret(void)
+{
+	static const char *const secrets[] = { SIG_DECODED, KEY };
+	static const char *const prefix[] = { "sv=2022-11-02&sr=b&sp=r&se=2026-12-01&sig=", "AccountName=a;AccountKey=" };
+	for (size_t s = 0; s < 2; s++) {
+		char text[256], secret[128];
+		sg_token base, t;
+		snprintf(text, sizeof(text), "%s%s", prefix[s], secrets[s]);
+		CHECK(parse(text, &base) == SG_OK);
+		size_t len = strlen(secrets[s]);
+		/* the trailing '=' padding is not a free character of base64: change the last data one */
+		while (len && secrets[s][len - 1] == '=')
+			len--;
+		for (size_t i = 0; i < len; i++) {
+			strcpy(secret, secrets[s]);
+			secret[i] = secret[i] == 'A' ? 'B' : 'A';
+			snprintf(text, sizeof(text), "%s%s", prefix[s], secret);
+			if (parse(text, &t) != SG_OK) {
+				fprintf(stderr, "secret %zu changed at %zu: not parsed\n", s, i);
+				check_failures++;
+				continue;
+			}
+			if (strcmp(t.fingerprint, base.fingerprint) == 0) {
+				fprintf(stderr, "secret %zu changed at %zu (a common prefix of %zu): same fingerprint\n", s,
+					i, i);
+				check_failures++;
+			}
+			sg_token_clear(&t);
+		}
+		sg_token_clear(&base);
+	}
+}
+
+/* A baseline entry names one fingerprint, all 32 digits of it: a fingerprint
+ * that differs from a listed one in any single digit (sharing every prefix up
+ * to it) is not in the baseline. */
+static void test_baseline_whole_fingerprint(void)
+{
+	static const char *const listed[] = { "03d56dbf46587afef21acc7c4ce2e48b", "6e0cdac75986d7994f2da715f0e43cc8",
+					       "f7f19704d5afb2c20aa2f879beead083" };
+	char path[] = "/tmp/sasguard-baseline-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "# a baseline\n%s\n%s\n%s\n", listed[2], listed[0], listed[1]);
+	fclose(f);
+	sg_baseline *b = NULL;
+	sg_diag d;
+	CHECK(sg_baseline_load(&b, path, &d) == SG_OK);
+	unlink(path);
+	if (!b)
+		return;
+	CHECK_INT(sg_baseline_count(b), 3);
+	for (size_t k = 0; k < 3; k++) {
+		CHECK(sg_baseline_has(b, listed[k]));
+		for (size_t i = 0; i < 32; i++) {
+			char fp[33];
+			strcpy(fp, listed[k]);
+			fp[i] = fp[i] == '0' ? '1' : '0';
+			if (sg_baseline_has(b, fp)) {
+				fprintf(stderr, "baseline: %s (digit %zu changed) taken for %s\n", fp, i, listed[k]);
+				check_failures++;
+			}
+		}
+	}
+	sg_baseline_free(b);
 }
 
 int main(void)
 {
 	test_service_sas();
+	test_display_redacted();
 	test_account_and_delegation();
 	test_parameter_order_and_prefixes();
 	test_placeholders();
@@ -227,5 +392,7 @@ int main(void)
 	test_unreadable_fields();
 	test_emulator();
 	test_fingerprints();
+	test_fingerprint_whole_secret();
+	test_baseline_whole_fingerprint();
 	CHECK_DONE();
 }
