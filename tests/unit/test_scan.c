@@ -826,6 +826,39 @@ static void test_base64(void)
 	sg_scanner_free(s);
 }
 
+/* Scans text at path; the only finding (owned by l), or NULL. */
+static const sg_finding *only(const sg_policy *p, const char *path, const char *text, sg_findings *l)
+{
+	sg_findings_init(l);
+	CHECK(scan_text(p, path, text, l) == SG_OK);
+	CHECK_INT(l->count, 1);
+	return l->count == 1 ? l->items[0] : NULL;
+}
+
+/* cmd/batch doubles '%': "%%2F" is "%2F". */
+static void test_cmd_percent(void)
+{
+	sg_policy p;
+	sg_findings l;
+	sg_policy_init(&p);
+	const char *bat = "@echo off\r\n"
+			  "set SAS=sv=2021-06-08^&sr=b^&sp=rw^&se=2028-01-01T00%%3A00%%3A00Z^&spr=https"
+			  "^&sig=ypeBEsobvcr6wjGzmiPcTaeG7%%2FgUfE5yuYB3ha%%2FuSLs%%3D\r\n"
+			  "azcopy copy x.zip \"https://a1.blob.core.windows.net/c/x.zip?%SAS%\"\r\n";
+	const sg_finding *f = only(&p, "deploy.bat", bat, &l);
+	if (f) {
+		char r[128];
+		CHECK_STR(rules_of(f, r, sizeof(r)), "permissions,lifetime");
+		CHECK_STR(f->token.sig, SIG_RAW);
+		CHECK_STR(f->token.se, "2028-01-01T00:00:00Z");
+		CHECK_INT(f->line, 2);
+	}
+	sg_findings_clear(&l);
+	/* the file's name need not tell: stdin, a blob in history */
+	CHECK_STR(one(&p, bat), "permissions,lifetime");
+}
+
+
 int main(void)
 {
 	test_encodings();
@@ -840,5 +873,6 @@ int main(void)
 	test_utf16_once();
 	test_hostile_wide();
 	test_base64();
+	test_cmd_percent();
 	CHECK_DONE();
 }
