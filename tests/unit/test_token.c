@@ -89,7 +89,7 @@ static void test_placeholders(void)
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23&sig=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq%3D",
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23&sig=" SIG "extra",
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23",
-		"sig=" SIG,                               /* no SAS parameter besides sig */
+		"foo=1&sig=" SIG,                         /* a sig among other, non-SAS parameters */
 		"api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=abcDEF123_-abcDEF123_-abcDEF123_-abcDEF1", /* Logic Apps */
 		"AccountName=a;AccountKey=<your key>;EndpointSuffix=core.windows.net",
 		"Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=***",
@@ -216,6 +216,22 @@ static void test_fingerprints(void)
 	sg_token_clear(&b);
 }
 
+/* "&sig=<a real HMAC>" alone (the rest on other lines): a token, unreadable. */
+static void test_lone_signature(void)
+{
+	sg_token t;
+	CHECK(parse("&sig=" SIG, &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_SERVICE_SAS);
+	CHECK_INT(t.nparams, 1);
+	CHECK(t.bad & SG_FIELD_SP);
+	CHECK(t.bad & SG_FIELD_SE);
+	CHECK_STR(t.display, "sig=ypeB...");
+	sg_token_clear(&t);
+	/* a placeholder alone stays one */
+	CHECK(parse("&sig=REDACTED", &t) == SG_EINVAL);
+	CHECK(parse("sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D", &t) == SG_EINVAL);
+}
+
 /* Fake Cosmos DB keys: 64-byte hashes in base64, the shape of a real one. */
 #define COSMOS_KEY "rUIq5ovJm9hRT18zJoZWhSMVedIAjiKkFvu+ckrPWdR6ReIuG9hFBH8PSxcCOv8DFsqFFWZlkGZ0snUfURyyIw=="
 #define COSMOS_KEY2 "t8HhVwu22ecTmrJ9yiUkI1N9df7aaKYGzoP+rbz+LBW+wlJqOe7VduFMv5r0ntsWj5WFE1eCYMP5Lm8ZPbOG3g=="
@@ -300,6 +316,7 @@ int main(void)
 	test_unreadable_fields();
 	test_emulator();
 	test_fingerprints();
+	test_lone_signature();
 	test_cosmos_keys();
 	test_key_glued_to_text();
 	CHECK_DONE();
