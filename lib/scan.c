@@ -890,6 +890,33 @@ static int join_parts(scan_ctx *c, size_t lo, size_t ws, size_t we, size_t *js, 
 	return (int)(nback + nfwd + 1);
 }
 
+/*
+ * Scans the window [ws, we) around an anchor, joined with the literals it
+ * was split from if any; returns where what was read ends. noinline: it
+ * runs at few bytes, and inlined into the prefilter loop it cost that loop
+ * registers (2-3% more instructions over token-free text).
+ */
+static __attribute__((noinline)) size_t scan_anchor(scan_ctx *c, size_t done, size_t ws, size_t we,
+						     enum anchor_type type)
+{
+	size_t js, je;
+	int parts = join_parts(c, done, ws, we, &js, &je);
+	if (parts < 0) {
+		c->rc = SG_ENOMEM;
+		return we;
+	}
+	if (parts == 1) {
+		scan_window(c, ws, we, type, NULL, NULL);
+		return we;
+	}
+	scan_window(c, js, je, type, &c->s->joined, NULL);
+	/* a join that spoilt the token (a literal glued onto its signature)
+	 * leaves the anchor's own part to be read alone */
+	if (c->ntaken == 0 && c->rc != SG_ENOMEM && c->rc != SG_EINTERNAL)
+		scan_window(c, ws, we, type, NULL, NULL);
+	return je > we ? je : we;
+}
+
 static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t len, size_t first_line,
 		      int wide_read, sg_findings *out);
 
@@ -990,22 +1017,7 @@ static int scan_bytes(sg_scanner *s, const char *path, const char *buf, size_t l
 		while (we < len && we - i < WINDOW_CAP && sg_is_token_char((unsigned char)buf[we]))
 			we++;
 		c.ntaken = 0;
-		size_t js, je;
-		int parts = join_parts(&c, done, ws, we, &js, &je);
-		if (parts < 0)
-			return SG_ENOMEM;
-		if (parts > 1) {
-			scan_window(&c, js, je, type, &s->joined, NULL);
-			if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
-				return c.rc;
-			/* a join that spoilt the token (a literal glued to its
-			 * signature) leaves the anchor's own part to read alone */
-			if (c.ntaken == 0)
-				scan_window(&c, ws, we, type, NULL, NULL);
-			we = je > we ? je : we;
-		} else {
-			scan_window(&c, ws, we, type, NULL, NULL);
-		}
+		we = scan_anchor(&c, done, ws, we, type);
 		if (c.rc == SG_ENOMEM || c.rc == SG_EINTERNAL)
 			return c.rc;
 		done = we;
