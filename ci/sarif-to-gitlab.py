@@ -28,6 +28,7 @@ NAMES = {
     "user-delegation-sas": "Azure user delegation SAS outside the sasguard policy",
     "servicebus-sas": "Service Bus, Event Hubs or IoT Hub SAS outside the sasguard policy",
     "storage-account-key": "Azure storage account key",
+    "cosmosdb-key": "Azure Cosmos DB account key",
     "servicebus-key": "Service Bus, Event Hubs or IoT Hub shared access key",
 }
 SEVERITY = {"error": "Critical", "warning": "Medium", "note": "Info", "none": "Info"}

@@ -140,6 +140,11 @@ size_t sg_finding_fix(const sg_finding *f, const sg_policy *p, char *buf, size_t
 			"ID in code (DefaultAzureCredential, a managed identity) or a short-lived user "
 			"delegation SAS fetched at run time.");
 		break;
+	case SG_KIND_COSMOS_KEY:
+		put(&o, "Remove the key from the file and regenerate it (it stays in git history). Use "
+			"Entra ID with Cosmos DB data-plane roles (DefaultAzureCredential, a managed "
+			"identity), or a read-only key only where nothing else works.");
+		break;
 	case SG_KIND_SERVICEBUS_KEY:
 		put(&o, "Remove the key from the file and regenerate it. Use Entra ID (a managed "
 			"identity) or a short-lived SAS minted at run time from a send-only or "
@@ -178,6 +183,12 @@ size_t sg_finding_revoke(const sg_finding *f, char *buf, size_t size)
 			"--key PrimaryKey (Event Hubs: az eventhubs namespace authorization-rule keys renew; "
 			"IoT Hub: az iot hub policy renew-key).",
 		    safe(t->skn, "<key name>", "_."), acct, safe(t->skn, "<key name>", "_."));
+		break;
+	case SG_KIND_COSMOS_KEY:
+		put(&o, "Regenerate the key (each of the four if you do not know which leaked): az cosmosdb "
+			"keys regenerate --name %s --resource-group <rg> --key-kind primary (then secondary, "
+			"primaryReadonly, secondaryReadonly). Clients using the old key stop working.",
+		    acct);
 		break;
 	case SG_KIND_USER_DELEGATION_SAS:
 		put(&o, "Revoke the user delegation keys of the account (every user delegation SAS stops "

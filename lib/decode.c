@@ -117,6 +117,16 @@ static size_t backslash_escape(const char *in, size_t n, size_t i, char *c)
 	return 0;
 }
 
+/* cmd/batch doubles '%' ("sig=abc%%2Bdef%%3D" in a .bat or a "set" line):
+ * "%%" before two hex digits is one '%'. No URL holds it otherwise (a
+ * literal '%' is "%25"), so this undoes nothing real and needs no file name
+ * (a script's name is not always known: stdin, a blob in history). */
+static int doubled_percent(const char *in, size_t n, size_t i)
+{
+	return i + 3 < n && in[i + 1] == '%' && hexval((unsigned char)in[i + 2]) >= 0 &&
+	       hexval((unsigned char)in[i + 3]) >= 0;
+}
+
 int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 		     sg_window *out)
 {
@@ -133,7 +143,8 @@ int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 		else if (c == '^' && i + 1 < n && in[i + 1] == '&') {
 			c = '&';
 			used = 2;
-		}
+		} else if (c == '%' && doubled_percent(in, n, i))
+			used = 2;
 		if (used == 0) {
 			c = in[i];
 			used = 1;

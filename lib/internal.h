@@ -31,8 +31,9 @@ int sg_window_reserve(sg_window *w, size_t n);
 
 /*
  * Undoes the escaping that files wrap around URLs: HTML (&amp; &#38; &#x26;),
- * JSON (\u0026 \/ and other \u00XX ASCII), shell and cmd escapes (\& ^&).
- * in[0..n) comes from buffer offset base (or through inmap when not NULL).
+ * JSON (\u0026 \/ and other \u00XX ASCII), shell and cmd escapes (\& ^&,
+ * and cmd/batch's doubled percent, "%%3D"). in[0..n) comes from buffer
+ * offset base (or through inmap when not NULL).
  */
 int sg_decode_markup(const char *in, size_t n, const size_t *inmap, size_t base,
 		     sg_window *out);

@@ -198,15 +198,17 @@ static void rule_stored_policy(const sg_token *t, const sg_policy *p, sg_finding
 static void rule_account_key(const sg_token *t, const sg_policy *p, sg_finding *f)
 {
 	sg_violation *v;
-	int storage = t->kind == SG_KIND_STORAGE_KEY;
-	if ((!storage && t->kind != SG_KIND_SERVICEBUS_KEY) || !(v = add(f, p, SG_RULE_ACCOUNT_KEY)))
+	int storage = t->kind == SG_KIND_STORAGE_KEY, cosmos = t->kind == SG_KIND_COSMOS_KEY;
+	if ((!storage && !cosmos && t->kind != SG_KIND_SERVICEBUS_KEY) || !(v = add(f, p, SG_RULE_ACCOUNT_KEY)))
 		return;
-	fmt(v->value, sizeof(v->value), "%s=%s...%s%s", storage ? "AccountKey" : "SharedAccessKey",
+	fmt(v->value, sizeof(v->value), "%s=%s...%s%s", storage || cosmos ? "AccountKey" : "SharedAccessKey",
 	    t->secret_head, t->skn ? " for SharedAccessKeyName=" : "", t->skn ? t->skn : "");
 	fmt(v->limit, sizeof(v->limit), "no keys in content");
-	fmt(v->detail, sizeof(v->detail),
-	    storage ? "full control of every service of the storage account, with no expiry"
-		    : "every right the key's policy holds on the namespace or hub, with no expiry");
+	fmt(v->detail, sizeof(v->detail), "%s",
+	    storage  ? "full control of every service of the storage account, with no expiry"
+	    : cosmos ? "every database, container and item of the Cosmos DB account (a primary key also its "
+		       "settings), with no expiry"
+		     : "every right the key's policy holds on the namespace or hub, with no expiry");
 }
 
 static void add_field(char *buf, size_t size, const char *name, const char *value)

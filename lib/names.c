@@ -15,6 +15,7 @@ static const struct {
 	[SG_KIND_SERVICEBUS_SAS] = { "servicebus-sas", "Service Bus / Event Hubs / IoT SAS" },
 	[SG_KIND_STORAGE_KEY] = { "storage-account-key", "storage account key" },
 	[SG_KIND_SERVICEBUS_KEY] = { "servicebus-key", "Service Bus / Event Hubs / IoT shared access key" },
+	[SG_KIND_COSMOS_KEY] = { "cosmosdb-key", "Cosmos DB account key" },
 };
 
 static const struct {
@@ -30,7 +31,7 @@ static const struct {
 	[SG_RULE_STORED_POLICY] = { "stored-policy",
 				    "permissions and lifetime live in a stored access policy (si without se)" },
 	[SG_RULE_ACCOUNT_KEY] = { "account-key",
-				  "a storage account key or shared access key: full control, never expires" },
+				  "a storage or Cosmos DB account key, or a shared access key: full control, never expires" },
 	[SG_RULE_UNPARSEABLE] = { "unparseable", "a signed token whose sv, sp, st or se cannot be read" },
 };
 

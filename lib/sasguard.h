@@ -75,6 +75,7 @@ typedef enum sg_kind {
 	SG_KIND_SERVICEBUS_SAS,      /* SharedAccessSignature sr=..&sig=..&se=<unix>&skn=.. */
 	SG_KIND_STORAGE_KEY,         /* AccountKey= in a connection string */
 	SG_KIND_SERVICEBUS_KEY,      /* SharedAccessKey= (Service Bus, Event Hubs, IoT) */
+	SG_KIND_COSMOS_KEY,          /* AccountKey= beside a Cosmos DB endpoint (AccountEndpoint=) */
 	SG_KIND_COUNT
 } sg_kind;
 

@@ -11,6 +11,9 @@
 /* The Azurite / storage emulator key: public, documented, opens nothing real. */
 #define AZURITE_KEY "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 #define AZURITE_ACCOUNT "devstoreaccount1"
+/* The Cosmos DB emulator's key: just as public (the emulator listens on 8081). */
+#define COSMOS_EMULATOR_KEY "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
+#define COSMOS_EMULATOR_PORT 8081
 
 #define DISPLAY_MAX 640
 #define NAME_MAX_LEN 40
@@ -250,6 +253,14 @@ static int ends_with(const char *s, const char *suffix)
 	return n >= l && strcmp(s + n - l, suffix) == 0;
 }
 
+/* Hosts an emulator (Azurite, the Cosmos DB emulator) answers on. */
+static int is_loopback(const char *host)
+{
+	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+	       strcmp(host, "[::1]") == 0 || strcmp(host, "azurite") == 0 ||
+	       strcmp(host, "host.docker.internal") == 0;
+}
+
 /* Storage or messaging endpoint: the account or namespace is the first label. */
 static void derive_account(sg_token *t, unsigned port)
 {
@@ -257,11 +268,11 @@ static void derive_account(sg_token *t, unsigned port)
 		".core.windows.net",      ".core.chinacloudapi.cn",    ".core.usgovcloudapi.net",
 		".core.cloudapi.de",      ".servicebus.windows.net",   ".servicebus.chinacloudapi.cn",
 		".servicebus.usgovcloudapi.net", ".azure-devices.net", ".azure-devices.cn",
-		".azure-devices.us",
+		".azure-devices.us",       ".documents.azure.com",      ".documents.azure.cn",
+		".documents.azure.us",     ".cosmos.azure.com",         ".cosmos.azure.cn",
+		".cosmosdb.azure.com",
 	};
-	int loopback = strcmp(t->host, "127.0.0.1") == 0 || strcmp(t->host, "localhost") == 0 ||
-		       strcmp(t->host, "[::1]") == 0 || strcmp(t->host, "azurite") == 0 ||
-		       strcmp(t->host, "host.docker.internal") == 0;
+	int loopback = is_loopback(t->host);
 
 	if (!t->account[0]) {
 		if (loopback && t->resource[0] == '/') {
@@ -446,6 +457,11 @@ static int finish_sas(sg_token *t)
 		t->kind = SG_KIND_USER_DELEGATION_SAS;
 	else if (t->sv || t->sp || t->se || t->si || t->sr || t->st)
 		t->kind = SG_KIND_SERVICE_SAS;
+	else if (t->nparams == 1)
+		/* "&sig=<a real HMAC>" alone: the rest of its token sits elsewhere
+		 * (other lines, a dict). It signs something, unreadable from here:
+		 * judged as a storage SAS with sp and se absent, so unparseable. */
+		t->kind = SG_KIND_SERVICE_SAS;
 	else
 		return SG_EINVAL;
 
@@ -552,7 +568,7 @@ typedef struct conn {
 } conn;
 
 enum { C_ACCOUNT_NAME, C_ACCOUNT_KEY, C_SAS, C_ENDPOINT, C_BLOB_ENDPOINT, C_KEY_NAME,
-       C_SHARED_KEY, C_HOST_NAME, C_SUFFIX, C_COUNT };
+       C_SHARED_KEY, C_HOST_NAME, C_SUFFIX, C_ACCOUNT_ENDPOINT, C_COUNT };
 
 static int conn_slot(const char *name, size_t n)
 {
@@ -560,6 +576,7 @@ static int conn_slot(const char *name, size_t n)
 		"AccountName",     "AccountKey",          "SharedAccessSignature",
 		"Endpoint",        "BlobEndpoint",        "SharedAccessKeyName",
 		"SharedAccessKey", "HostName",            "EndpointSuffix",
+		"AccountEndpoint", /* Cosmos DB's own: https://<acct>.documents.azure.com:443/ */
 	};
 	for (int i = 0; i < C_COUNT; i++)
 		if (strlen(names[i]) == n && sg_ci_equal(name, names[i], n))
@@ -570,13 +587,42 @@ static int conn_slot(const char *name, size_t n)
 	return -1;
 }
 
+/*
+ * Where the segment that starts at text[i] ends: at the next ';', or, for a
+ * key, where its base64 and padding end when "Name=" follows straight on
+ * ("AccountKey=<86>==EndpointSuffix=..": a lost ';'). *next is where the
+ * following segment starts.
+ */
+static size_t segment_end(const char *text, size_t len, size_t i, size_t *next)
+{
+	const char *semi = memchr(text + i, ';', len - i);
+	size_t end = semi ? (size_t)(semi - text) : len, eq = name_eq(text + i, end - i);
+	*next = end + 1;
+	if (!eq)
+		return end;
+	int slot = conn_slot(text + i, eq - 1);
+	if (slot != C_ACCOUNT_KEY && slot != C_SHARED_KEY)
+		return end;
+	size_t k = i + eq, pad = 0;
+	while (k < end && sg_is_b64((unsigned char)text[k]))
+		k++;
+	while (k < end && text[k] == '=' && pad < 2) {
+		k++;
+		pad++;
+	}
+	if (pad && k < end && name_eq(text + k, end - k)) {
+		*next = k;
+		return k;
+	}
+	return end;
+}
+
 static void conn_display(const char *text, size_t len, const sg_token *t, char *d, size_t *dn)
 {
 	size_t i = 0;
 	int first = 1;
 	while (i < len) {
-		const char *semi = memchr(text + i, ';', len - i);
-		size_t end = semi ? (size_t)(semi - text) : len;
+		size_t next, end = segment_end(text, len, i, &next);
 		size_t eq = name_eq(text + i, end - i);
 		if (eq && end > i) {
 			int slot = conn_slot(text + i, eq - 1);
@@ -597,8 +643,23 @@ static void conn_display(const char *text, size_t len, const sg_token *t, char *
 				display_put(d, dn, v, sg_percent_decode_value(text + i + eq, vl, v));
 			}
 		}
-		i = end + 1;
+		i = next;
 	}
+}
+
+/* A Cosmos DB endpoint: https://<acct>.documents.azure.com:443/, the Table
+ * API's <acct>.table.cosmos.azure.com, sovereign clouds alike. */
+static int is_cosmos_endpoint(const char *ep, size_t n)
+{
+	static const char *const marks[] = { ".documents.azure.", ".cosmos.azure.", ".cosmosdb.azure.",
+					     ".documents.microsoftazure." };
+	for (size_t m = 0; m < sizeof(marks) / sizeof(marks[0]); m++) {
+		size_t l = strlen(marks[m]);
+		for (size_t i = 0; i + l <= n; i++)
+			if (sg_ci_equal(ep + i, marks[m], l))
+				return 1;
+	}
+	return 0;
 }
 
 static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
@@ -608,20 +669,27 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 	for (size_t i = 0; i < len;) {
 		while (i < len && (text[i] == ' ' || text[i] == '\t'))
 			i++;
-		const char *semi = memchr(text + i, ';', len - i);
-		size_t end = semi ? (size_t)(semi - text) : len;
+		if (i >= len)
+			break;
+		size_t next, end = segment_end(text, len, i, &next);
 		size_t eq = name_eq(text + i, end - i);
 		int slot = eq ? conn_slot(text + i, eq - 1) : -1;
+		if (slot < 0 && eq && i == 0 && name_eq(text + eq, end - eq)) {
+			/* "COSMOS=AccountEndpoint=..": a variable named before the string */
+			i = eq;
+			continue;
+		}
 		if (slot >= 0 && !c.val[slot]) {
 			c.val[slot] = text + i + eq;
 			c.len[slot] = end - i - eq;
 		}
-		i = end + 1;
+		i = next;
 	}
 
 	unsigned port = 0;
-	const char *ep = c.val[C_BLOB_ENDPOINT] ? c.val[C_BLOB_ENDPOINT] : c.val[C_ENDPOINT];
-	size_t eplen = c.val[C_BLOB_ENDPOINT] ? c.len[C_BLOB_ENDPOINT] : c.len[C_ENDPOINT];
+	int eps = c.val[C_BLOB_ENDPOINT] ? C_BLOB_ENDPOINT : c.val[C_ACCOUNT_ENDPOINT] ? C_ACCOUNT_ENDPOINT : C_ENDPOINT;
+	const char *ep = c.val[eps];
+	size_t eplen = c.len[eps];
 	if (c.val[C_ACCOUNT_NAME])
 		copy_lower(t->account, sizeof(t->account), c.val[C_ACCOUNT_NAME], c.len[C_ACCOUNT_NAME]);
 
@@ -643,8 +711,12 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 			return SG_ENOMEM;
 		if (!key_is_real(k, strlen(k), 1))
 			return SG_EINVAL;
-		if (strcmp(k, AZURITE_KEY) == 0)
+		if (strcmp(k, AZURITE_KEY) == 0 || strcmp(k, COSMOS_EMULATOR_KEY) == 0)
 			t->emulator = 1;
+		/* The same shape of key opens a Cosmos DB account when the string
+		 * names one: rotated elsewhere, so a kind of its own. */
+		if (c.val[C_ACCOUNT_ENDPOINT] || (ep && is_cosmos_endpoint(ep, eplen)))
+			t->kind = SG_KIND_COSMOS_KEY;
 		secret = k;
 		if ((rc = set_secret(t, k)) < 0)
 			return rc;
@@ -669,11 +741,13 @@ static int parse_connstring(sg_token *t, arena *a, const char *text, size_t len)
 	}
 	if (ep)
 		parse_url(t, ep, eplen, &port);
-	if (!t->host[0] && t->account[0] && c.val[C_SUFFIX] && t->kind != SG_KIND_SERVICEBUS_KEY) {
+	if (!t->host[0] && t->account[0] && c.val[C_SUFFIX] && t->kind == SG_KIND_STORAGE_KEY) {
 		int sl = c.len[C_SUFFIX] < 160 ? (int)c.len[C_SUFFIX] : 160;
 		snprintf(t->host, sizeof(t->host), "%.63s.blob.%.*s", t->account, sl, c.val[C_SUFFIX]);
 	}
 	derive_account(t, port);
+	if (t->kind == SG_KIND_COSMOS_KEY && port == COSMOS_EMULATOR_PORT && is_loopback(t->host))
+		t->emulator = 1;
 	host_from_sr(t);
 
 	char *d = (char *)arena_put(a, "", 0, 0);

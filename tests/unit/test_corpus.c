@@ -1,21 +1,24 @@
 /*
- * test_corpus.c - every sample in tests/corpus/tokens.tsv (a copy of the
- * shared corpus) gets exactly the rules it lists, through the library's scan.
+ * test_corpus.c - every sample in tests/corpus/tokens.tsv (the shared corpus
+ * and the project's rows after it) and tests/corpus/forms.tsv (samples of
+ * several lines, scanned under a file name) gets exactly the rules it lists,
+ * through the library's scan.
  */
 #include "check.h"
 
 #include <stdlib.h>
 
-static void check_row(const sg_policy *p, const char *id, const char *expect, const char *text)
+/* kind: the finding's kind name, or NULL not to check it. */
+static void check_row(const sg_policy *p, const char *id, const char *expect, const char *kind,
+		      const char *path, const char *line)
 {
-	char line[8192], got[512] = "";
+	char got[512] = "";
 	sg_findings l;
 	size_t n = 0;
 	int blocking = 0, info = 0;
 
-	snprintf(line, sizeof(line), "x = %s\n", text);
 	sg_findings_init(&l);
-	if (scan_text(p, "sample.txt", line, &l) != SG_OK) {
+	if (scan_text(p, path, line, &l) != SG_OK) {
 		fprintf(stderr, "%s: scan failed\n", id);
 		check_failures++;
 	}
@@ -40,12 +43,69 @@ static void check_row(const sg_policy *p, const char *id, const char *expect, co
 	else
 		ok = l.count == 1 && strcmp(got, expect) == 0 &&
 		     blocking == (strcmp(expect, "stored-policy") != 0);
+	if (ok && kind && strcmp(sg_kind_name(l.items[0]->token.kind), kind) != 0) {
+		fprintf(stderr, "%s: want kind %s, got %s\n", id, kind, sg_kind_name(l.items[0]->token.kind));
+		check_failures++;
+	}
 	if (!ok) {
 		fprintf(stderr, "%s: want %s, got %zu finding(s) [%s]%s\n", id, expect, l.count, got,
 			blocking ? " blocking" : "");
 		check_failures++;
 	}
 	sg_findings_clear(&l);
+}
+
+/* forms.tsv text: \n \r \t \\ escaped, decoded in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+	for (; *s; s++) {
+		if (*s == '\\' && (s[1] == 'n' || s[1] == 'r' || s[1] == 't' || s[1] == '\\')) {
+			s++;
+			*o++ = *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s == 't' ? '\t' : '\\';
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* Splits a TSV line into at most n fields; returns how many. */
+static int fields(char *line, char **f, int n)
+{
+	int k = 0;
+	line[strcspn(line, "\n")] = '\0';
+	f[k++] = line;
+	while (k < n && (line = strchr(line, '\t')) != NULL) {
+		*line++ = '\0';
+		f[k++] = line;
+	}
+	return k;
+}
+
+static int check_forms(const sg_policy *p)
+{
+	FILE *f = fopen(SOURCE_DIR "/tests/corpus/forms.tsv", "r");
+	char buf[8192];
+	int rows = 0;
+
+	CHECK(f != NULL);
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		char *col[5];
+		if (buf[0] == '#' || buf[0] == '\n')
+			continue;
+		int k = fields(buf, col, 5);
+		CHECK(k == 5);
+		if (k != 5)
+			continue;
+		unescape(col[4]);
+		check_row(p, col[0], col[1], col[2], col[3], col[4]);
+		rows++;
+	}
+	fclose(f);
+	return rows;
 }
 
 int main(void)
@@ -73,11 +133,15 @@ int main(void)
 		if (!text)
 			continue;
 		*text++ = '\0';
-		check_row(&p, id, expect, text);
+		char line[8192];
+		snprintf(line, sizeof(line), "x = %s\n", text);
+		check_row(&p, id, expect, NULL, "sample.txt", line);
 		rows++;
 	}
 	fclose(f);
-	CHECK(rows >= 23);
-	printf("%d corpus rows checked\n", rows);
+	CHECK(rows >= 31);
+	int forms = check_forms(&p);
+	CHECK(forms >= 9);
+	printf("%d corpus rows and %d forms checked\n", rows, forms);
 	CHECK_DONE();
 }

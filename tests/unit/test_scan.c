@@ -826,6 +826,165 @@ static void test_base64(void)
 	sg_scanner_free(s);
 }
 
+/* Scans text at path; the only finding (owned by l), or NULL. */
+static const sg_finding *only(const sg_policy *p, const char *path, const char *text, sg_findings *l)
+{
+	sg_findings_init(l);
+	CHECK(scan_text(p, path, text, l) == SG_OK);
+	CHECK_INT(l->count, 1);
+	return l->count == 1 ? l->items[0] : NULL;
+}
+
+/* Tokens split into string literals, joined when the parts are at most 3 lines apart. */
+static void test_split_literals(void)
+{
+	sg_policy p;
+	sg_findings l;
+	const sg_finding *f;
+	sg_policy_init(&p);
+	/* Python: implicit concatenation in parentheses, a comment line between */
+	f = only(&p, "t.py",
+		 "x = 1\n"
+		 "SAS_URL = (\"https://a1.blob.core.windows.net/c/b?sv=2021-06-08&sr=b&sp=rw\"\n"
+		 "           # read-write for the nightly job\n"
+		 "           \"&se=2028-01-01T00:00:00Z&spr=https&sig=" SIG "\")\n", &l);
+	if (f) {
+		char r[128];
+		CHECK_STR(rules_of(f, r, sizeof(r)), "permissions,lifetime");
+		CHECK_INT(f->line, 2); /* where the first part is */
+		CHECK_INT(f->column, 13);
+		CHECK_STR(f->token.account, "a1");
+		CHECK(strstr(f->token.display, "sp=rw&se=2028-01-01T00:00:00Z&spr=https&sig=ypeB...") != NULL);
+		CHECK(strstr(f->note, "split over string literals") != NULL);
+	}
+	sg_findings_clear(&l);
+	/* JavaScript/C#: three parts and '+', the signature in the last */
+	CHECK_STR(one(&p, "const u = 'https://a1.blob.core.windows.net/c/b?sv=2021-06-08&sr=b' + '&sp=rw&se=2028-01-01' +\n"
+			  "    '&spr=https&sig=" SIG "';\n"), "permissions,lifetime");
+	/* the signature in the first part, the rest after it */
+	CHECK_STR(one(&p, "q = \"?sv=2021-06-08&sr=b&sig=" SIG "&sp=rw\" \\\n    \"&se=2028-01-01&spr=https\"\n"),
+		  "permissions,lifetime");
+	/* VB's & and _ ; PHP's . */
+	CHECK_STR(one(&p, "u = \"?sv=2021-06-08&sr=b&sp=rw\" & _\n    \"&se=2028-01-01&spr=https&sig=" SIG "\"\n"),
+		  "permissions,lifetime");
+	CHECK_STR(one(&p, "$u = '?sv=2021-06-08&sr=b&sp=rw' . '&se=2028-01-01&spr=https&sig=" SIG "';\n"),
+		  "permissions,lifetime");
+	/* 3 lines apart still joins; 4 does not (the second part is then judged alone) */
+	CHECK_STR(one(&p, "u = (\"?sv=2021-06-08&sr=b&sp=rw\"\n\n\n    \"&se=2028-01-01&spr=https&sig=" SIG "\")\n"),
+		  "permissions,lifetime");
+	CHECK_STR(one(&p, "u = (\"?sv=2021-06-08&sr=b&sp=rw\"\n\n\n\n    \"&se=2028-01-01&spr=https&sig=" SIG "\")\n"),
+		  "unparseable,lifetime");
+	/* a name or a comma between keeps the parts apart */
+	CHECK_STR(one(&p, "a = \"?sv=2021-06-08&sr=b&sp=rw\"\nb = \"&se=2028-01-01&spr=https&sig=" SIG "\"\n"),
+		  "unparseable,lifetime");
+	CHECK_STR(one(&p, "[\"?sv=2021-06-08&sr=b&sp=rw\",\n \"&se=2028-01-01&spr=https&sig=" SIG "\"]\n"),
+		  "unparseable,lifetime");
+	/* a literal glued onto a whole token's signature spoils the join, not the token */
+	CHECK_STR(one(&p, "u = \"?" Q "\" + \"abc\"\n"), "permissions,lifetime");
+	/* a split connection string: the endpoint in one part, the key in the next */
+	f = only(&p, "t.cs",
+		 "var c = \"AccountEndpoint=https://c1.documents.azure.com:443/;\" +\n"
+		 "        \"AccountKey=rUIq5ovJm9hRT18zJoZWhSMVedIAjiKkFvu+ckrPWdR6ReIuG9hFBH8PSxcCOv8DFsqFFWZlkGZ0snUfURyyIw==;\";\n",
+		 &l);
+	if (f) {
+		CHECK_INT(f->token.kind, SG_KIND_COSMOS_KEY);
+		CHECK_INT(f->line, 1);
+	}
+	sg_findings_clear(&l);
+	/* the token may start in a later part: its line is that part's */
+	f = only(&p, "t.py", "msg = (\"see:\"\n       \"https://a1.blob.core.windows.net/c/b?sv=2021-06-08&sr=b&sp=rw\"\n"
+			     "       \"&se=2028-01-01&spr=https&sig=" SIG "\")\n", &l);
+	if (f) {
+		CHECK_INT(f->line, 2);
+		CHECK_INT(f->column, 9);
+		CHECK(strncmp(f->token.display, "see:", 4) != 0);
+	}
+	sg_findings_clear(&l);
+}
+
+/* "&sig=<a real HMAC>" with its other parameters elsewhere: at least unparseable. */
+static void test_lone_signature(void)
+{
+	sg_policy p;
+	sg_findings l;
+	sg_policy_init(&p);
+	const sg_finding *f = only(&p, "t.py", "params = {\"sv\": \"2021-06-08\", \"sp\": \"rwdl\"}\n"
+					      "token = build(params) + \"&sig=" SIG_RAW "\"\n", &l);
+	if (f) {
+		char r[128];
+		CHECK_STR(rules_of(f, r, sizeof(r)), "unparseable,http");
+		CHECK(sg_finding_blocks(f));
+		CHECK_INT(f->line, 2);
+		CHECK(strstr(f->note, "signature alone") != NULL);
+		CHECK_STR(f->token.display, "sig=ypeB...");
+	}
+	sg_findings_clear(&l);
+	CHECK_STR(one(&p, "token += \"&sig=REDACTED\"\n"), "none");
+	CHECK_STR(one(&p, "https://example.com/page?utm=1&sig=" SIG "\n"), "none");
+}
+
+/* cmd/batch doubles '%': "%%2F" is "%2F". */
+static void test_cmd_percent(void)
+{
+	sg_policy p;
+	sg_findings l;
+	sg_policy_init(&p);
+	const char *bat = "@echo off\r\n"
+			  "set SAS=sv=2021-06-08^&sr=b^&sp=rw^&se=2028-01-01T00%%3A00%%3A00Z^&spr=https"
+			  "^&sig=ypeBEsobvcr6wjGzmiPcTaeG7%%2FgUfE5yuYB3ha%%2FuSLs%%3D\r\n"
+			  "azcopy copy x.zip \"https://a1.blob.core.windows.net/c/x.zip?%SAS%\"\r\n";
+	const sg_finding *f = only(&p, "deploy.bat", bat, &l);
+	if (f) {
+		char r[128];
+		CHECK_STR(rules_of(f, r, sizeof(r)), "permissions,lifetime");
+		CHECK_STR(f->token.sig, SIG_RAW);
+		CHECK_STR(f->token.se, "2028-01-01T00:00:00Z");
+		CHECK_INT(f->line, 2);
+	}
+	sg_findings_clear(&l);
+	/* the file's name need not tell: stdin, a blob in history */
+	CHECK_STR(one(&p, bat), "permissions,lifetime");
+}
+
+#define COSMOS_KEY "rUIq5ovJm9hRT18zJoZWhSMVedIAjiKkFvu+ckrPWdR6ReIuG9hFBH8PSxcCOv8DFsqFFWZlkGZ0snUfURyyIw=="
+
+static void test_cosmos_and_glued_keys(void)
+{
+	sg_policy p;
+	sg_findings l;
+	char buf[2048];
+	sg_policy_init(&p);
+	const sg_finding *f = only(&p, "appsettings.json",
+				   "{ \"CosmosDb\": \"AccountEndpoint=https://c1.documents.azure.com:443/;AccountKey=" COSMOS_KEY ";\" }\n",
+				   &l);
+	if (f) {
+		char r[128];
+		CHECK_STR(rules_of(f, r, sizeof(r)), "account-key");
+		CHECK_INT(f->token.kind, SG_KIND_COSMOS_KEY);
+		CHECK(strstr(f->violations[0].detail, "Cosmos DB") != NULL);
+		CHECK(strstr(f->violations[0].value, "rUIq5") == NULL);
+		sg_finding_revoke(f, buf, sizeof(buf));
+		CHECK(strstr(buf, "az cosmosdb keys regenerate --name c1 ") != NULL);
+		CHECK(strstr(buf, "storage account keys") == NULL);
+		sg_finding_fix(f, &p, buf, sizeof(buf));
+		CHECK(strstr(buf, "Cosmos DB") != NULL);
+		CHECK(strstr(f->token.display, "rUIq5") == NULL);
+	}
+	sg_findings_clear(&l);
+	CHECK_STR(one(&p, "\"Cosmos\": \"AccountEndpoint=https://localhost:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+"
+			  "4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==\"\n"), "none");
+	/* a storage key glued to the next segment */
+	f = only(&p, "t.env", "CONN=DefaultEndpointsProtocol=https;AccountName=a1;AccountKey=KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7"
+			      "FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==EndpointSuffix=core.windows.net\n", &l);
+	if (f) {
+		CHECK_INT(f->token.kind, SG_KIND_STORAGE_KEY);
+		CHECK_STR(f->token.account, "a1");
+		CHECK(strstr(f->token.display, "KvipE") == NULL);
+		CHECK(strstr(f->token.display, "EndpointSuffix=core.windows.net") != NULL);
+	}
+	sg_findings_clear(&l);
+}
+
 int main(void)
 {
 	test_encodings();
@@ -840,5 +999,9 @@ int main(void)
 	test_utf16_once();
 	test_hostile_wide();
 	test_base64();
+	test_split_literals();
+	test_lone_signature();
+	test_cmd_percent();
+	test_cosmos_and_glued_keys();
 	CHECK_DONE();
 }

@@ -135,7 +135,7 @@ static void test_placeholders(void)
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23&sig=ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopq%3D",
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23&sig=" SIG "extra",
 		"sv=2022-11-02&sr=b&sp=r&se=2026-11-23",
-		"sig=" SIG,                               /* no SAS parameter besides sig */
+		"foo=1&sig=" SIG,                         /* a sig among other, non-SAS parameters */
 		"api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=abcDEF123_-abcDEF123_-abcDEF123_-abcDEF1", /* Logic Apps */
 		"AccountName=a;AccountKey=<your key>;EndpointSuffix=core.windows.net",
 		"Endpoint=sb://x.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=***",
@@ -380,6 +380,95 @@ static void test_baseline_whole_fingerprint(void)
 	sg_baseline_free(b);
 }
 
+/* "&sig=<a real HMAC>" alone (the rest on other lines): a token, unreadable. */
+static void test_lone_signature(void)
+{
+	sg_token t;
+	CHECK(parse("&sig=" SIG, &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_SERVICE_SAS);
+	CHECK_INT(t.nparams, 1);
+	CHECK(t.bad & SG_FIELD_SP);
+	CHECK(t.bad & SG_FIELD_SE);
+	CHECK_STR(t.display, "sig=ypeB...");
+	sg_token_clear(&t);
+	/* a placeholder alone stays one */
+	CHECK(parse("&sig=REDACTED", &t) == SG_EINVAL);
+	CHECK(parse("sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D", &t) == SG_EINVAL);
+}
+
+/* Fake Cosmos DB keys: 64-byte hashes in base64, the shape of a real one. */
+#define COSMOS_KEY "rUIq5ovJm9hRT18zJoZWhSMVedIAjiKkFvu+ckrPWdR6ReIuG9hFBH8PSxcCOv8DFsqFFWZlkGZ0snUfURyyIw=="
+#define COSMOS_KEY2 "t8HhVwu22ecTmrJ9yiUkI1N9df7aaKYGzoP+rbz+LBW+wlJqOe7VduFMv5r0ntsWj5WFE1eCYMP5Lm8ZPbOG3g=="
+
+static void test_cosmos_keys(void)
+{
+	sg_token t;
+	CHECK(parse("AccountEndpoint=https://contoso-orders.documents.azure.com:443/;AccountKey=" COSMOS_KEY ";", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_COSMOS_KEY);
+	CHECK_STR(t.account, "contoso-orders");
+	CHECK_STR(t.host, "contoso-orders.documents.azure.com");
+	CHECK_STR(t.secret, COSMOS_KEY);
+	CHECK(strstr(t.display, "AccountKey=rUIq...") != NULL && strstr(t.display, "rUIq5") == NULL);
+	CHECK_STR(sg_kind_name(t.kind), "cosmosdb-key");
+	sg_token_clear(&t);
+	/* a variable's name before the string does not hide its endpoint */
+	CHECK(parse("COSMOS=AccountEndpoint=https://c1.documents.azure.com:443/;AccountKey=" COSMOS_KEY, &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_COSMOS_KEY);
+	CHECK_STR(t.account, "c1");
+	sg_token_clear(&t);
+	/* the Table API's string is a storage one with a Cosmos DB endpoint */
+	CHECK(parse("DefaultEndpointsProtocol=https;AccountName=contoso-tables;AccountKey=" COSMOS_KEY2
+		    ";TableEndpoint=https://contoso-tables.table.cosmos.azure.com:443/;", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_COSMOS_KEY);
+	CHECK_STR(t.account, "contoso-tables");
+	sg_token_clear(&t);
+	CHECK(parse("AccountEndpoint=https://c2.documents.azure.cn:443/;AccountKey=" COSMOS_KEY, &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_COSMOS_KEY);
+	CHECK_STR(t.account, "c2");
+	sg_token_clear(&t);
+	/* a storage string beside it keeps its kind */
+	CHECK(parse("DefaultEndpointsProtocol=https;AccountName=acct5;AccountKey=" KEY
+		    ";TableEndpoint=https://acct5.table.core.windows.net/", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_STORAGE_KEY);
+	sg_token_clear(&t);
+	/* the emulator's public key, and any key addressed to the emulator, open nothing */
+	CHECK(parse("AccountEndpoint=https://localhost:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+		    &t) == SG_OK);
+	CHECK(t.emulator);
+	sg_token_clear(&t);
+	CHECK(parse("AccountEndpoint=https://cosmos-emulator:8081/;AccountKey=C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nD"
+		    "uVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==", &t) == SG_OK); /* a compose service's name */
+	CHECK(t.emulator);
+	sg_token_clear(&t);
+	CHECK(parse("AccountEndpoint=https://127.0.0.1:8081/;AccountKey=" COSMOS_KEY, &t) == SG_OK);
+	CHECK(t.emulator);
+	sg_token_clear(&t);
+	CHECK(parse("AccountEndpoint=https://localhost:8082/;AccountKey=" COSMOS_KEY, &t) == SG_OK);
+	CHECK(!t.emulator);
+	sg_token_clear(&t);
+}
+
+/* A key ends where its base64 and padding end: a lost ';' glues the next segment on. */
+static void test_key_glued_to_text(void)
+{
+	sg_token t;
+	CHECK(parse("DefaultEndpointsProtocol=https;AccountName=acct5;AccountKey=" KEY "EndpointSuffix=core.windows.net", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_STORAGE_KEY);
+	CHECK_STR(t.secret, "KvipEEs/ZO1kDYx+KY0tSA8Do2EMvCszR0Mh7FkCSkhZLqhUXkHgnV0RCHWd9I7eAFTyJd851PDzEkUOCqndJQ==");
+	CHECK_STR(t.host, "acct5.blob.core.windows.net"); /* the suffix was read as a segment */
+	CHECK(strstr(t.display, "AccountKey=Kvip...;EndpointSuffix=core.windows.net") != NULL);
+	sg_token_clear(&t);
+	CHECK(parse("AccountEndpoint=https://c3.documents.azure.com:443/;AccountKey=" COSMOS_KEY "Database=orders", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_COSMOS_KEY);
+	CHECK_STR(t.secret, COSMOS_KEY);
+	sg_token_clear(&t);
+	CHECK(parse("Endpoint=sb://ns2.servicebus.windows.net/;SharedAccessKeyName=send;"
+		    "SharedAccessKey=YsZqel3XDDFGYYBjw0TlMebUtZ43mAhEPOlis6vWPFo=EntityPath=orders", &t) == SG_OK);
+	CHECK_INT(t.kind, SG_KIND_SERVICEBUS_KEY);
+	CHECK_STR(t.secret, "YsZqel3XDDFGYYBjw0TlMebUtZ43mAhEPOlis6vWPFo=");
+	sg_token_clear(&t);
+}
+
 int main(void)
 {
 	test_service_sas();
@@ -394,5 +483,8 @@ int main(void)
 	test_fingerprints();
 	test_fingerprint_whole_secret();
 	test_baseline_whole_fingerprint();
+	test_lone_signature();
+	test_cosmos_keys();
+	test_key_glued_to_text();
 	CHECK_DONE();
 }
