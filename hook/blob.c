@@ -261,10 +261,11 @@ static int added_ranges(git_blob *oldb, git_blob *newb, const char *path, const 
 
 	if (blob_text(oldb, &ot, &ol, &oown) < 0 || blob_text(newb, &nt, &nl, &nown) < 0)
 		goto out;
-	if (!oown && !nown)
-		rc = git_diff_blobs(oldb, path, newb, path, opts, NULL, on_binary, on_hunk, NULL, rg);
-	else /* UTF-16 on either side: line numbers are those of the decoded text */
-		rc = git_diff_buffers(ot, ol, path, nt, nl, path, opts, NULL, on_binary, on_hunk, NULL, rg);
+	/* Buffers, not git_diff_blobs: that one reads .gitattributes through the
+	 * repository's index, which libgit2 1.5 cannot load when it is split or
+	 * sparse, and FORCE_TEXT makes attributes moot. UTF-16 on either side:
+	 * line numbers are those of the decoded text. */
+	rc = git_diff_buffers(ot, ol, path, nt, nl, path, opts, NULL, on_binary, on_hunk, NULL, rg);
 	if (rc < 0)
 		git_fail("diff");
 out:

@@ -108,12 +108,13 @@ int report_take(report *r, sg_findings *found, const char *path, const char *com
  * none) and the index's. Directories whose cache-tree id equals HEAD's tree
  * are skipped unread. *gone lists the blobs HEAD has where the index has
  * none (the sources of renames); the caller frees it. A missing index file is
- * an empty index. Returns 0, -1 after printing why, or cb's non-zero return.
+ * an empty index; a split index is read with its shared index (beside the
+ * index file, else in gitdir, which may be NULL). Returns 0, -1 after printing why, or cb's non-zero return.
  */
 typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
 			      void *payload);
-int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tree, tree_change_cb cb,
-		   void *payload, git_oid **gone, size_t *ngone);
+int staged_changes(git_odb *odb, const char *index_path, const char *gitdir, const git_oid *head_tree,
+		   tree_change_cb cb, void *payload, git_oid **gone, size_t *ngone);
 
 /* ---- treediff.c ---------------------------------------------------------- */
 

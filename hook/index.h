@@ -13,6 +13,7 @@ typedef struct index_entry {
 	size_t len;
 	uint32_t mode;
 	const unsigned char *id;
+	unsigned stage; /* 0, or a conflict's 1-3 */
 	int skip; /* a conflict stage or an intent-to-add entry: not committed */
 } index_entry;
 
@@ -33,6 +34,13 @@ typedef struct index_file {
 	ctnode *root;  /* NULL without a (readable) TREE extension */
 	ctnode *nodes; /* storage of every node */
 	size_t nnodes, capnodes;
+	/* a split index (the link extension): the shared index it builds on,
+	 * which of that one's entries it deletes and replaces (EWAH bitmaps) */
+	int split;                  /* 1 until index_merge_shared has run */
+	unsigned char shared_id[20];
+	const unsigned char *del_words, *rep_words;
+	size_t ndel_words, nrep_words;
+	struct index_file *base;    /* the shared index, once merged (owned) */
 } index_file;
 
 /*
@@ -43,8 +51,18 @@ typedef struct index_file {
 int index_parse(index_file *x, const unsigned char *buf, size_t size, const char **why);
 void index_free(index_file *x);
 
+/*
+ * A split index (x->split): merges in the shared index it names
+ * ($GIT_DIR/sharedindex.<shared_id>, parsed into base, which must not be
+ * split itself) as git does, leaving x sorted in git's order. x takes base
+ * (freed with x; base's buffer must outlive x). 0, or -1 with *why (x and
+ * base are then unchanged).
+ */
+int index_merge_shared(index_file *x, index_file *base, const char **why);
+
 /* staged_changes (gitscan.h) on a parsed index: cb for each blob the index
- * adds or changes against head_tree, and the blobs that are gone. */
+ * adds or changes against head_tree, and the blobs that are gone. A split
+ * index must have been merged (index_merge_shared) first, else -1. */
 int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree_change_cb cb, void *payload,
 	       git_oid **gone, size_t *ngone);
 

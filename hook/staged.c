@@ -165,7 +165,8 @@ static int staged_diff(staged *s, const char *index_path)
 		git_fail("opening the object database");
 		return -1;
 	}
-	rc = staged_changes(odb, index_path, unborn ? NULL : &tree, collect, s, &gone, &ngone);
+	rc = staged_changes(odb, index_path, git_repository_path(s->b.repo), unborn ? NULL : &tree, collect, s, &gone,
+			    &ngone);
 	if (rc < 0 && git_error_last())
 		git_fail("reading the index and HEAD");
 	for (size_t i = 0; rc == 0 && i < ngone; i++)
