@@ -16,11 +16,22 @@ void git_fail(const char *what);
 
 /* ---- repo.c -------------------------------------------------------------- */
 
+/* git_libgit2_init, and the repository extensions safe for a reader declared
+ * to libgit2 (it refuses every one it does not know). */
+void repo_libgit2_init(void);
+
+/* What repo_open_staged and repo_open_server return for a repository in a
+ * format git reads and this build cannot (SHA-256, a newer extension), with
+ * nothing printed: repo_unreadable_why says which, in one line. */
+#define REPO_UNREADABLE 64
+const char *repo_unreadable_why(void);
+
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
  * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and names the index git is
  * committing (GIT_INDEX_FILE: index.lock for commit -a, next-index-*.lock for
- * commit <paths>; else the repository's). Returns 0 or EXIT_INTERNAL (printed).
+ * commit <paths>; else the repository's). Returns 0, EXIT_INTERNAL (printed)
+ * or REPO_UNREADABLE.
  */
 int repo_open_staged(git_repository **repo, char *index_path, size_t size);
 
@@ -37,6 +48,9 @@ int repo_open_server(git_repository **repo, const char *path);
 
 /* The path in git config sasguard.config (relative: to the repository), or "". */
 int repo_server_policy_file(git_repository *repo, char *buf, size_t size);
+/* The same from the config file of the git directory gitdir, without opening
+ * the repository (whose format may be one this build cannot read). */
+int repo_server_policy_file_at(const char *gitdir, char *buf, size_t size);
 
 /* Opens the repository at or above path (for --all-history). */
 int repo_open_path(git_repository **repo, const char *path);

@@ -1052,7 +1052,7 @@ int cmd_history(cli_opts *o)
 	sg_policy_init(&p);
 	missing_init(&h->miss);
 	oidset_init(&h->shallow);
-	git_libgit2_init();
+	repo_libgit2_init();
 	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	/* No libgit2 object cache: every object is read once, and the trees the
