@@ -6,9 +6,6 @@
  * from the oldest commit, to the commit and path that introduced them.
  */
 #include "gitscan.h"
-#include "oidset.h"
-#include "packorder.h"
-#include "packread.h"
 
 /* Each attribution thread keeps this much of resolved trees and commits, so
  * that a tree version is one delta from its cached neighbour, not a chain. */

@@ -7,7 +7,6 @@
  * that reports its progress through shared memory, so that a crash or the
  * time budget (server.max_seconds) never lets a push through unjudged.
  */
-#include "packorder.h"
 #include "push.h"
 
 #include <errno.h>

@@ -4,7 +4,6 @@
  * Unstaged work-tree changes are never read.
  */
 #include "gitscan.h"
-#include "oidset.h"
 
 #include <stdlib.h>
 #include <string.h>

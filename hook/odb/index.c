@@ -7,7 +7,7 @@
  * --cached` on 60 000 files (callgrind). Sparse directory entries are
  * diffed as trees; a split index is merged with its shared index as git does.
  */
-#include "index.h"
+#include "odb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,33 +22,6 @@
 #define FLAG_STAGE 0x3000
 #define XFLAG_INTENT_TO_ADD 0x2000
 
-static uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint16_t be16(const unsigned char *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* git's offset varint (index v4 path compression). */
-static int varint(const unsigned char **p, const unsigned char *end, size_t *out)
-{
-	if (*p >= end)
-		return -1;
-	unsigned char c = *(*p)++;
-	size_t v = c & 127;
-	while (c & 128) {
-		if (*p >= end || v > (SIZE_MAX >> 8))
-			return -1;
-		c = *(*p)++;
-		v = ((v + 1) << 7) + (c & 127);
-	}
-	*out = v;
-	return 0;
-}
-
 static int parse_entries(index_file *x, uint32_t version, const unsigned char **pp, const unsigned char *end)
 {
 	const unsigned char *p = *pp;
@@ -61,9 +34,9 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 		index_entry *e = &x->e[i];
 		if (end - p < ENTRY_FIXED + 1)
 			return -1;
-		uint16_t flags = be16(p + 60);
+		uint16_t flags = odb_be16(p + 60);
 		size_t off = ENTRY_FIXED;
-		e->mode = be32(p + 24);
+		e->mode = odb_be32(p + 24);
 		e->id = p + 40;
 		e->stage = (unsigned)(flags & FLAG_STAGE) >> 12;
 		e->skip = e->stage != 0;
@@ -71,13 +44,13 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 			/* two more bytes of flags, and still a name's NUL after them */
 			if (version < 3 || end - p < ENTRY_FIXED + 2 + 1)
 				return -1;
-			e->skip |= (be16(p + 62) & XFLAG_INTENT_TO_ADD) != 0;
+			e->skip |= (odb_be16(p + 62) & XFLAG_INTENT_TO_ADD) != 0;
 			off += 2;
 		}
 		const unsigned char *name = p + off;
 		if (version == 4) {
-			size_t strip;
-			if (varint(&name, end, &strip) < 0 || strip > prev_len)
+			uint64_t strip;
+			if (odb_offset_varint(&name, end, &strip) < 0 || strip > prev_len)
 				return -1;
 			const unsigned char *nul = memchr(name, '\0', (size_t)(end - name));
 			if (!nul)
@@ -221,7 +194,7 @@ static int ewah_span(const unsigned char **pp, const unsigned char *end, const u
 	const unsigned char *p = *pp;
 	if (end - p < 8)
 		return -1;
-	size_t n = be32(p + 4);
+	size_t n = odb_be32(p + 4);
 	p += 8;
 	if ((size_t)(end - p) / 8 < n || (size_t)(end - p) - n * 8 < 4)
 		return -1;
@@ -231,11 +204,6 @@ static int ewah_span(const unsigned char **pp, const unsigned char *end, const u
 	return 0;
 }
 
-static uint64_t be64(const unsigned char *p)
-{
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
-}
-
 /* Calls fn for each set bit of a bitmap ewah_span found, in order, while
  * the bit is below limit; -1 (corrupt) for a bit at or past it. */
 static int ewah_each(const unsigned char *w, size_t nwords, size_t limit, int (*fn)(size_t bit, void *arg),
@@ -243,7 +211,7 @@ static int ewah_each(const unsigned char *w, size_t nwords, size_t limit, int (*
 {
 	uint64_t pos = 0;
 	for (size_t i = 0; i < nwords;) {
-		uint64_t rlw = be64(w + 8 * i++);
+		uint64_t rlw = odb_be64(w + 8 * i++);
 		uint64_t run = ((rlw >> 1) & 0xffffffffu) * 64, lits = rlw >> 33;
 		if (rlw & 1) {
 			if (run > limit || pos > limit - run)
@@ -257,7 +225,7 @@ static int ewah_each(const unsigned char *w, size_t nwords, size_t limit, int (*
 		for (uint64_t k = 0; k < lits; k++) {
 			if (i == nwords)
 				return -1;
-			uint64_t lit = be64(w + 8 * i++);
+			uint64_t lit = odb_be64(w + 8 * i++);
 			for (unsigned b = 0; b < 64; b++, pos++)
 				if ((lit >> b & 1) && (pos >= limit || fn((size_t)pos, arg) < 0))
 					return -1;
@@ -409,17 +377,17 @@ int index_parse(index_file *x, const unsigned char *buf, size_t size, const char
 	if (!buf || size < 12 + 20) /* an empty file is mapped as NULL */
 		return parse_fail(x, why, "too short");
 	const unsigned char *p = buf, *end = buf + size - 20; /* the trailing checksum */
-	uint32_t version = be32(p + 4);
+	uint32_t version = odb_be32(p + 4);
 	if (memcmp(p, "DIRC", 4) != 0 || version < 2 || version > 4)
 		return parse_fail(x, why, "not an index of version 2, 3 or 4");
-	x->n = be32(p + 8);
+	x->n = odb_be32(p + 8);
 	if (x->n > size / ENTRY_FIXED || !(x->e = calloc(x->n + 1, sizeof(*x->e))))
 		return parse_fail(x, why, "corrupt entry count");
 	p += 12;
 	if (parse_entries(x, version, &p, end) < 0)
 		return parse_fail(x, why, "corrupt entries");
 	while (end - p >= 8) {
-		uint32_t len = be32(p + 4);
+		uint32_t len = odb_be32(p + 4);
 		if ((size_t)(end - p - 8) < len)
 			return parse_fail(x, why, "corrupt extension");
 		if (memcmp(p, "TREE", 4) == 0) {
