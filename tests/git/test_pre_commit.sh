@@ -251,6 +251,11 @@ expect_exit 1 git commit -m "split, a new file with a token"
 has "$T/err" "split-new.txt:1:7"
 git rm -q --cached split-new.txt; rm split-new.txt
 git rm -q README.md; expect_exit 0 git commit -m "split, a deletion"
+# the shared index's deletions count: a legacy token moved to a new name is not new
+printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy --no-verify
+git update-index --split-index
+git mv legacy.txt moved-legacy.txt
+expect_exit 0 git commit -m "split, a rename"
 git update-index --no-split-index
 expect_exit 0 git commit --allow-empty -m "unsplit"
 
