@@ -25,6 +25,8 @@ void repo_libgit2_init(void);
  * nothing printed: repo_unreadable_why says which, in one line. */
 #define REPO_UNREADABLE 64
 const char *repo_unreadable_why(void);
+/* 1 when that format is SHA-256 object ids, which git plumbing reads (plumb.c). */
+int repo_unreadable_is_sha256(void);
 
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
@@ -57,6 +59,16 @@ int repo_open_path(git_repository **repo, const char *path);
 
 /* The repository's .sasguard.ini in its work tree, if any ("" for bare). */
 void repo_policy_file(git_repository *repo, char *buf, size_t size);
+
+/* ---- plumb.c ------------------------------------------------------------- */
+
+/*
+ * pre-commit in a repository libgit2 cannot open but git can (SHA-256):
+ * the staged changes from `git diff-index --cached`, their blobs from `git
+ * cat-file --batch`, judged as cmd_pre_commit judges them. Returns the exit
+ * status, after printing the report.
+ */
+int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base);
 
 /* ---- blob.c -------------------------------------------------------------- */
 
@@ -93,6 +105,9 @@ typedef struct blob_ctx {
  */
 int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out);
 
+/* The same for content already in memory (buf[0..size)): what git plumbing read. */
+int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out);
+
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
 /* Skips counted elsewhere (the scanning threads), with their first paths. */
@@ -110,6 +125,10 @@ int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_f
  * old blob did not hold. Removed findings are freed. Returns 0 or -1.
  */
 int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found);
+
+/* keep_added with both sides in memory (ob: the old side, nb: the new). */
+int keep_added_data(blob_ctx *c, const char *ob, size_t obn, const char *nb, size_t nbn, const char *path,
+		    sg_findings *found);
 
 /* Moves every finding of found into the report; found is left empty. */
 int report_take(report *r, sg_findings *found, const char *path, const char *commit);

@@ -38,6 +38,12 @@ void repo_libgit2_init(void)
 }
 
 static char unreadable_why[512];
+static int unreadable_sha256;
+
+int repo_unreadable_is_sha256(void)
+{
+	return unreadable_sha256;
+}
 
 const char *repo_unreadable_why(void)
 {
@@ -60,7 +66,8 @@ static int open_fail(const char *path, int rc)
 	const char *msg = e && e->message ? e->message : "";
 	if (format_unknown(msg)) {
 		const char *ext = strstr(msg, "extensions.");
-		if (strstr(msg, "objectformat"))
+		unreadable_sha256 = strstr(msg, "objectformat") != NULL;
+		if (unreadable_sha256)
 			snprintf(unreadable_why, sizeof(unreadable_why),
 				 "%s uses an object format (extensions.objectformat, SHA-256) this build of sasguard "
 				 "cannot read", path);

@@ -216,25 +216,38 @@ git clone -q --bare --no-local --filter=blob:none "file://$T/hist-packed" "$T/pa
 expect_exit 3 "$SASGUARD" --all-history "$T/partial"
 has "$T/out" "missing"
 
-# ---- a format this build cannot read: SHA-256 ------------------------------------
-# git reads it, libgit2 1.5.1 cannot: the hook says so in one line and lets the
-# commit go on, unless the policy's unreadable_repo = error.
+# ---- SHA-256 -------------------------------------------------------------------
+# libgit2 1.5.1 cannot open it; pre-commit judges it through git's plumbing.
 H=$T/sha256; git init -q --object-format=sha256 "$H"
-cp "$T/graph/.git/hooks/pre-commit" "$H/.git/hooks/"
+cp "$T/graph/.git/hooks/pre-commit" "$T/graph/.git/hooks/pre-merge-commit" "$H/.git/hooks/"
+echo base > "$H/base.txt"; git -C "$H" add base.txt; git -C "$H" commit -qm base
+commit_case sha256 "$H"
 cd "$H"
+# a legacy token renamed is not new; a merge adds only what no parent had
+printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy --no-verify
+git mv legacy.txt moved.txt
+expect_exit 0 git commit -m "sha256: a rename"
+git checkout -q -b side; printf 'x\n%s\n' "$TOKEN_LINE" > side.txt; git add side.txt
+git commit -qm side --no-verify; git checkout -q main
+echo main > main.txt; git add main.txt; git commit -qm main
+expect_exit 0 git merge -q --no-ff -m merge side
+# A format nothing here reads (as SHA-256 is without the plumbing) says so in
+# one line and lets the commit go on, unless unreadable_repo = error.
+export SASGUARD_TEST_PLUMBING=off
 printf '%s\n' "$TOKEN_LINE" > token.txt; git add token.txt
-expect_exit 0 git commit -qm "sha256"
+expect_exit 0 git commit -qm "unread"
 has "$T/err" "not checked, the commit goes on"
 has "$T/err" "SHA-256"
 [ "$(grep -c sasguard "$T/err")" = 1 ] && pass || fail "more than one line for an unreadable repository"
 printf '[policy]\nunreadable_repo = error\n' > .sasguard.ini
 echo more >> token.txt; git add token.txt
-expect_exit 1 git commit -qm "sha256, blocking"
+expect_exit 1 git commit -qm "unread, blocking"
 has "$T/err" "commit rejected"
 has "$T/err" "unreadable_repo = error"
 printf '[policy]\nunreadable_repo = off\n' > .sasguard.ini
-expect_exit 0 git commit -qm "sha256, quiet"
+expect_exit 0 git commit -qm "unread, quiet"
 lacks "$T/err" "sasguard"
+unset SASGUARD_TEST_PLUMBING
 # an audit cannot judge it either, and says so: incomplete, never clean
 expect_exit 3 "$SASGUARD" --all-history "$H"
 has "$T/out" "extensions.objectformat"
