@@ -7,6 +7,7 @@
 #include "gitscan.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -18,7 +19,8 @@ typedef struct git_child {
 	FILE *to, *from;
 } git_child;
 
-static int child_start(git_child *g, char *const argv[], int want_stdin)
+/* quiet: git's stderr to /dev/null (a probe whose failure is an answer). */
+static int child_start(git_child *g, char *const argv[], int want_stdin, int quiet)
 {
 	int in[2] = { -1, -1 }, out[2];
 	memset(g, 0, sizeof(*g));
@@ -36,6 +38,11 @@ static int child_start(git_child *g, char *const argv[], int want_stdin)
 		dup2(out[1], 1);
 		close(out[0]);
 		close(out[1]);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, 2);
+		}
 		execvp("git", argv);
 		_exit(127);
 	}
@@ -63,13 +70,13 @@ static int child_finish(git_child *g)
 }
 
 /* All of a git command's output; 0 when it exited 0. */
-static int git_output(char *const argv[], char **out, size_t *len)
+static int git_output(char *const argv[], char **out, size_t *len, int quiet)
 {
 	git_child g;
 	size_t cap = 0;
 	*out = NULL;
 	*len = 0;
-	if (child_start(&g, argv, 0) < 0) {
+	if (child_start(&g, argv, 0, quiet) < 0) {
 		child_finish(&g);
 		return -1;
 	}
@@ -145,6 +152,7 @@ typedef struct plumb {
 	git_child cat;
 	char **merge_heads; /* MERGE_HEAD's commits, as names cat-file reads */
 	size_t nmerge;
+	int merge_read;
 	sg_findings gone_found; /* the tokens of blobs the commit removes */
 	char *changes;
 	size_t nchanges_len;
@@ -213,6 +221,36 @@ static int keep_against(plumb *s, const char *old_name, const char *nb, size_t n
 	return r < 0 ? -1 : 0;
 }
 
+/* MERGE_HEAD's commits, one a line. */
+static int read_merge_heads(plumb *s)
+{
+	char *argv[] = { "git", "rev-parse", "--git-path", "MERGE_HEAD", NULL }, *out, *text;
+	size_t len;
+	if (git_output(argv, &out, &len, 0) < 0) {
+		free(out);
+		return -1;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	FILE *f = fopen(out, "r");
+	free(out);
+	if (!f)
+		return 0;
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char **v = realloc(s->merge_heads, (s->nmerge + 1) * sizeof(*v));
+		if (v)
+			s->merge_heads = v;
+		if (!v || !(text = strdup(line))) {
+			fclose(f);
+			return -1;
+		}
+		s->merge_heads[s->nmerge++] = text;
+	}
+	fclose(f);
+	return 0;
+}
+
 static int judge_change(plumb *s, const raw_change *c)
 {
 	char *nb = NULL;
@@ -239,7 +277,12 @@ static int judge_change(plumb *s, const raw_change *c)
 		rc = keep_against(s, c->old_id, nb, nn, c->path, &found);
 	if (!rc && found.count)
 		drop_moved(s, &found);
-	/* a merge: what another parent already had at this path is not new */
+	/* a merge: what another parent already had at this path is not new
+	 * (MERGE_HEAD read once, and only when there is something to clear) */
+	if (!rc && found.count && !s->merge_read) {
+		s->merge_read = 1;
+		rc = read_merge_heads(s);
+	}
 	for (size_t i = 0; !rc && found.count && i < s->nmerge; i++) {
 		char name[4200];
 		snprintf(name, sizeof(name), "%s:%s", s->merge_heads[i], c->path);
@@ -250,36 +293,6 @@ static int judge_change(plumb *s, const raw_change *c)
 	sg_findings_clear(&found);
 	free(nb);
 	return rc;
-}
-
-/* MERGE_HEAD's commits, one a line. */
-static int read_merge_heads(plumb *s)
-{
-	char *argv[] = { "git", "rev-parse", "--git-path", "MERGE_HEAD", NULL }, *out, *text;
-	size_t len;
-	if (git_output(argv, &out, &len) < 0) {
-		free(out);
-		return -1;
-	}
-	out[strcspn(out, "\n")] = '\0';
-	FILE *f = fopen(out, "r");
-	free(out);
-	if (!f)
-		return 0;
-	char line[256];
-	while (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		char **v = realloc(s->merge_heads, (s->nmerge + 1) * sizeof(*v));
-		if (v)
-			s->merge_heads = v;
-		if (!v || !(text = strdup(line))) {
-			fclose(f);
-			return -1;
-		}
-		s->merge_heads[s->nmerge++] = text;
-	}
-	fclose(f);
-	return 0;
 }
 
 int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
@@ -296,28 +309,33 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 		goto out;
 	s.b.policy = p;
 	s.b.stats = &st;
-	/* HEAD's tree, or the empty tree of this object format on an unborn branch */
-	char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD^{tree}", NULL };
-	char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
-	if (git_output(head, &out, &len) < 0) {
+	/* against HEAD; on an unborn branch, the empty tree of this object format */
+	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
+			 "HEAD", "--", NULL };
+	if (git_output(diff, &s.changes, &s.nchanges_len, 1) < 0) {
+		char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
+		char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
+		free(s.changes);
+		s.changes = NULL;
+		int born = git_output(head, &out, &len, 1) == 0;
 		free(out);
-		if (git_output(hash_empty, &out, &len) < 0) {
-			fprintf(stderr, "sasguard: git hash-object failed\n");
+		out = NULL;
+		if (born || git_output(hash_empty, &out, &len, 0) < 0) {
+			fprintf(stderr, "sasguard: git diff-index --cached HEAD failed\n");
+			goto out;
+		}
+		snprintf(empty, sizeof(empty), "%.*s", (int)strcspn(out, "\n"), out);
+		free(out);
+		out = NULL;
+		diff[7] = empty;
+		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
+		if (git_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
+			fprintf(stderr, "sasguard: git diff-index --cached failed\n");
 			goto out;
 		}
 	}
-	snprintf(empty, sizeof(empty), "%.*s", (int)strcspn(out, "\n"), out);
-	free(out);
-	out = NULL;
-	/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
-	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
-			 empty, "--", NULL };
-	if (git_output(diff, &s.changes, &s.nchanges_len) < 0) {
-		fprintf(stderr, "sasguard: git diff-index --cached failed\n");
-		goto out;
-	}
 	char *cat[] = { "git", "cat-file", "--batch", NULL };
-	if (read_merge_heads(&s) < 0 || child_start(&s.cat, cat, 1) < 0) {
+	if (child_start(&s.cat, cat, 1, 0) < 0) {
 		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
 		goto out;
 	}
@@ -345,6 +363,7 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 broken:
 	fprintf(stderr, "sasguard: reading the staged content through git cat-file failed\n");
 out:
+	free(out);
 	if (s.cat.pid > 0 && child_finish(&s.cat) != 0 && rc != EXIT_INTERNAL)
 		rc = EXIT_INTERNAL;
 	for (size_t i = 0; i < s.nmerge; i++)

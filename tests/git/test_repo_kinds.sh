@@ -220,6 +220,12 @@ has "$T/out" "missing"
 # libgit2 1.5.1 cannot open it; pre-commit judges it through git's plumbing.
 H=$T/sha256; git init -q --object-format=sha256 "$H"
 cp "$T/graph/.git/hooks/pre-commit" "$T/graph/.git/hooks/pre-merge-commit" "$H/.git/hooks/"
+# the first commit (an unborn branch: against SHA-256's empty tree)
+printf '%s\n' "$TOKEN_LINE" > "$H/first.txt"; git -C "$H" add first.txt
+expect_exit 1 git -C "$H" commit -qm first
+has "$T/err" "first.txt:1:7: error"
+lacks "$T/err" "fatal"
+git -C "$H" rm -q --cached first.txt; rm "$H/first.txt"
 echo base > "$H/base.txt"; git -C "$H" add base.txt; git -C "$H" commit -qm base
 commit_case sha256 "$H"
 cd "$H"
