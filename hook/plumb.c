@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -283,7 +284,9 @@ static int judge_change(plumb *s, const raw_change *c)
 		s->merge_read = 1;
 		rc = read_merge_heads(s);
 	}
-	for (size_t i = 0; !rc && found.count && i < s->nmerge; i++) {
+	/* cat-file reads names a line each: a path with a newline cannot be asked
+	 * for, and its findings stay (more than git counts, never less) */
+	for (size_t i = 0; !rc && found.count && !strchr(c->path, '\n') && i < s->nmerge; i++) {
 		char name[4200];
 		snprintf(name, sizeof(name), "%s:%s", s->merge_heads[i], c->path);
 		rc = keep_against(s, name, nb, nn, c->path, &found);
@@ -305,6 +308,8 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 
 	memset(&s, 0, sizeof(s));
 	sg_findings_init(&s.gone_found);
+	/* a git child that dies must end in an error here, not kill us mid-write */
+	signal(SIGPIPE, SIG_IGN);
 	if (!(s.b.scanner = cli_scanner(o, p, base)) || !(s.b.report = report_open(o, p)))
 		goto out;
 	s.b.policy = p;
