@@ -100,6 +100,27 @@ void blob_skips_note(blob_ctx *c)
 	}
 }
 
+int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out)
+{
+	if (size > c->policy->max_file_size) {
+		c->stats->large_skipped++;
+		skipped(c, SKIP_LARGE, path, size);
+		return 0;
+	}
+	if (blob_is_lfs_pointer(buf, size)) {
+		c->stats->lfs_skipped++;
+		skipped(c, SKIP_LFS, path, size);
+		return 0;
+	}
+	if (!c->policy->scan_binary && sg_buffer_is_binary(buf, size)) {
+		c->stats->binary_skipped++;
+		skipped(c, SKIP_BINARY, path, size);
+		return 0;
+	}
+	c->stats->files++;
+	return scan_content(c, buf, size, path, out);
+}
+
 int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out)
 {
 	git_odb *odb = NULL;
@@ -140,21 +161,7 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 		git_fail("cannot read");
 		goto out;
 	}
-	const char *buf = git_odb_object_data(obj);
-	size = git_odb_object_size(obj);
-	rc = 0;
-	if (blob_is_lfs_pointer(buf, size)) {
-		c->stats->lfs_skipped++;
-		skipped(c, SKIP_LFS, path, size);
-		goto out;
-	}
-	if (!c->policy->scan_binary && sg_buffer_is_binary(buf, size)) {
-		c->stats->binary_skipped++;
-		skipped(c, SKIP_BINARY, path, size);
-		goto out;
-	}
-	c->stats->files++;
-	rc = scan_content(c, buf, size, path, out);
+	rc = blob_scan_data(c, git_odb_object_data(obj), git_odb_object_size(obj), path, out);
 out:
 	git_odb_object_free(obj);
 	git_odb_free(odb);
@@ -223,6 +230,20 @@ static int old_fingerprints(blob_ctx *c, const git_oid *old_id, const char *path
 	return rc;
 }
 
+/* The same for an old side already in memory. */
+static int old_fingerprints_data(blob_ctx *c, const char *buf, size_t len, const char *path, sg_findings *old)
+{
+	report_stats saved = *c->stats;
+	sg_stats lib = *sg_scanner_stats(c->scanner);
+	int side = c->side_read;
+	c->side_read = 1;
+	int rc = blob_scan_data(c, buf, len, path, old);
+	c->side_read = side;
+	*c->stats = saved;
+	sg_scanner_set_stats(c->scanner, &lib);
+	return rc;
+}
+
 static int fingerprint_in(const sg_findings *l, const char *fp)
 {
 	for (size_t i = 0; i < l->count; i++)
@@ -232,10 +253,8 @@ static int fingerprint_in(const sg_findings *l, const char *fp)
 }
 
 /* A blob's text as the scanner read it: UTF-16 decoded (*owned to free), else as stored. */
-static int blob_text(git_blob *b, const char **text, size_t *len, char **owned)
+static int data_text(const char *raw, size_t n, const char **text, size_t *len, char **owned)
 {
-	const char *raw = git_blob_rawcontent(b);
-	size_t n = (size_t)git_blob_rawsize(b);
 	sg_text_encoding enc = sg_text_detect(raw, n);
 
 	*owned = NULL;
@@ -252,19 +271,21 @@ static int blob_text(git_blob *b, const char **text, size_t *len, char **owned)
 }
 
 /* The new side's added line ranges, diffing the texts the scanner read. */
-static int added_ranges(git_blob *oldb, git_blob *newb, const char *path, const git_diff_options *opts, ranges *rg)
+static int added_ranges(const char *ob, size_t obn, const char *nb, size_t nbn, const char *path,
+			const git_diff_options *opts, ranges *rg)
 {
 	const char *ot, *nt;
 	size_t ol, nl;
 	char *oown = NULL, *nown = NULL;
 	int rc = -1;
 
-	if (blob_text(oldb, &ot, &ol, &oown) < 0 || blob_text(newb, &nt, &nl, &nown) < 0)
+	if (data_text(ob, obn, &ot, &ol, &oown) < 0 || data_text(nb, nbn, &nt, &nl, &nown) < 0)
 		goto out;
-	if (!oown && !nown)
-		rc = git_diff_blobs(oldb, path, newb, path, opts, NULL, on_binary, on_hunk, NULL, rg);
-	else /* UTF-16 on either side: line numbers are those of the decoded text */
-		rc = git_diff_buffers(ot, ol, path, nt, nl, path, opts, NULL, on_binary, on_hunk, NULL, rg);
+	/* Buffers, not git_diff_blobs: that one reads .gitattributes through the
+	 * repository's index, which libgit2 1.5 cannot load when it is split or
+	 * sparse, and FORCE_TEXT makes attributes moot. UTF-16 on either side:
+	 * line numbers are those of the decoded text. */
+	rc = git_diff_buffers(ot, ol, path, nt, nl, path, opts, NULL, on_binary, on_hunk, NULL, rg);
 	if (rc < 0)
 		git_fail("diff");
 out:
@@ -273,11 +294,39 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
+/* Keeps the findings on added lines whose token old (its findings) lacks. */
+static int keep_in_ranges(blob_ctx *c, const char *ob, size_t obn, const char *nb, size_t nbn, const char *path,
+			  const sg_findings *old, sg_findings *found)
+{
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	ranges rg = { 0 };
+
+	opts.context_lines = 0;
+	opts.interhunk_lines = 0;
+	/* .gitattributes (-diff, binary) and NUL bytes must not blind the diff */
+	opts.flags |= GIT_DIFF_FORCE_TEXT;
+	opts.max_size = (git_off_t)(c->policy->max_file_size + 1);
+	if (added_ranges(ob, obn, nb, nbn, path, &opts, &rg) < 0) {
+		free(rg.r);
+		return -1;
+	}
+	size_t kept = 0;
+	for (size_t i = 0; i < found->count; i++) {
+		sg_finding *f = found->items[i];
+		int added = rg.binary || in_ranges(&rg, f->line);
+		if (added && !fingerprint_in(old, f->token.fingerprint))
+			found->items[kept++] = f;
+		else
+			sg_finding_free(f);
+	}
+	found->count = kept;
+	free(rg.r);
+	return 0;
+}
+
 int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found)
 {
 	git_blob *oldb = NULL, *newb = NULL;
-	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
-	ranges rg = { 0 };
 	sg_findings old;
 	int rc = -1;
 
@@ -295,29 +344,26 @@ int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const 
 		git_fail("reading a blob to diff");
 		goto out;
 	}
-	opts.context_lines = 0;
-	opts.interhunk_lines = 0;
-	/* .gitattributes (-diff, binary) and NUL bytes must not blind the diff */
-	opts.flags |= GIT_DIFF_FORCE_TEXT;
-	opts.max_size = (git_off_t)(c->policy->max_file_size + 1);
-	if (added_ranges(oldb, newb, path, &opts, &rg) < 0)
-		goto out;
-	size_t kept = 0;
-	for (size_t i = 0; i < found->count; i++) {
-		sg_finding *f = found->items[i];
-		int added = rg.binary || in_ranges(&rg, f->line);
-		if (added && !fingerprint_in(&old, f->token.fingerprint))
-			found->items[kept++] = f;
-		else
-			sg_finding_free(f);
-	}
-	found->count = kept;
-	rc = 0;
+	rc = keep_in_ranges(c, git_blob_rawcontent(oldb), (size_t)git_blob_rawsize(oldb), git_blob_rawcontent(newb),
+			    (size_t)git_blob_rawsize(newb), path, &old, found);
 out:
 	sg_findings_clear(&old);
 	git_blob_free(oldb);
 	git_blob_free(newb);
-	free(rg.r);
+	return rc;
+}
+
+int keep_added_data(blob_ctx *c, const char *ob, size_t obn, const char *nb, size_t nbn, const char *path,
+		    sg_findings *found)
+{
+	sg_findings old;
+	if (found->count == 0)
+		return 0;
+	sg_findings_init(&old);
+	int rc = old_fingerprints_data(c, ob, obn, path, &old);
+	if (rc == 0)
+		rc = keep_in_ranges(c, ob, obn, nb, nbn, path, &old, found);
+	sg_findings_clear(&old);
 	return rc;
 }
 

@@ -19,7 +19,7 @@ int cmd_config(cli_opts *o)
 		fprintf(stderr, "sasguard: usage: sasguard config --show [--account NAME] [--config FILE]\n");
 		return EXIT_USAGE;
 	}
-	git_libgit2_init();
+	repo_libgit2_init();
 	if (git_repository_open_ext(&repo, ".", 0, NULL) == 0) {
 		server = git_repository_is_bare(repo);
 		if (server)

@@ -7,7 +7,7 @@
 #define SG_GITSCAN_H
 
 #include "cli.h"
-#include "oidset.h"
+#include "odb/odb.h"
 
 #include <git2.h>
 
@@ -16,11 +16,24 @@ void git_fail(const char *what);
 
 /* ---- repo.c -------------------------------------------------------------- */
 
+/* git_libgit2_init, and the repository extensions safe for a reader declared
+ * to libgit2 (it refuses every one it does not know). */
+void repo_libgit2_init(void);
+
+/* What repo_open_staged and repo_open_server return for a repository in a
+ * format git reads and this build cannot (SHA-256, a newer extension), with
+ * nothing printed: repo_unreadable_why says which, in one line. */
+#define REPO_UNREADABLE 64
+const char *repo_unreadable_why(void);
+/* 1 when that format is SHA-256 object ids, which git plumbing reads (plumb.c). */
+int repo_unreadable_is_sha256(void);
+
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
  * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and names the index git is
  * committing (GIT_INDEX_FILE: index.lock for commit -a, next-index-*.lock for
- * commit <paths>; else the repository's). Returns 0 or EXIT_INTERNAL (printed).
+ * commit <paths>; else the repository's). Returns 0, EXIT_INTERNAL (printed)
+ * or REPO_UNREADABLE.
  */
 int repo_open_staged(git_repository **repo, char *index_path, size_t size);
 
@@ -37,12 +50,25 @@ int repo_open_server(git_repository **repo, const char *path);
 
 /* The path in git config sasguard.config (relative: to the repository), or "". */
 int repo_server_policy_file(git_repository *repo, char *buf, size_t size);
+/* The same from the config file of the git directory gitdir, without opening
+ * the repository (whose format may be one this build cannot read). */
+int repo_server_policy_file_at(const char *gitdir, char *buf, size_t size);
 
 /* Opens the repository at or above path (for --all-history). */
 int repo_open_path(git_repository **repo, const char *path);
 
 /* The repository's .sasguard.ini in its work tree, if any ("" for bare). */
 void repo_policy_file(git_repository *repo, char *buf, size_t size);
+
+/* ---- plumb.c ------------------------------------------------------------- */
+
+/*
+ * pre-commit in a repository libgit2 cannot open but git can (SHA-256):
+ * the staged changes from `git diff-index --cached`, their blobs from `git
+ * cat-file --batch`, judged as cmd_pre_commit judges them. Returns the exit
+ * status, after printing the report.
+ */
+int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base);
 
 /* ---- blob.c -------------------------------------------------------------- */
 
@@ -79,6 +105,9 @@ typedef struct blob_ctx {
  */
 int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out);
 
+/* The same for content already in memory (buf[0..size)): what git plumbing read. */
+int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out);
+
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
 /* Skips counted elsewhere (the scanning threads), with their first paths. */
@@ -97,148 +126,12 @@ int text_scan(blob_ctx *c, const char *text, size_t len, const char *label, sg_f
  */
 int keep_added(blob_ctx *c, const git_oid *old_id, const git_oid *new_id, const char *path, sg_findings *found);
 
+/* keep_added with both sides in memory (ob: the old side, nb: the new). */
+int keep_added_data(blob_ctx *c, const char *ob, size_t obn, const char *nb, size_t nbn, const char *path,
+		    sg_findings *found);
+
 /* Moves every finding of found into the report; found is left empty. */
 int report_take(report *r, sg_findings *found, const char *path, const char *commit);
-
-/* ---- index.c -------------------------------------------------------------- */
-
-/*
- * Calls cb for each blob the index at index_path adds or changes against
- * head_tree (NULL on an unborn branch): path, HEAD's blob there (NULL when
- * none) and the index's. Directories whose cache-tree id equals HEAD's tree
- * are skipped unread. *gone lists the blobs HEAD has where the index has
- * none (the sources of renames); the caller frees it. A missing index file is
- * an empty index. Returns 0, -1 after printing why, or cb's non-zero return.
- */
-typedef int (*tree_change_cb)(const char *path, const git_oid *old_entry_id, const git_oid *new_id,
-			      void *payload);
-int staged_changes(git_odb *odb, const char *index_path, const git_oid *head_tree, tree_change_cb cb,
-		   void *payload, git_oid **gone, size_t *ngone);
-
-/* ---- treediff.c ---------------------------------------------------------- */
-
-/* One entry of a raw tree object ("<octal mode> <name>\0<20-byte id>"), in place. */
-typedef struct tree_entry_raw {
-	unsigned mode;
-	const char *name;
-	size_t len;
-	const unsigned char *id;
-} tree_entry_raw;
-
-/* Reads a raw tree's entries in order: valid is 0 past the last one. */
-typedef struct tree_cursor {
-	const unsigned char *p, *end;
-	tree_entry_raw e;
-	int valid;
-} tree_cursor;
-
-/* Starts at data[0..len) and reads the first entry; -1 on a corrupt tree. */
-int tree_cursor_start(tree_cursor *c, const void *data, size_t len);
-/* The next entry; -1 on a corrupt tree. */
-int tree_cursor_next(tree_cursor *c);
-
-/* git's tree order: names bytewise, a tree's name as if it ended in '/'. */
-int tree_name_cmp(const char *a, size_t al, int adir, const char *b, size_t bl, int bdir);
-
-/* What git makes of an entry's mode (its canon_mode): content, a directory,
- * or a gitlink (a submodule's commit, and any mode git does not know). */
-typedef enum { TREE_ENTRY_BLOB, TREE_ENTRY_TREE, TREE_ENTRY_GITLINK } tree_entry_kind;
-tree_entry_kind tree_mode_kind(unsigned mode);
-int tree_mode_is_tree(unsigned mode);
-int tree_mode_is_blob(unsigned mode);
-
-/* ---- rawobj.c ------------------------------------------------------------ */
-
-/* Recently read trees, so that a parent's trees read for one commit serve the
- * next. One per thread; tree_cache_free releases the trees it holds. */
-typedef struct tree_cache tree_cache;
-tree_cache *tree_cache_new(void);
-void tree_cache_free(tree_cache *c);
-
-/* Lets the cache read objects from the repository's packs directly (see
- * packread.h), holding up to budget bytes of them. packs may be NULL. */
-struct pack_store;
-int tree_cache_use_packs(tree_cache *c, struct pack_store *packs, size_t budget);
-
-/* An object's raw bytes, from a pack or through libgit2; release when done. */
-typedef struct raw_object {
-	git_object_t type;
-	const unsigned char *data;
-	size_t len;
-	git_odb_object *gobj;    /* the reference held, one of the two */
-	struct pack_obj *pobj;
-} raw_object;
-
-int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
-/* The same, and -1 unless the object is a tree. */
-int raw_tree_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
-void raw_object_release(raw_object *o);
-/* 1 when odb has no object id (a read failed because it is missing, not damaged). */
-int raw_object_missing(git_odb *odb, const git_oid *id);
-
-/* ---- treediff.c, treewalk.c ---------------------------------------------- */
-
-/* A tree that should be read cannot be: missing from the object database, or
- * damaged (then libgit2's error says why). path is where it sits. Return 0
- * to go on without it (counted by the caller), -1 to stop. */
-typedef int (*tree_missing_cb)(const char *path, const git_oid *tree, int damaged, void *payload);
-
-/*
- * Calls cb for each blob in new_tree whose id differs from the blob at the
- * same path in old_tree (NULL: the empty tree). Subtrees with equal ids are
- * skipped without being read; gitlinks (submodules) are not content; modes
- * count as git canonicalises them, so a mode change alone adds nothing.
- * old_entry_id is NULL when old_tree has no blob at that path. Reads only
- * through odb, so threads may run it at once, each with its own cache (cache
- * may be NULL). Never recurses on the trees' depth. A non-zero return from
- * cb stops the diff and is returned. A missing tree is an error for
- * tree_diff; tree_diff_ext hands it to missing (old trees: diffed as empty).
- */
-int tree_diff(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
-	      tree_change_cb cb, void *payload);
-int tree_diff_ext(git_odb *odb, tree_cache *cache, const git_oid *old_tree, const git_oid *new_tree,
-		  tree_change_cb cb, tree_missing_cb on_missing, void *payload);
-
-/* The entry at path ("a/b/c") in tree: 1 with its id and kind, 0 when there is none. */
-int tree_entry_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out,
-		  tree_entry_kind *kind);
-/* 1 and *out when the entry at path is content (a file or a symlink). */
-int tree_blob_at(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *path, git_oid *out);
-
-/* What tree_walk calls: paths are prefix + the entry's path ("dir/" for trees). */
-typedef struct tree_walk_cbs {
-	int (*blob)(const char *path, const git_oid *id, void *payload);   /* non-zero stops */
-	int (*tree)(const char *path, const git_oid *id, void *payload);   /* 1 enter, 0 skip, <0 stop */
-	tree_missing_cb missing;                                           /* NULL: an error */
-	void *payload;
-} tree_walk_cbs;
-
-/* Every entry below tree (gitlinks skipped), depth-first in tree order. Returns 0, -1 or a callback's stop. */
-int tree_walk(git_odb *odb, tree_cache *cache, const git_oid *tree, const char *prefix, const tree_walk_cbs *cbs);
-
-/* ---- objparse.c ----------------------------------------------------------- */
-
-/* A commit's links, read from its raw bytes. */
-typedef struct commit_info {
-	git_oid tree;
-	git_oid *parents;     /* nparents of them, owned: commit_info_clear */
-	size_t nparents, cap;
-	int64_t time;         /* the committer's, 0 when unreadable */
-	size_t message;       /* offset of the message (the length when there is none) */
-} commit_info;
-
-/* 0, or -1 when data is not a commit git would read. */
-int commit_parse(const void *data, size_t len, commit_info *out);
-void commit_info_clear(commit_info *c);
-
-/* A tag's target as its header names it, and where its message starts. */
-typedef struct tag_info {
-	git_oid target;
-	git_object_t type;
-	size_t message;
-} tag_info;
-
-int tag_parse(const void *data, size_t len, tag_info *out);
 
 /* ---- refs.c --------------------------------------------------------------- */
 

@@ -6,9 +6,6 @@
  * from the oldest commit, to the commit and path that introduced them.
  */
 #include "gitscan.h"
-#include "oidset.h"
-#include "packorder.h"
-#include "packread.h"
 
 /* Each attribution thread keeps this much of resolved trees and commits, so
  * that a tree version is one delta from its cached neighbour, not a chain. */
@@ -1093,7 +1090,7 @@ int cmd_history(cli_opts *o)
 	sg_policy_init(&p);
 	missing_init(&h->miss);
 	oidset_init(&h->shallow);
-	git_libgit2_init();
+	repo_libgit2_init();
 	/* Read-only scanning: SHA-1 verification of every object halves the speed. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	/* No libgit2 object cache: every object is read once, and the trees the

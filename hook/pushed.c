@@ -7,7 +7,6 @@
  * that reports its progress through shared memory, so that a crash or the
  * time budget (server.max_seconds) never lets a push through unjudged.
  */
-#include "packorder.h"
 #include "push.h"
 
 #include <errno.h>
@@ -67,13 +66,15 @@ static void free_updates(update *u, size_t n)
 	free(u);
 }
 
-/* Reads every "<old> <new> <ref>" line git writes on stdin. */
+/* Reads every "<old> <new> <ref>" line git writes on stdin; REPO_UNREADABLE
+ * after reading them all when they name SHA-256 ids. */
 static int read_updates(update **out, size_t *n)
 {
 	char *line = NULL;
 	size_t cap = 0, count = 0, lineno = 0;
 	ssize_t len;
 	update *u = NULL;
+	int wide = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -90,8 +91,8 @@ static int read_updates(update **out, size_t *n)
 			continue;
 		char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 		if (sp1 && sp2 && sp1 - line == 64) {
-			fprintf(stderr, "sasguard: SHA-256 repositories are not supported by libgit2 1.5\n");
-			goto bad;
+			wide = 1; /* SHA-256 ids: the caller decides, by the server's policy */
+			continue;
 		}
 		update *g = realloc(u, (count + 1) * sizeof(*u));
 		if (!g)
@@ -111,7 +112,7 @@ static int read_updates(update **out, size_t *n)
 	free(line);
 	*out = u;
 	*n = count;
-	return 0;
+	return wide ? REPO_UNREADABLE : 0;
 bad:
 	free(line);
 	free_updates(u, count);
@@ -524,7 +525,7 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progr
 	ps.prog = prog;
 	oidset_init(&ps.flagged);
 	missing_init(&ps.miss);
-	git_libgit2_init();
+	repo_libgit2_init();
 	/* Each pushed object is read once; trees we read twice sit in our own
 	 * tree cache: libgit2's object cache only grew with the push. */
 	git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
@@ -593,19 +594,36 @@ out:
 
 /* ---- the server's policy and the supervisor ----------------------------- */
 
-/* The server policy file named by the bare repository's git config sasguard.config. */
+/* The server policy file named by the bare repository's git config
+ * sasguard.config, read from the config file alone: before the repository is
+ * opened, so that its policy decides even when its format cannot be read. */
 static int server_policy_file(char *buf, size_t size)
+{
+	const char *gd = getenv("GIT_DIR");
+	int rc;
+
+	repo_libgit2_init();
+	rc = repo_server_policy_file_at(gd && *gd ? gd : ".", buf, size);
+	git_libgit2_shutdown();
+	return rc;
+}
+
+/* 0 when this build reads the repository; else why not, in why (a format it
+ * does not know: REPO_UNREADABLE; anything else: EXIT_INTERNAL, printed). */
+static int server_probe(char *why, size_t size)
 {
 	git_repository *repo = NULL;
 	const char *gd = getenv("GIT_DIR");
 	int rc;
 
-	git_libgit2_init();
+	repo_libgit2_init();
 	rc = repo_open_server(&repo, gd && *gd ? gd : ".");
-	if (rc == 0)
-		rc = repo_server_policy_file(repo, buf, size);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
+	if (rc == REPO_UNREADABLE)
+		snprintf(why, size, "cannot judge the push: %s", repo_unreadable_why());
+	else if (rc)
+		snprintf(why, size, "cannot judge the push: the repository cannot be opened (see above)");
 	return rc;
 }
 
@@ -747,15 +765,22 @@ int cmd_pre_receive(cli_opts *o)
 	char server_ini[4096];
 	int rc;
 
-	if ((rc = read_updates(&u, &n)) != 0)
-		return rc;
+	int urc = read_updates(&u, &n);
+	if (urc != 0 && urc != REPO_UNREADABLE)
+		return urc;
 	if ((rc = server_policy_file(server_ini, sizeof(server_ini))) != 0 ||
 	    (rc = cli_load_policy(o, &p, NULL, server_ini[0] ? server_ini : NULL)) != 0) {
 		free_updates(u, n);
 		fprintf(stderr, "sasguard: push rejected: the server's sasguard policy cannot be read\n");
 		return rc;
 	}
-	rc = supervise(o, &p, u, n);
+	char why[768];
+	if (server_probe(why, sizeof(why)) != 0)
+		rc = server_failure(&p, why, NULL); /* the server's own state: fail_open applies */
+	else if (urc == REPO_UNREADABLE)
+		rc = push_failure("stdin names SHA-256 ids, yet the repository reads as SHA-1");
+	else
+		rc = supervise(o, &p, u, n);
 	sg_policy_free(&p);
 	free_updates(u, n);
 	return rc;

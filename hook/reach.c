@@ -9,7 +9,6 @@
  * next question.
  */
 #include "gitscan.h"
-#include "oidset.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
-#include "packidx.h" /* map_readonly */
+#include "odb/odb.h" /* map_readonly */
 
 void ref_list_free(ref_list *l)
 {

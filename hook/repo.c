@@ -5,6 +5,7 @@
  */
 #include "gitscan.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +19,70 @@ void git_fail(const char *what)
 	fputc('\n', stderr);
 }
 
-/* Explains the open errors a person can fix: ownership, SHA-256, odd indexes. */
-static void open_fail(const char *path, int rc)
+/* Extensions git defines that change nothing for a reader: libgit2 1.5.1
+ * refuses them all the same ("unsupported extension name"). sasguard never
+ * prunes (preciousObjects), reads no per-worktree config it needs
+ * (worktreeConfig), and names a partial clone's missing objects (missing.c). */
+static const char *const reader_safe_extensions[] = { "noop-v1", "preciousobjects", "worktreeconfig",
+						       "partialclone" };
+
+void repo_libgit2_init(void)
+{
+	static int extensions_set;
+	git_libgit2_init();
+	if (!extensions_set) {
+		git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, reader_safe_extensions,
+				 sizeof(reader_safe_extensions) / sizeof(reader_safe_extensions[0]));
+		extensions_set = 1;
+	}
+}
+
+static char unreadable_why[512];
+static int unreadable_sha256;
+
+int repo_unreadable_is_sha256(void)
+{
+	return unreadable_sha256;
+}
+
+const char *repo_unreadable_why(void)
+{
+	return unreadable_why;
+}
+
+/* A repository git can read in a format this build cannot: an object format
+ * or extension libgit2 1.5.1 does not know, a newer repository version. */
+static int format_unknown(const char *msg)
+{
+	return strstr(msg, "unsupported extension") || strstr(msg, "unsupported repository version") ||
+	       strstr(msg, "objectformat");
+}
+
+/* Explains the open errors a person can fix (ownership); a format this build
+ * cannot read is REPO_UNREADABLE, said by the caller (repo_unreadable_why). */
+static int open_fail(const char *path, int rc)
 {
 	const git_error *e = git_error_last();
 	const char *msg = e && e->message ? e->message : "";
+	if (format_unknown(msg)) {
+		const char *ext = strstr(msg, "extensions.");
+		unreadable_sha256 = strstr(msg, "objectformat") != NULL;
+		if (unreadable_sha256)
+			snprintf(unreadable_why, sizeof(unreadable_why),
+				 "%s uses an object format (extensions.objectformat, SHA-256) this build of sasguard "
+				 "cannot read", path);
+		else if (ext)
+			snprintf(unreadable_why, sizeof(unreadable_why),
+				 "%s needs a repository extension this build of sasguard cannot read (%s)", path, ext);
+		else
+			snprintf(unreadable_why, sizeof(unreadable_why),
+				 "%s is in a repository format this build of sasguard cannot read (%s)", path, msg);
+		return REPO_UNREADABLE;
+	}
 	if (rc == GIT_EOWNER || strstr(msg, "safe.directory")) {
 		print_safef(stderr, "sasguard: %s is owned by another user; if you trust it, run\n", path);
 		fprintf(stderr, "  git config --global --add safe.directory <its absolute path>\n"
 				"(libgit2 1.5 honours exact paths only, not '*')\n");
-	} else if (strstr(msg, "objectformat") || strstr(msg, "extensions")) {
-		print_safef(stderr, "sasguard: %s: ", path);
-		print_safe(stderr, msg);
-		fprintf(stderr, "\nsasguard: this libgit2 cannot read SHA-256 repositories or that extension\n");
 	} else {
 		fprintf(stderr, "sasguard: cannot open the repository at ");
 		print_safe(stderr, path);
@@ -38,6 +90,7 @@ static void open_fail(const char *path, int rc)
 		print_safe(stderr, msg);
 		fputc('\n', stderr);
 	}
+	return EXIT_INTERNAL;
 }
 
 int repo_open_staged(git_repository **repo, char *index_path, size_t size)
@@ -51,10 +104,8 @@ int repo_open_staged(git_repository **repo, char *index_path, size_t size)
 	int rc;
 
 	*repo = NULL;
-	if ((rc = git_repository_open_ext(repo, path, flags, getenv("GIT_CEILING_DIRECTORIES"))) < 0) {
-		open_fail(path, rc);
-		return EXIT_INTERNAL;
-	}
+	if ((rc = git_repository_open_ext(repo, path, flags, getenv("GIT_CEILING_DIRECTORIES"))) < 0)
+		return open_fail(path, rc);
 	if (wt && *wt && git_repository_set_workdir(*repo, wt, 0) < 0) {
 		git_fail("GIT_WORK_TREE");
 		return EXIT_INTERNAL;
@@ -88,17 +139,15 @@ int repo_open_server(git_repository **repo, const char *path)
 	 * refuse a repository owned by the git service user, misleadingly. */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 	if ((rc = git_repository_open_ext(repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE,
-					  NULL)) < 0) {
-		open_fail(path, rc);
-		return EXIT_INTERNAL;
-	}
+					  NULL)) < 0)
+		return open_fail(path, rc);
 	return 0;
 }
 
 /* "file:line" of the sasguard.config entry e, as near as libgit2 1.5 lets us
  * know: it names the level, not the file; the repository's own config is
  * the usual place, and its line is found by the value written there. */
-static void config_where(git_repository *repo, const git_config_entry *e, char *buf, size_t size)
+static void config_where(const char *gitdir, const git_config_entry *e, char *buf, size_t size)
 {
 	char path[4096], line[4096];
 	int lineno = 0, at = 0;
@@ -106,7 +155,7 @@ static void config_where(git_repository *repo, const git_config_entry *e, char *
 		snprintf(buf, size, "git config (level %d)", (int)e->level);
 		return;
 	}
-	snprintf(path, sizeof(path), "%sconfig", git_repository_path(repo));
+	snprintf(path, sizeof(path), "%sconfig", gitdir);
 	FILE *f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f)) {
 		lineno++;
@@ -121,30 +170,28 @@ static void config_where(git_repository *repo, const git_config_entry *e, char *
 		snprintf(buf, size, "%s", path);
 }
 
-int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
+/*
+ * sasguard.config from an open config into buf ("" when unset): relative
+ * paths are the repository's (gitdir ends in '/'). Set, it must work:
+ * running on the defaults because "~nosuchuser/x.ini" did not expand would
+ * be a silent downgrade of the server's policy (EXIT_USAGE, with where).
+ */
+static int policy_path_from(git_config *cfg, const char *gitdir, char *buf, size_t size)
 {
-	git_config *cfg = NULL;
 	git_config_entry *e = NULL;
 	git_buf path = { 0 };
 	int rc = 0;
 
-	buf[0] = '\0';
-	if (git_repository_config_snapshot(&cfg, repo) < 0) {
-		git_fail("reading the repository's config");
-		return EXIT_INTERNAL;
-	}
 	if (git_config_get_entry(&e, cfg, "sasguard.config") == 0) {
-		/* set: it must work. Running on the defaults because "~nosuchuser/x.ini"
-		 * did not expand would be a silent downgrade of the server's policy. */
 		if (git_config_get_path(&path, cfg, "sasguard.config") == 0) {
 			if (path.ptr[0] == '/')
 				snprintf(buf, size, "%s", path.ptr);
 			else /* relative to the repository, as the administrator wrote it there */
-				snprintf(buf, size, "%s%s", git_repository_path(repo), path.ptr);
+				snprintf(buf, size, "%s%s", gitdir, path.ptr);
 		} else {
 			char where[4200];
 			const git_error *ge = git_error_last();
-			config_where(repo, e, where, sizeof(where));
+			config_where(gitdir, e, where, sizeof(where));
 			fprintf(stderr, "sasguard: config: ");
 			print_safe(stderr, where);
 			fprintf(stderr, ": sasguard.config = ");
@@ -162,6 +209,45 @@ int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
 	git_config_entry_free(e);
 	git_error_clear();
 	git_buf_dispose(&path);
+	return rc;
+}
+
+int repo_server_policy_file(git_repository *repo, char *buf, size_t size)
+{
+	git_config *cfg = NULL;
+
+	buf[0] = '\0';
+	if (git_repository_config_snapshot(&cfg, repo) < 0) {
+		git_fail("reading the repository's config");
+		return EXIT_INTERNAL;
+	}
+	int rc = policy_path_from(cfg, git_repository_path(repo), buf, size);
+	git_config_free(cfg);
+	return rc;
+}
+
+int repo_server_policy_file_at(const char *gitdir, char *buf, size_t size)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 8];
+	git_config *cfg = NULL;
+	struct stat st;
+
+	buf[0] = '\0';
+	if (!realpath(gitdir, dir)) {
+		print_safef(stderr, "sasguard: cannot find the repository %s: %s\n", gitdir, strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	snprintf(file, sizeof(file), "%s/config", dir);
+	if (stat(file, &st) < 0 && errno == ENOENT)
+		return 0; /* no config: no sasguard.config */
+	/* the file alone, as git reads it (includes too): no repository format
+	 * can stop the server's policy from being read */
+	if (git_config_open_ondisk(&cfg, file) < 0) {
+		git_fail("reading the repository's config");
+		return EXIT_INTERNAL;
+	}
+	strcat(dir, "/");
+	int rc = policy_path_from(cfg, dir, buf, size);
 	git_config_free(cfg);
 	return rc;
 }
@@ -199,7 +285,8 @@ int repo_open_path(git_repository **repo, const char *path)
 {
 	int rc = git_repository_open_ext(repo, path, 0, NULL);
 	if (rc < 0) {
-		open_fail(path, rc);
+		if (open_fail(path, rc) == REPO_UNREADABLE)
+			print_safef(stderr, "sasguard: %s\n", unreadable_why);
 		return EXIT_INTERNAL;
 	}
 	return 0;

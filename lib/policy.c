@@ -34,6 +34,7 @@ static const struct key {
 	{ "policy", "scan_binary", K_BOOL, D_UP, -1 },
 	{ "policy", "max_file_size", K_SIZE, D_UP, -1 },
 	{ "policy", "locked", K_BOOL, D_SYSTEM_ONLY, -1 },
+	{ "policy", "unreadable_repo", K_SEVERITY, D_UP, -1 },
 	{ "rules", "account-sas", K_RULE, D_UP, SG_RULE_ACCOUNT_SAS },
 	{ "rules", "permissions", K_RULE, D_UP, SG_RULE_PERMISSIONS },
 	{ "rules", "lifetime", K_RULE, D_UP, SG_RULE_LIFETIME },
@@ -77,6 +78,7 @@ void sg_policy_init(sg_policy *p)
 	p->inline_allow = 1; /* a reviewed marker with a reason; the server logs each use */
 	p->shared_key_access = 1;
 	strcpy(p->shared_key_origin, "default");
+	p->unreadable_repo = SG_SEV_WARNING; /* a format git knows and this build does not: say so, go on */
 	for (size_t i = 0; i < NKEYS; i++)
 		strcpy(p->origin[i], "default");
 }
@@ -120,6 +122,8 @@ size_t sg_policy_key_value(const sg_policy *p, size_t i, char *buf, size_t size)
 		return sg_duration_format(p->max_lifetime, buf, size);
 	else if (strcmp(k->name, "expired") == 0)
 		n = snprintf(buf, size, "%s", sg_severity_name(p->expired));
+	else if (strcmp(k->name, "unreadable_repo") == 0)
+		n = snprintf(buf, size, "%s", sg_severity_name(p->unreadable_repo));
 	else if (strcmp(k->name, "scan_binary") == 0)
 		n = snprintf(buf, size, "%s", bool_name(p->scan_binary));
 	else if (strcmp(k->name, "max_file_size") == 0)
@@ -320,7 +324,9 @@ static int set_value(load_ctx *c, const struct key *k, size_t idx, const char *v
 	case K_SEVERITY:
 		if (sg_severity_parse(v, &sev) < 0)
 			return fail(c, "%s.%s = %s: expected error, warning, info or off", k->section, k->name, v), -1;
-		sg_severity *sevp = k->type == K_RULE ? &p->severity[k->rule] : &p->expired;
+		sg_severity *sevp = k->type == K_RULE			       ? &p->severity[k->rule]
+				    : strcmp(k->name, "unreadable_repo") == 0 ? &p->unreadable_repo
+									      : &p->expired;
 		if (check_locked(c, k, idx, *sevp, sev, NULL) < 0)
 			return -1;
 		*sevp = sev;

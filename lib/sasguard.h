@@ -158,6 +158,7 @@ typedef struct sg_policy {
 	int scan_binary;                     /* [policy] scan_binary: scan NUL-bearing content (default) */
 	uint64_t max_file_size;              /* [policy] max_file_size, bytes; larger is skipped */
 	int locked;                          /* [policy] locked (system layer): lower layers only tighten */
+	sg_severity unreadable_repo;         /* [policy] unreadable_repo: a repository format not read here */
 	int fail_open;                       /* [server] fail_open: accept the push on internal error */
 	int64_t max_seconds;                 /* [server] max_seconds: pre-receive time budget */
 	int allow_push_option;               /* [server] allow_push_option: -o sasguard.allow=<fp> */

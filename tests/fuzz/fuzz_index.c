@@ -1,5 +1,5 @@
 /*
- * fuzz_index.c - libFuzzer harness for hook/index.c: the git index parser
+ * fuzz_index.c - libFuzzer harness for hook/odb/index.c: the git index parser
  * (versions 2-4, extensions, the cache-tree) and the walk that compares the
  * index with HEAD's trees, read from an in-memory object database
  * (libgit2's mempack).
@@ -24,7 +24,7 @@
  * Built with clang -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt) or, with
  * replay.c, as a plain program that replays files (tests/CMakeLists.txt).
  */
-#include "index.h"
+#include "odb.h"
 
 #include <git2/sys/mempack.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
- * fuzz_pack.c - libFuzzer harness for the pack readers: hook/packidx.c (the
- * .idx) and hook/packread.c (entry headers, OFS_DELTA and REF_DELTA chains,
+ * fuzz_pack.c - libFuzzer harness for the pack readers: hook/odb/packidx.c (the
+ * .idx) and hook/odb/packread.c (entry headers, OFS_DELTA and REF_DELTA chains,
  * delta application, inflation, the cache of resolved objects).
  *
  * An input starting with 'R' is raw: a 4-byte big-endian length, that many
@@ -21,8 +21,7 @@
  * Built with clang -fsanitize=fuzzer (tests/fuzz/CMakeLists.txt) or, with
  * replay.c, as a plain program that replays files (tests/CMakeLists.txt).
  */
-#include "packidx.h"
-#include "packread.h"
+#include "odb.h"
 
 #include <openssl/sha.h>
 #include <stdint.h>
@@ -139,7 +138,7 @@ static int idx_sorted(const pack_index *x)
 	for (unsigned b = 0, i = 0; b < 256; b++) {
 		while (i < x->count && x->sha[20 * (size_t)i] <= b)
 			i++;
-		if (be32(fan + 4 * b) != i)
+		if (odb_be32(fan + 4 * b) != i)
 			return 0;
 	}
 	return 1;
@@ -149,7 +148,7 @@ static void check_raw(const uint8_t *data, size_t size)
 {
 	if (size < 5)
 		return;
-	size_t ilen = be32(data + 1);
+	size_t ilen = odb_be32(data + 1);
 	if (ilen > size - 5)
 		return;
 	uint8_t *idx = copy_exact(data + 5, ilen), *pk = copy_exact(data + 5 + ilen, size - 5 - ilen);

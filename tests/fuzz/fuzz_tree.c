@@ -1,5 +1,5 @@
 /*
- * fuzz_tree.c - libFuzzer harness for the raw tree parser of hook/treediff.c
+ * fuzz_tree.c - libFuzzer harness for the raw tree parser of hook/odb/treediff.c
  * (tree_cursor_start, tree_cursor_next) and git's tree order (tree_name_cmp):
  * a server parses the trees that pushers send.
  *

@@ -64,7 +64,7 @@ git checkout -q main && printf 'main\n' > README.md && git commit -qam main
 git merge -q side >/dev/null 2>&1 || true
 index_seed v2-conflict $(trees_of HEAD)
 git merge --abort
-# a split index: refused with advice
+# a split index: the link extension, without its shared index here
 git update-index --split-index && index_seed v2-split-index
 git update-index --no-split-index
 # sparse: directory entries outside the cone, with and without the sdir extension

@@ -243,14 +243,29 @@ expect_exit 1 git commit -m "sparse directory"
 has "$T/err" "outside/new.txt:1:7: error"
 git reset -q --soft ORIG_HEAD
 git sparse-checkout disable
-# A split index is refused with the command that fixes it (exit 3 blocks the commit).
+# A split index (the link extension and sharedindex.<id>) is read as git
+# reads it: entries it replaces, deletes and adds over the shared index.
 git update-index --split-index
 echo split >> one.txt; git add one.txt
-expect_exit 1 git commit -m "split"
-has "$T/err" "split index"
-has "$T/err" "git update-index --no-split-index"
+expect_exit 0 git commit -m "split"
+printf '%s\n' "$TOKEN_LINE" >> one.txt; git add one.txt
+[ -n "$(ls .git/sharedindex.* 2>/dev/null)" ] && pass || fail "no shared index was written"
+expect_exit 1 git commit -m "split with a token"
+has "$T/err" "one.txt:"
+lacks "$T/err" "cannot read the index"
+git checkout -q HEAD one.txt
+printf '%s\n' "$TOKEN_LINE" > split-new.txt; git add split-new.txt
+expect_exit 1 git commit -m "split, a new file with a token"
+has "$T/err" "split-new.txt:1:7"
+git rm -q --cached split-new.txt; rm split-new.txt
+git rm -q README.md; expect_exit 0 git commit -m "split, a deletion"
+# the shared index's deletions count: a legacy token moved to a new name is not new
+printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy --no-verify
+git update-index --split-index
+git mv legacy.txt moved-legacy.txt
+expect_exit 0 git commit -m "split, a rename"
 git update-index --no-split-index
-expect_exit 0 git commit -m "unsplit"
+expect_exit 0 git commit --allow-empty -m "unsplit"
 
 # git writes the cache-tree's subdirectories shortest name first, the index
 # is in name order: each directory is still found, and one the cache-tree

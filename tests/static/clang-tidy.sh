@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/static/clang-tidy.sh - clang-tidy (configuration: .clang-tidy at the top
-# of the tree) over lib/*.c and hook/*.c, with the compile commands of a clang
+# of the tree) over lib/*.c, hook/*.c and hook/odb/*.c, with the compile commands of a clang
 # build configured in build-tidy/ (SASGUARD_TIDY_BUILD to change it; nothing is
 # compiled). Files not yet in the build borrow the flags of their neighbours.
 # Exits non-zero on any finding: .clang-tidy makes every warning an error.
@@ -14,7 +14,7 @@ cd "$root"
 "$tidy" --version | grep -i version
 CC=${CC:-clang} cmake -S "$root" -B "$build" -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 # One file per job; each job's report is printed whole when it ends.
-if printf '%s\0' lib/*.c hook/*.c | xargs -0 -n 1 -P "$jobs" sh -c '
+if printf '%s\0' lib/*.c hook/*.c hook/odb/*.c | xargs -0 -n 1 -P "$jobs" sh -c '
      out=$("$0" -p "$1" --quiet "$2" 2>/dev/null) && exit 0
      printf "%s\nclang-tidy: findings in %s\n" "$out" "$2" >&2
      exit 1' "$tidy" "$build"; then

@@ -1,12 +1,12 @@
 /*
- * test_packread.c - hook/packread.c against libgit2, object by object: for
+ * test_packread.c - hook/odb/packread.c against libgit2, object by object: for
  * every object of the repository given, the type and bytes read from the
  * pack must equal git_odb_read's. Run with a cache budget in bytes (a small
  * one forces eviction all along). With --damaged, the pack is known broken:
  * each read must succeed with the right bytes or fail cleanly, never crash.
  * Usage: test_packread REPO BUDGET [--damaged]
  */
-#include "../../hook/packread.h"
+#include "odb.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -37,6 +37,7 @@ static void test_defaults(void)
 	CHECK_INT(p.severity[SG_RULE_STORED_POLICY], SG_SEV_WARNING);
 	CHECK_INT(p.severity[SG_RULE_UNPARSEABLE], SG_SEV_ERROR);
 	CHECK_INT(p.expired, SG_SEV_INFO);
+	CHECK_INT(p.unreadable_repo, SG_SEV_WARNING); /* a format not read here never blocks by itself */
 	CHECK_INT(p.scan_binary, 1); /* binary content is scanned unless a policy opts out */
 	CHECK_INT(p.fail_open, 0);
 	CHECK_STR(p.origin[0], "default");
@@ -65,7 +66,7 @@ static void test_values(void)
 {
 	sg_policy p;
 	sg_policy_init(&p);
-	CHECK(load(&p, "[policy]\nallowed_permissions = rll\nmax_lifetime = 12h\nexpired = warning\n"
+	CHECK(load(&p, "[policy]\nallowed_permissions = rll\nmax_lifetime = 12h\nexpired = warning\nunreadable_repo = error\n"
 		       "scan_binary = yes\nmax_file_size = 2M\n[rules]\nscope = error\nhttp = off\n"
 		       "[server]\nfail_open = true\nmax_seconds = 4\nallow_push_option = on\nlog = syslog\n"
 		       "[allow]\npath = a/**\npath = *.md\n",
@@ -73,6 +74,7 @@ static void test_values(void)
 	CHECK_STR(p.allowed_permissions, "rl");
 	CHECK_INT(p.max_lifetime, 12 * 3600);
 	CHECK_INT(p.expired, SG_SEV_WARNING);
+	CHECK_INT(p.unreadable_repo, SG_SEV_ERROR);
 	CHECK_INT(p.scan_binary, 1);
 	CHECK_INT(p.max_file_size, 2 * 1024 * 1024);
 	CHECK_INT(p.severity[SG_RULE_SCOPE], SG_SEV_ERROR);
@@ -211,6 +213,8 @@ static void test_lock_every_key(void)
 		{ "policy.max_lifetime", "1d", "86401s", "86399s", NULL },
 		{ "policy.expired", "warning", "info", "error", "error" },
 		{ "policy.expired", "warning", "off", NULL, NULL },
+		{ "policy.unreadable_repo", "warning", "off", "error", "error" },
+		{ "policy.unreadable_repo", "error", "warning", NULL, NULL },
 		{ "policy.scan_binary", "true", "false", "true", "true" },
 		{ "policy.scan_binary", "false", NULL, "true", "true" },
 		{ "policy.max_file_size", "10M", "5M", "20M", "20971520" },

@@ -1,7 +1,7 @@
 /*
- * packidx.c - the pack index of packidx.h: mapped, checked, searched.
+ * packidx.c - the pack index of odb.h: mapped, checked, searched.
  */
-#include "packidx.h"
+#include "odb.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,11 +13,6 @@
 
 #define IDX_HEADER 8
 #define FANOUT (256 * 4)
-
-uint32_t be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 const unsigned char *map_readonly(const char *path, size_t *size)
 {
@@ -38,9 +33,9 @@ const unsigned char *map_readonly(const char *path, size_t *size)
 int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size)
 {
 	memset(x, 0, sizeof(*x));
-	if (size < IDX_HEADER + FANOUT + 40 || memcmp(buf, "\377tOc", 4) != 0 || be32(buf + 4) != 2)
+	if (size < IDX_HEADER + FANOUT + 40 || memcmp(buf, "\377tOc", 4) != 0 || odb_be32(buf + 4) != 2)
 		return -1;
-	uint32_t count = be32(buf + IDX_HEADER + FANOUT - 4);
+	uint32_t count = odb_be32(buf + IDX_HEADER + FANOUT - 4);
 	if (IDX_HEADER + FANOUT + (size_t)count * (20 + 4 + 4) + 40 > size)
 		return -1;
 	x->map = buf;
@@ -76,7 +71,7 @@ void pack_index_close(pack_index *x)
 
 uint64_t pack_index_offset_at(const pack_index *x, uint32_t i)
 {
-	uint32_t o = be32(x->off32 + 4 * (size_t)i);
+	uint32_t o = odb_be32(x->off32 + 4 * (size_t)i);
 	if (!(o & 0x80000000u))
 		return o;
 	/* an index into the large offsets, which end where the two checksums begin */
@@ -84,13 +79,13 @@ uint64_t pack_index_offset_at(const pack_index *x, uint32_t i)
 	if (k >= n)
 		return UINT64_MAX;
 	const unsigned char *p = x->off64 + 8 * k;
-	return (uint64_t)be32(p) << 32 | be32(p + 4);
+	return (uint64_t)odb_be32(p) << 32 | odb_be32(p + 4);
 }
 
 uint64_t pack_index_offset_of(const pack_index *x, const unsigned char *id)
 {
 	const unsigned char *f = x->map + IDX_HEADER;
-	uint32_t lo = id[0] ? be32(f + 4 * (id[0] - 1)) : 0, hi = be32(f + 4 * id[0]);
+	uint32_t lo = id[0] ? odb_be32(f + 4 * (id[0] - 1)) : 0, hi = odb_be32(f + 4 * id[0]);
 	if (hi > x->count || lo > hi)
 		return UINT64_MAX;
 	while (lo < hi) {

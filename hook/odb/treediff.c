@@ -7,7 +7,7 @@
  * (measured with callgrind on a 3000-commit history). Nothing recurses on a
  * tree's depth: a pushed tree 30 000 levels deep is a loop, not a stack.
  */
-#include "gitscan.h"
+#include "odb.h"
 
 #include <stdlib.h>
 #include <string.h>

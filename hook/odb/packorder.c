@@ -7,9 +7,7 @@
  * git's gitformat-pack(5)) and each object's type and size from its entry
  * header in the .pack, read here; the objects themselves through libgit2.
  */
-#include "gitscan.h"
-#include "packidx.h"
-#include "packorder.h"
+#include "odb.h"
 
 #include <dirent.h>
 #include <zlib.h>
@@ -58,23 +56,13 @@ static size_t delta_result_size(const unsigned char *data, size_t avail)
 	z.next_out = out;
 	z.avail_out = sizeof(out);
 	int rc = inflate(&z, Z_SYNC_FLUSH);
-	size_t got = sizeof(out) - z.avail_out, i = 0, v = 0;
+	size_t got = sizeof(out) - z.avail_out, v = 0;
 	inflateEnd(&z);
 	if (rc != Z_OK && rc != Z_STREAM_END)
 		return SIZE_MAX;
-	for (int which = 0; which < 2; which++) {
-		unsigned shift = 0;
-		v = 0;
-		for (;;) {
-			if (i >= got || shift > 56)
-				return SIZE_MAX;
-			unsigned char c = out[i++];
-			v |= (size_t)(c & 127) << shift;
-			shift += 7;
-			if (!(c & 128))
-				break;
-		}
-	}
+	const unsigned char *q = out, *qend = out + got;
+	if (odb_size_varint(&q, qend, &v) < 0 || odb_size_varint(&q, qend, &v) < 0)
+		return SIZE_MAX;
 	return v;
 }
 
@@ -91,40 +79,20 @@ static void entry_kind(const pack_index *x, const pack_data *pd, ordered *o, uin
 	if (!pd->map || off >= pd->size)
 		return;
 	const unsigned char *p = pd->map + off, *end = pd->map + pd->size;
-	unsigned char c = *p++;
-	unsigned type = (c >> 4) & 7, shift = 4;
-	size_t sz = c & 15;
-	while (c & 128) {
-		if (p >= end || shift > 56)
-			return;
-		c = *p++;
-		sz |= (size_t)(c & 127) << shift;
-		shift += 7;
-	}
-	if (type >= 1 && type <= 4) {
-		o[k].type = (uint8_t)type;
-		*size = sz;
+	pack_entry_header h;
+	if (odb_pack_entry_header(&p, end, &h) < 0)
+		return;
+	if (h.type >= 1 && h.type <= 4) {
+		o[k].type = (uint8_t)h.type;
+		*size = h.size;
 		return;
 	}
 	long base = -1;
-	if (type == 6) { /* OFS_DELTA: a distance back in the same pack */
-		if (p >= end)
-			return;
-		c = *p++;
-		uint64_t d = c & 127;
-		while (c & 128) {
-			if (p >= end || d > (UINT64_MAX >> 8))
-				return;
-			c = *p++;
-			d = ((d + 1) << 7) + (c & 127);
-		}
-		if (d <= off)
-			base = find_offset(o, n, off - d);
-	} else if (type == 7) { /* REF_DELTA: by id, in this pack when it is not thin */
-		if (end - p < 20)
-			return;
-		uint64_t bo = pack_index_offset_of(x, p);
-		p += 20;
+	if (h.type == 6) { /* OFS_DELTA: a distance back in the same pack */
+		if (h.base_distance <= off)
+			base = find_offset(o, n, off - h.base_distance);
+	} else if (h.type == 7) { /* REF_DELTA: by id, in this pack when it is not thin */
+		uint64_t bo = pack_index_offset_of(x, h.base_id);
 		if (bo != UINT64_MAX && bo < off)
 			base = find_offset(o, n, bo);
 	}
@@ -162,8 +130,7 @@ static int pack_walk(const pack_index *x, const char *idx_path, const pack_index
 	if (!o)
 		return -1;
 	/* the .pack beside the .idx, for entry headers; without it, no hints */
-	snprintf(pack, sizeof(pack), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
-	if ((pd.map = map_readonly(pack, &pd.size)))
+	if (odb_pack_path(idx_path, pack, sizeof(pack)) == 0 && (pd.map = map_readonly(pack, &pd.size)))
 		madvise((void *)pd.map, pd.size, MADV_SEQUENTIAL);
 	for (uint32_t i = 0; i < x->count; i++) {
 		o[i].offset = pack_index_offset_at(x, i);

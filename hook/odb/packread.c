@@ -7,9 +7,7 @@
  * delta of its neighbour, applies one delta per tree, not a whole chain.
  * Everything is bounds-checked: damaged data is an error, never a crash.
  */
-#include "gitscan.h"
-#include "packidx.h"
-#include "packread.h"
+#include "odb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,7 +153,10 @@ static int pack_open(pack *k, const char *idx_path)
 	memset(k, 0, sizeof(*k));
 	if (pack_index_open(&k->idx, idx_path) < 0)
 		return -1;
-	snprintf(data_path, sizeof(data_path), "%.*s.pack", (int)(strlen(idx_path) - 4), idx_path);
+	if (odb_pack_path(idx_path, data_path, sizeof(data_path)) < 0) {
+		pack_index_close(&k->idx);
+		return -1;
+	}
 	k->data = map_readonly(data_path, &k->data_size);
 	k->mapped = k->data != NULL;
 	if (!pack_data_ok(k->data, k->data_size)) {
@@ -256,24 +257,6 @@ static int inflate_exact(const unsigned char *src, size_t avail, size_t size, un
 	return 0;
 }
 
-/* A delta's size header: little-endian base-128. */
-static int delta_varint(const unsigned char **p, const unsigned char *end, size_t *out)
-{
-	size_t v = 0;
-	unsigned shift = 0;
-	for (;;) {
-		if (*p >= end || shift > 56)
-			return -1;
-		unsigned char c = *(*p)++;
-		v |= (size_t)(c & 127) << shift;
-		shift += 7;
-		if (!(c & 128))
-			break;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Applies delta d[0..dn) to base: copy and insert instructions. Each byte of
  * the delta makes at most a whole base (a copy) or 127 bytes (an insert): a
  * result larger than that is damage, not a reason to allocate it. */
@@ -281,7 +264,7 @@ static int apply_delta(const pack_obj *base, const unsigned char *d, size_t dn, 
 {
 	const unsigned char *p = d, *end = d + dn;
 	size_t src, dst, o = 0, most = base->len > 127 ? base->len : 127;
-	if (delta_varint(&p, end, &src) < 0 || delta_varint(&p, end, &dst) < 0 || src != base->len ||
+	if (odb_size_varint(&p, end, &src) < 0 || odb_size_varint(&p, end, &dst) < 0 || src != base->len ||
 	    dst > MAX_OBJECT || dst / most > dn)
 		return damaged("a delta does not fit its base");
 	if (!(out->data = malloc(dst ? dst : 1)))
@@ -335,38 +318,19 @@ static int read_entry(const pack *k, uint64_t off, entry *e)
 	if (off >= k->data_size - 20)
 		return damaged("an offset past the pack's end");
 	const unsigned char *p = k->data + off, *end = k->data + k->data_size - 20;
-	unsigned char c = *p++;
-	unsigned shift = 4;
-	e->type = (c >> 4) & 7;
-	e->size = c & 15;
-	while (c & 128) {
-		if (p >= end || shift > 56)
-			return damaged("a pack entry header runs on");
-		c = *p++;
-		e->size |= (size_t)(c & 127) << shift;
-		shift += 7;
-	}
+	pack_entry_header h;
+	if (odb_pack_entry_header(&p, end, &h) < 0)
+		return damaged("a pack entry header is cut short or runs on");
+	e->type = h.type;
+	e->size = h.size;
 	if (e->size > MAX_OBJECT)
 		return damaged("a pack entry over 2 GiB");
 	if (e->type == 6) {
-		if (p >= end)
-			return damaged("a delta's base offset is cut short");
-		c = *p++;
-		uint64_t dist = c & 127;
-		while (c & 128) {
-			if (p >= end || dist > (UINT64_MAX >> 8))
-				return damaged("a delta's base offset runs on");
-			c = *p++;
-			dist = ((dist + 1) << 7) + (c & 127);
-		}
-		if (dist == 0 || dist > off)
+		if (h.base_distance == 0 || h.base_distance > off)
 			return damaged("a delta's base lies outside the pack");
-		e->base = off - dist;
+		e->base = off - h.base_distance;
 	} else if (e->type == 7) {
-		if (end - p < 20)
-			return damaged("a delta's base id is cut short");
-		e->base = pack_index_offset_of(&k->idx, p);
-		p += 20;
+		e->base = pack_index_offset_of(&k->idx, h.base_id);
 		if (e->base == UINT64_MAX)
 			return 0; /* a thin pack's base elsewhere: not ours to read */
 	} else if (e->type < 1 || e->type > 4) {

@@ -1,7 +1,7 @@
 /*
- * oidset.c - the oid set of oidset.h: linear probing, grown at 50% load.
+ * oidset.c - the oid set of odb.h: linear probing, grown at 50% load.
  */
-#include "oidset.h"
+#include "odb.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * is built (they cost more than the bytes), and a message is everything after
  * the first blank line, NUL bytes included.
  */
-#include "gitscan.h"
+#include "odb.h"
 
 #include <stdlib.h>
 #include <string.h>

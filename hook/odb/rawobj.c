@@ -4,8 +4,7 @@
  * through libgit2 with a small cache of recently read objects, so that a
  * parent's trees read for one commit serve the next.
  */
-#include "gitscan.h"
-#include "packread.h"
+#include "odb.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * decides which subtrees to enter, so that walks over many commits read each
  * tree object once.
  */
-#include "gitscan.h"
+#include "odb.h"
 
 #include <stdlib.h>
 #include <string.h>

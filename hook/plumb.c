@@ -1,0 +1,382 @@
+/*
+ * plumb.c - pre-commit through git's own plumbing, for repositories libgit2
+ * 1.5.1 cannot open (SHA-256): `git diff-index --cached` lists what the index
+ * git is committing changes, `git cat-file --batch` reads the blobs, and the
+ * library judges them as staged.c does. git is always there when its hook runs.
+ */
+#include "gitscan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* A git child: its stdin (to) and stdout (from). */
+typedef struct git_child {
+	pid_t pid;
+	FILE *to, *from;
+} git_child;
+
+/* quiet: git's stderr to /dev/null (a probe whose failure is an answer). */
+static int child_start(git_child *g, char *const argv[], int want_stdin, int quiet)
+{
+	int in[2] = { -1, -1 }, out[2];
+	memset(g, 0, sizeof(*g));
+	if ((want_stdin && pipe(in) < 0) || pipe(out) < 0)
+		return -1;
+	fflush(NULL);
+	if ((g->pid = fork()) < 0)
+		return -1;
+	if (g->pid == 0) {
+		if (want_stdin) {
+			dup2(in[0], 0);
+			close(in[0]);
+			close(in[1]);
+		}
+		dup2(out[1], 1);
+		close(out[0]);
+		close(out[1]);
+		if (quiet) {
+			int null = open("/dev/null", O_WRONLY);
+			if (null >= 0)
+				dup2(null, 2);
+		}
+		execvp("git", argv);
+		_exit(127);
+	}
+	close(out[1]);
+	g->from = fdopen(out[0], "r");
+	if (want_stdin) {
+		close(in[0]);
+		g->to = fdopen(in[1], "w");
+	}
+	return g->from && (!want_stdin || g->to) ? 0 : -1;
+}
+
+/* Closes the pipes and waits: git's exit status, or -1. */
+static int child_finish(git_child *g)
+{
+	int status;
+	if (g->to)
+		fclose(g->to);
+	if (g->from)
+		fclose(g->from);
+	g->to = g->from = NULL;
+	if (g->pid <= 0 || waitpid(g->pid, &status, 0) != g->pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* All of a git command's output; 0 when it exited 0. */
+static int git_output(char *const argv[], char **out, size_t *len, int quiet)
+{
+	git_child g;
+	size_t cap = 0;
+	*out = NULL;
+	*len = 0;
+	if (child_start(&g, argv, 0, quiet) < 0) {
+		child_finish(&g);
+		return -1;
+	}
+	for (;;) {
+		if (*len + 65536 + 1 > cap) {
+			char *m = realloc(*out, cap = (*len + 65536 + 1) * 2);
+			if (!m)
+				break;
+			*out = m;
+		}
+		size_t n = fread(*out + *len, 1, cap - *len - 1, g.from);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (*out)
+		(*out)[*len] = '\0';
+	int rc = child_finish(&g);
+	return rc == 0 && *out ? 0 : -1;
+}
+
+/* Reads one object by name from `git cat-file --batch`: 1 and *buf (owned),
+ * 0 when git has no such object, -1 on a broken pipe. */
+static int batch_read(git_child *cat, const char *name, char **buf, size_t *len)
+{
+	char line[512], type[32];
+	unsigned long long size;
+	*buf = NULL;
+	fprintf(cat->to, "%s\n", name);
+	if (fflush(cat->to) != 0 || !fgets(line, sizeof(line), cat->from))
+		return -1;
+	if (strstr(line, " missing\n") || strstr(line, " ambiguous\n"))
+		return 0;
+	if (sscanf(line, "%*s %31s %llu", type, &size) != 2 || size > SIZE_MAX - 1)
+		return -1;
+	if (!(*buf = malloc((size_t)size + 1)))
+		return -1;
+	if (fread(*buf, 1, (size_t)size, cat->from) != size || fgetc(cat->from) != '\n') {
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	*len = (size_t)size;
+	return strcmp(type, "blob") == 0 ? 1 : 0;
+}
+
+/* One record of `git diff-index -z --raw`: ":om nm oid nid S\0path\0". */
+typedef struct raw_change {
+	unsigned old_mode, new_mode;
+	char old_id[72], new_id[72];
+	char status;
+	const char *path;
+} raw_change;
+
+static const char *next_change(const char *p, const char *end, raw_change *c)
+{
+	const char *nul = memchr(p, '\0', (size_t)(end - p));
+	if (!nul || *p != ':' || sscanf(p + 1, "%o %o %71s %71s %c", &c->old_mode, &c->new_mode, c->old_id,
+					     c->new_id, &c->status) != 5)
+		return NULL;
+	c->path = nul + 1;
+	nul = memchr(c->path, '\0', (size_t)(end - c->path));
+	return nul ? nul + 1 : NULL;
+}
+
+static int is_content(unsigned mode)
+{
+	return tree_mode_kind(mode) == TREE_ENTRY_BLOB;
+}
+
+typedef struct plumb {
+	blob_ctx b;
+	git_child cat;
+	char **merge_heads; /* MERGE_HEAD's commits, as names cat-file reads */
+	size_t nmerge;
+	int merge_read;
+	sg_findings gone_found; /* the tokens of blobs the commit removes */
+	char *changes;
+	size_t nchanges_len;
+	int missing;
+} plumb;
+
+/* Findings of the removed side (D records): tokens moved, not added. */
+static int scan_gone(plumb *s)
+{
+	const char *p = s->changes, *end = s->changes + s->nchanges_len;
+	raw_change c;
+	while (p < end && (p = next_change(p, end, &c))) {
+		if (c.status != 'D' || !is_content(c.old_mode))
+			continue;
+		char *buf;
+		size_t len;
+		int r = batch_read(&s->cat, c.old_id, &buf, &len);
+		if (r < 0)
+			return -1;
+		if (r == 1) {
+			report_stats saved = *s->b.stats;
+			sg_stats lib = *sg_scanner_stats(s->b.scanner);
+			s->b.side_read = 1;
+			int rc = blob_scan_data(&s->b, buf, len, c.path, &s->gone_found);
+			s->b.side_read = 0;
+			*s->b.stats = saved;
+			sg_scanner_set_stats(s->b.scanner, &lib);
+			if (rc < 0) {
+				free(buf);
+				return -1;
+			}
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+static void drop_moved(plumb *s, sg_findings *found)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < found->count; i++) {
+		int moved = 0;
+		for (size_t k = 0; k < s->gone_found.count && !moved; k++)
+			moved = strcmp(s->gone_found.items[k]->token.fingerprint,
+				       found->items[i]->token.fingerprint) == 0;
+		if (moved)
+			sg_finding_free(found->items[i]);
+		else
+			found->items[kept++] = found->items[i];
+	}
+	found->count = kept;
+}
+
+/* What the new side adds against one old side named for cat-file. */
+static int keep_against(plumb *s, const char *old_name, const char *nb, size_t nn, const char *path,
+			sg_findings *found)
+{
+	char *ob;
+	size_t on;
+	int r = batch_read(&s->cat, old_name, &ob, &on);
+	if (r < 0)
+		return -1;
+	if (r == 1)
+		r = keep_added_data(&s->b, ob, on, nb, nn, path, found);
+	free(ob);
+	return r < 0 ? -1 : 0;
+}
+
+/* MERGE_HEAD's commits, one a line. */
+static int read_merge_heads(plumb *s)
+{
+	char *argv[] = { "git", "rev-parse", "--git-path", "MERGE_HEAD", NULL }, *out, *text;
+	size_t len;
+	if (git_output(argv, &out, &len, 0) < 0) {
+		free(out);
+		return -1;
+	}
+	out[strcspn(out, "\n")] = '\0';
+	FILE *f = fopen(out, "r");
+	free(out);
+	if (!f)
+		return 0;
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		char **v = realloc(s->merge_heads, (s->nmerge + 1) * sizeof(*v));
+		if (v)
+			s->merge_heads = v;
+		if (!v || !(text = strdup(line))) {
+			fclose(f);
+			return -1;
+		}
+		s->merge_heads[s->nmerge++] = text;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int judge_change(plumb *s, const raw_change *c)
+{
+	char *nb = NULL;
+	size_t nn;
+	sg_findings found;
+	int rc = 0;
+
+	if ((c->status != 'A' && c->status != 'M' && c->status != 'T') || !is_content(c->new_mode))
+		return 0;
+	int r = batch_read(&s->cat, c->new_id, &nb, &nn);
+	if (r <= 0) {
+		free(nb);
+		if (r == 0) {
+			fprintf(stderr, "sasguard: %s: its staged blob is missing\n", c->path);
+			s->missing = 1;
+			return 0;
+		}
+		return -1;
+	}
+	sg_findings_init(&found);
+	if (blob_scan_data(&s->b, nb, nn, c->path, &found) < 0)
+		rc = -1;
+	if (!rc && found.count && c->status != 'A' && is_content(c->old_mode))
+		rc = keep_against(s, c->old_id, nb, nn, c->path, &found);
+	if (!rc && found.count)
+		drop_moved(s, &found);
+	/* a merge: what another parent already had at this path is not new
+	 * (MERGE_HEAD read once, and only when there is something to clear) */
+	if (!rc && found.count && !s->merge_read) {
+		s->merge_read = 1;
+		rc = read_merge_heads(s);
+	}
+	/* cat-file reads names a line each: a path with a newline cannot be asked
+	 * for, and its findings stay (more than git counts, never less) */
+	for (size_t i = 0; !rc && found.count && !strchr(c->path, '\n') && i < s->nmerge; i++) {
+		char name[4200];
+		snprintf(name, sizeof(name), "%s:%s", s->merge_heads[i], c->path);
+		rc = keep_against(s, name, nb, nn, c->path, &found);
+	}
+	if (!rc)
+		rc = report_take(s->b.report, &found, c->path, NULL);
+	sg_findings_clear(&found);
+	free(nb);
+	return rc;
+}
+
+int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
+{
+	plumb s;
+	report_stats st = { 0 };
+	char empty[80] = "", *out = NULL;
+	size_t len;
+	int rc = EXIT_INTERNAL;
+
+	memset(&s, 0, sizeof(s));
+	sg_findings_init(&s.gone_found);
+	/* a git child that dies must end in an error here, not kill us mid-write */
+	signal(SIGPIPE, SIG_IGN);
+	if (!(s.b.scanner = cli_scanner(o, p, base)) || !(s.b.report = report_open(o, p)))
+		goto out;
+	s.b.policy = p;
+	s.b.stats = &st;
+	/* against HEAD; on an unborn branch, the empty tree of this object format */
+	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
+			 "HEAD", "--", NULL };
+	if (git_output(diff, &s.changes, &s.nchanges_len, 1) < 0) {
+		char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
+		char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
+		free(s.changes);
+		s.changes = NULL;
+		int born = git_output(head, &out, &len, 1) == 0;
+		free(out);
+		out = NULL;
+		if (born || git_output(hash_empty, &out, &len, 0) < 0) {
+			fprintf(stderr, "sasguard: git diff-index --cached HEAD failed\n");
+			goto out;
+		}
+		snprintf(empty, sizeof(empty), "%.*s", (int)strcspn(out, "\n"), out);
+		free(out);
+		out = NULL;
+		diff[7] = empty;
+		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
+		if (git_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
+			fprintf(stderr, "sasguard: git diff-index --cached failed\n");
+			goto out;
+		}
+	}
+	char *cat[] = { "git", "cat-file", "--batch", NULL };
+	if (child_start(&s.cat, cat, 1, 0) < 0) {
+		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
+		goto out;
+	}
+	if (scan_gone(&s) < 0)
+		goto broken;
+	const char *c = s.changes, *end = s.changes + s.nchanges_len;
+	raw_change ch;
+	while (c < end && (c = next_change(c, end, &ch)))
+		if (judge_change(&s, &ch) < 0)
+			goto broken;
+	if (c != end) {
+		fprintf(stderr, "sasguard: git diff-index gave output it does not read\n");
+		goto out;
+	}
+	blob_skips_note(&s.b);
+	rc = report_finish(s.b.report, sg_scanner_stats(s.b.scanner), &st,
+			   "commit rejected: replace the tokens above, or mark one you must keep with "
+			   "'sasguard:allow <reason>' on its line",
+			   s.missing && !o->allow_missing
+				   ? "commit rejected: the staged content could not all be read (see above)"
+				   : NULL);
+	if (rc == EXIT_CLEAN && s.missing && !o->allow_missing)
+		rc = EXIT_INTERNAL;
+	goto out;
+broken:
+	fprintf(stderr, "sasguard: reading the staged content through git cat-file failed\n");
+out:
+	free(out);
+	if (s.cat.pid > 0 && child_finish(&s.cat) != 0 && rc != EXIT_INTERNAL)
+		rc = EXIT_INTERNAL;
+	for (size_t i = 0; i < s.nmerge; i++)
+		free(s.merge_heads[i]);
+	free(s.merge_heads);
+	free(s.changes);
+	sg_findings_clear(&s.gone_found);
+	report_free(s.b.report);
+	sg_scanner_free(s.b.scanner);
+	return rc;
+}

@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# test_repo_kinds.sh - every kind of repository git makes, in each mode: a
+# staged token blocks a commit and a clean change passes (pre-commit); a
+# pushed token is rejected and a clean push accepted (pre-receive); a token in
+# history is reported and a clean history passes (--all-history).
+. "$(dirname "$0")/gitlib.sh"
+
+CLEAN_LINE='no token here'
+
+# ---- pre-commit ---------------------------------------------------------------
+
+# commit_case NAME DIR: in a repository (or work tree) DIR whose hook is
+# installed and whose main has a commit, a token blocks and clean content passes.
+commit_case() {
+  local name=$1 dir=$2 before=$FAILS
+  cd "$dir" || { fail "no repository $dir"; return; }
+  printf '%s\n' "$TOKEN_LINE" > "kind-$name.txt"; git add "kind-$name.txt"
+  expect_exit 1 git commit -m "$name: token"
+  has "$T/err" "kind-$name.txt:1:7: error"
+  printf '%s\n' "$CLEAN_LINE" > "kind-$name.txt"; git add "kind-$name.txt"
+  expect_exit 0 git commit -m "$name: clean"
+  # a token in a file HEAD already has (the old blob is read and diffed)
+  printf '%s\n' "$TOKEN_LINE" >> "kind-$name.txt"
+  expect_exit 1 git commit -am "$name: token in a tracked file"
+  has "$T/err" "kind-$name.txt:2:7: error"
+  git checkout -q HEAD -- "kind-$name.txt" 2>/dev/null
+  [ "$FAILS" -eq "$before" ] || echo "  (in the repository with $name)" >&2
+  cd "$T" || exit 1
+}
+
+# base_repo DIR: a repository with the hooks and a first commit of two directories.
+base_repo() {
+  new_repo "$1"
+  mkdir -p "$1/a/deep" "$1/b/deep"
+  echo one > "$1/a/deep/one.txt"; echo two > "$1/b/deep/two.txt"; echo top > "$1/top.txt"
+  git -C "$1" add -A && git -C "$1" commit -qm base --no-verify
+}
+
+for v in 2 3 4; do
+  base_repo "$T/index-v$v"; git -C "$T/index-v$v" update-index --index-version "$v"
+  git -C "$T/index-v$v" config index.version "$v"
+  commit_case "index-v$v" "$T/index-v$v"
+done
+
+base_repo "$T/split"; git -C "$T/split" config core.splitIndex true
+git -C "$T/split" config splitIndex.maxPercentChange 100
+git -C "$T/split" update-index --split-index
+commit_case split-index "$T/split"
+[ -n "$(ls "$T/split/.git/"sharedindex.* 2>/dev/null)" ] && pass || fail "split: no shared index"
+
+base_repo "$T/untracked"; git -C "$T/untracked" config core.untrackedCache true
+git -C "$T/untracked" update-index --untracked-cache; git -C "$T/untracked" status >/dev/null
+commit_case untracked-cache "$T/untracked"
+
+# fsmonitor (hook protocol 2): a hook that answers "everything may have changed"
+base_repo "$T/fsmon"
+printf '#!/bin/sh\nprintf "tok\\0/\\0"\n' > "$T/fsmon/.git/fsmon.sh"; chmod +x "$T/fsmon/.git/fsmon.sh"
+git -C "$T/fsmon" config core.fsmonitorHookVersion 2
+git -C "$T/fsmon" config core.fsmonitor .git/fsmon.sh; git -C "$T/fsmon" status >/dev/null
+grep -qa FSMN "$T/fsmon/.git/index" && pass || fail "fsmonitor: no FSMN extension in the index"
+commit_case fsmonitor "$T/fsmon"
+
+base_repo "$T/ita"; printf '%s\n' "$TOKEN_LINE" > "$T/ita/later.txt"; git -C "$T/ita" add -N later.txt
+commit_case intent-to-add "$T/ita"
+
+base_repo "$T/skipwt"; git -C "$T/skipwt" update-index --skip-worktree top.txt
+commit_case skip-worktree "$T/skipwt"
+
+# sparse checkouts: the index holds directory entries ("b/") outside the cone
+for mode in cone no-cone; do
+  S=$T/sparse-$mode; base_repo "$S"
+  if [ $mode = cone ]; then git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
+  else git -C "$S" sparse-checkout set --no-cone '/a/' '/kind-*' 2>/dev/null; fi
+  commit_case "sparse-$mode" "$S"
+done
+# A change to a sparse directory entry is named by its whole path, and
+# [allow] path globs are judged against it: b/deep/** allows it, deep/** does not.
+S=$T/sparse-cone
+git -C "$S" sparse-checkout disable
+printf '%s\n' "$TOKEN_LINE" > "$S/b/deep/secret.txt"; git -C "$S" add b/deep/secret.txt
+git -C "$S" commit -qm "outside token" --no-verify
+git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
+git -C "$S" reset -q --soft HEAD^
+[ "$(git -C "$S" ls-files --sparse -s b/ | cut -c1-6)" = 040000 ] && pass || fail "b/ is not a sparse directory entry"
+cd "$S"
+printf '[allow]\npath = deep/**\n' > "$T/deep.ini"
+expect_exit 1 "$SASGUARD" pre-commit --config "$T/deep.ini"
+has "$T/err" "b/deep/secret.txt:1:7: error"
+printf '[allow]\npath = b/deep/**\n' > "$T/bdeep.ini"
+expect_exit 0 "$SASGUARD" pre-commit --config "$T/bdeep.ini"
+cd "$T"
+
+# a linked work tree: its own index under .git/worktrees/<name>
+base_repo "$T/main-wt"; git -C "$T/main-wt" worktree add -q "$T/linked" -b linked 2>/dev/null
+commit_case worktree "$T/linked"
+
+# extensions.worktreeConfig (sparse-checkout sets it): libgit2 must not refuse it
+base_repo "$T/wtconfig"; git -C "$T/wtconfig" config core.repositoryformatversion 1
+git -C "$T/wtconfig" config extensions.worktreeConfig true
+git -C "$T/wtconfig" config --worktree core.bare false
+commit_case worktree-config "$T/wtconfig"
+
+# extensions.preciousObjects: git reads it; sasguard only reads, never prunes
+base_repo "$T/precious"; git -C "$T/precious" config core.repositoryformatversion 1
+git -C "$T/precious" config extensions.preciousObjects true
+commit_case precious-objects "$T/precious"
+
+# a submodule: its gitlink is not followed, the superproject's files are judged
+base_repo "$T/subsrc"; base_repo "$T/super"
+git -C "$T/super" -c protocol.file.allow=always submodule -q add "$T/subsrc" sub 2>/dev/null
+git -C "$T/super" commit -qm "submodule" --no-verify
+printf '%s\n' "$TOKEN_LINE" > "$T/super/sub/inside.txt"
+commit_case submodule "$T/super"
+
+base_repo "$T/graph"; git -C "$T/graph" commit-graph write --reachable 2>/dev/null
+[ -f "$T/graph/.git/objects/info/commit-graph" ] && pass || fail "no commit-graph written"
+commit_case commit-graph "$T/graph"
+
+base_repo "$T/packed"; git -C "$T/packed" repack -adq
+commit_case packed "$T/packed"
+
+git clone -q --no-local --depth 1 "$T/graph" "$T/shallow" 2>/dev/null
+cp "$T/graph/.git/hooks/pre-commit" "$T/shallow/.git/hooks/"
+commit_case shallow "$T/shallow"
+
+git clone -q --shared "$T/packed" "$T/borrower"
+cp "$T/packed/.git/hooks/pre-commit" "$T/borrower/.git/hooks/"
+[ -s "$T/borrower/.git/objects/info/alternates" ] && pass || fail "no alternates"
+commit_case alternates "$T/borrower"
+
+# ---- storage kinds: --all-history and pre-receive --------------------------------
+
+# history_repo DIR: a bare repository whose history holds a token in a
+# file since changed, and a clean one beside it (DIR-clean).
+history_repo() {
+  local w=$T/work-$(basename "$1")
+  base_repo "$w"
+  printf '%s\n' "$TOKEN_LINE" > "$w/a/deep/leak.txt"; git -C "$w" add -A; git -C "$w" commit -qm leak --no-verify
+  echo fixed > "$w/a/deep/leak.txt"; git -C "$w" commit -qam fix --no-verify
+  git clone -q --bare --no-local "$w" "$1"
+  git init -q --bare "$1-clean"; git -C "$w" push -q "$1-clean" HEAD~2:refs/heads/main
+}
+
+# history_case NAME DIR: --all-history reports the token in DIR and passes DIR-clean.
+history_case() {
+  expect_exit 1 "$SASGUARD" --all-history "$2"
+  has "$T/out" "a/deep/leak.txt:1:7"
+  expect_exit 0 "$SASGUARD" --all-history "$2-clean"
+}
+
+# arrange KIND DIR: lays out DIR's objects in the form KIND names.
+arrange() {
+  local d=$2 p
+  case $1 in
+    loose) ;;
+    packed) git -C "$d" repack -adq ;;
+    keep) git -C "$d" repack -adq; for p in "$d"/objects/pack/*.pack; do touch "${p%.pack}.keep"; done ;;
+    midx)
+      git -C "$d" repack -dq
+      git -C "$d" commit-tree -m extra "$(git -C "$d" mktree </dev/null)" >/dev/null
+      git -C "$d" repack -dq; git -C "$d" multi-pack-index write 2>/dev/null
+      [ -f "$d/objects/pack/multi-pack-index" ] && pass || fail "no multi-pack-index in $d" ;;
+    cruft)
+      echo unreachable | git -C "$d" hash-object -w --stdin >/dev/null
+      git -C "$d" repack -adq --cruft
+      ls "$d"/objects/pack/*.mtimes >/dev/null 2>&1 && pass || fail "no cruft pack in $d" ;;
+    offsets64)
+      # every offset past 64 bytes in the .idx's 64-bit table, as packs over 4 GiB have
+      git -C "$d" repack -adq
+      for p in "$d"/objects/pack/*.pack; do
+        rm -f "${p%.pack}.idx"; git -C "$d" index-pack --index-version=2,64 "$p" >/dev/null
+      done ;;
+    commit-graph) git -C "$d" commit-graph write --reachable 2>/dev/null ;;
+    alternates)
+      # the objects live in another repository; this one borrows them
+      mv "$d" "$d.lender"; git clone -q --bare --shared "$d.lender" "$d" ;;
+  esac
+}
+
+for kind in loose packed keep midx cruft offsets64 commit-graph alternates; do
+  H=$T/hist-$kind
+  history_repo "$H"; arrange "$kind" "$H"; arrange "$kind" "$H-clean"
+  history_case "$kind" "$H"
+  # pre-receive on that storage: a clean push passes, a token is rejected
+  printf '#!/bin/sh\nexec "%s" pre-receive "$@"\n' "$SASGUARD" > "$H-clean/hooks/pre-receive"
+  chmod +x "$H-clean/hooks/pre-receive"
+  P=$T/push-$kind; git clone -q "$H-clean" "$P" 2>/dev/null
+  echo more >> "$P/a/deep/one.txt"; git -C "$P" commit -qam more
+  expect_exit 0 git -C "$P" push -q origin main
+  printf '%s\n' "$TOKEN_LINE" >> "$P/a/deep/one.txt"; git -C "$P" commit -qam token
+  expect_exit 1 git -C "$P" push origin main
+  has "$T/err" "a/deep/one.txt:3:7"
+done
+
+# a shallow clone's history: the commits past its edge are not missing
+git clone -q --no-local --depth 1 "file://$T/hist-packed" "$T/shallow-hist" 2>/dev/null
+expect_exit 0 "$SASGUARD" --all-history "$T/shallow-hist"
+git clone -q --no-local --depth 2 "file://$T/hist-packed" "$T/shallow-hist2" 2>/dev/null
+expect_exit 1 "$SASGUARD" --all-history "$T/shallow-hist2"
+has "$T/out" "a/deep/leak.txt:1:7"
+has "$T/out" "shallow"
+# a push from a shallow clone
+printf '#!/bin/sh\nexec "%s" pre-receive "$@"\n' "$SASGUARD" > "$T/hist-packed/hooks/pre-receive"
+chmod +x "$T/hist-packed/hooks/pre-receive"
+printf '%s\n' "$TOKEN_LINE" > "$T/shallow-hist/new.txt"; git -C "$T/shallow-hist" add new.txt
+git -C "$T/shallow-hist" commit -qm token --no-verify
+expect_exit 1 git -C "$T/shallow-hist" push origin HEAD:refs/heads/shallow
+has "$T/err" "new.txt:1:7"
+git -C "$T/shallow-hist" reset -q --hard HEAD^; echo ok > "$T/shallow-hist/ok.txt"
+git -C "$T/shallow-hist" add ok.txt; git -C "$T/shallow-hist" commit -qm ok --no-verify
+expect_exit 0 git -C "$T/shallow-hist" push -q origin HEAD:refs/heads/shallow
+
+# a partial clone: the blobs it lacks are named, never a silent clean
+git -C "$T/hist-packed" config uploadpack.allowFilter true
+git clone -q --bare --no-local --filter=blob:none "file://$T/hist-packed" "$T/partial" 2>/dev/null
+expect_exit 3 "$SASGUARD" --all-history "$T/partial"
+has "$T/out" "missing"
+
+# ---- SHA-256 -------------------------------------------------------------------
+# libgit2 1.5.1 cannot open it; pre-commit judges it through git's plumbing.
+H=$T/sha256; git init -q --object-format=sha256 "$H"
+cp "$T/graph/.git/hooks/pre-commit" "$T/graph/.git/hooks/pre-merge-commit" "$H/.git/hooks/"
+# the first commit (an unborn branch: against SHA-256's empty tree)
+printf '%s\n' "$TOKEN_LINE" > "$H/first.txt"; git -C "$H" add first.txt
+expect_exit 1 git -C "$H" commit -qm first
+has "$T/err" "first.txt:1:7: error"
+lacks "$T/err" "fatal"
+git -C "$H" rm -q --cached first.txt; rm "$H/first.txt"
+echo base > "$H/base.txt"; git -C "$H" add base.txt; git -C "$H" commit -qm base
+commit_case sha256 "$H"
+cd "$H"
+# a legacy token renamed is not new; a merge adds only what no parent had
+printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy --no-verify
+git mv legacy.txt moved.txt
+expect_exit 0 git commit -m "sha256: a rename"
+git checkout -q -b side; printf 'x\n%s\n' "$TOKEN_LINE" > side.txt; git add side.txt
+git commit -qm side --no-verify; git checkout -q main
+echo main > main.txt; git add main.txt; git commit -qm main
+git merge -q --no-ff --no-commit side >/dev/null 2>&1
+expect_exit 0 git commit -m merge
+git rev-parse -q --verify HEAD^2 >/dev/null && pass || fail "sha256: the merge was not committed"
+# A format nothing here reads (as SHA-256 is without the plumbing) says so in
+# one line and lets the commit go on, unless unreadable_repo = error.
+export SASGUARD_TEST_PLUMBING=off
+printf '%s\n' "$TOKEN_LINE" > token.txt; git add token.txt
+expect_exit 0 git commit -qm "unread"
+has "$T/err" "not checked, the commit goes on"
+has "$T/err" "SHA-256"
+[ "$(grep -c sasguard "$T/err")" = 1 ] && pass || fail "more than one line for an unreadable repository"
+printf '[policy]\nunreadable_repo = error\n' > .sasguard.ini
+echo more >> token.txt; git add token.txt
+expect_exit 1 git commit -qm "unread, blocking"
+has "$T/err" "commit rejected"
+has "$T/err" "unreadable_repo = error"
+printf '[policy]\nunreadable_repo = off\n' > .sasguard.ini
+expect_exit 0 git commit -qm "unread, quiet"
+lacks "$T/err" "sasguard"
+unset SASGUARD_TEST_PLUMBING
+# an audit cannot judge it either, and says so: incomplete, never clean
+expect_exit 3 "$SASGUARD" --all-history "$H"
+has "$T/out" "extensions.objectformat"
+cd "$T"
+# A SHA-256 server reads its policy first: fail_open decides, not the format.
+git init -q --bare --object-format=sha256 "$T/sha256.git"
+printf '#!/bin/sh\nexec "%s" pre-receive "$@"\n' "$SASGUARD" > "$T/sha256.git/hooks/pre-receive"
+chmod +x "$T/sha256.git/hooks/pre-receive"
+expect_exit 1 git -C "$H" push "$T/sha256.git" HEAD:refs/heads/main
+has "$T/err" "SHA-256"
+has "$T/err" "server.fail_open = false"
+lacks "$T/err" "policy cannot be read"
+printf '[server]\nfail_open = true\n' > "$T/open.ini"
+git -C "$T/sha256.git" config sasguard.config "$T/open.ini"
+expect_exit 0 git -C "$H" push "$T/sha256.git" HEAD:refs/heads/main
+has "$T/err" "accepting the push unchecked"
+
+finish
