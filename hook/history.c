@@ -411,7 +411,6 @@ typedef struct tips {
 	size_t n, cap;
 	other_tip *other;
 	size_t nother, capother;
-	int failed;
 } tips;
 
 /* Follows id through its tags to the end, however long the chain. */

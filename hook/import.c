@@ -327,17 +327,20 @@ static char *slurp(const char *path, size_t *len)
 		fprintf(stderr, ": cannot open: %s\n", strerror(errno));
 		return NULL;
 	}
+	if (!(buf = malloc(cap))) {
+		fprintf(stderr, "sasguard: policy import: out of memory\n");
+		goto fail;
+	}
 	for (;;) {
-		if (!buf || n == cap) {
-			if (buf)
-				cap *= 2;
-			char *b = cap <= MAX_INPUT + 1 ? realloc(buf, cap) : NULL;
+		if (n == cap) {
+			char *b = cap * 2 <= MAX_INPUT + 1 ? realloc(buf, cap * 2) : NULL;
 			if (!b) {
 				fprintf(stderr, "sasguard: policy import: the input is over %zu MB, or memory ran out\n",
 					MAX_INPUT >> 20);
 				goto fail;
 			}
 			buf = b;
+			cap *= 2;
 		}
 		size_t r = fread(buf + n, 1, cap - n, f);
 		n += r;
@@ -365,7 +368,6 @@ fail:
 static int write_account(FILE *out, const account *a, int *nkeys, int *nblock, int *npolicy)
 {
 	int64_t secs;
-	char life[32];
 	int block = 0;
 	if (a->has_policy && a->period[0]) {
 		if (parse_period(a->period, &secs) < 0)
@@ -384,6 +386,7 @@ static int write_account(FILE *out, const account *a, int *nkeys, int *nblock, i
 	}
 	fprintf(out, "\n[account \"%s\"]\n", a->name);
 	if (has_period) {
+		char life[32];
 		duration(secs, life, sizeof(life));
 		fprintf(out, "; sasPolicy: sasExpirationPeriod %s, expirationAction %s\n", a->period,
 			a->action[0] ? a->action : "Log (the default)");

@@ -210,7 +210,6 @@ static int peel_update(finder *f, const update *u)
 				return -1;
 			if (old)
 				return 0;
-			isnew = 1;
 		}
 		if (add_tag(f->pn, &cur) < 0)
 			return -1;

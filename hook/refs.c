@@ -145,10 +145,11 @@ static int read_packed(ref_list *l, const char *gitdir, size_t nloose)
 	char path[8192];
 	size_t size;
 	snprintf(path, sizeof(path), "%s/packed-refs", gitdir);
-	const char *m = (const char *)map_readonly(path, &size), *p = m, *end = m + size;
+	const char *m = (const char *)map_readonly(path, &size);
 	int rc = 0, last_ours = 0;
 	if (!m)
 		return 0; /* none (or empty) */
+	const char *p = m, *end = m + size;
 	while (p < end && rc == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
 		git_oid id;

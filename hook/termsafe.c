@@ -43,7 +43,7 @@ void print_safe_n(FILE *out, const char *s, size_t n, int keep_newlines)
 {
 	const unsigned char *c = (const unsigned char *)s, *end = c + n;
 	while (c < end) {
-		size_t l = 0;
+		size_t l;
 		unsigned cp;
 		if ((*c >= 0x20 && *c < 0x7f && *c != '\\') || (keep_newlines && *c == '\n')) {
 			fputc(*c++, out);

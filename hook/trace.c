@@ -29,10 +29,10 @@ void trace_blob(const git_oid *id)
 {
 	if (!trace_blobs_on())
 		return;
-	char hex[GIT_OID_HEXSZ + 1];
 	int added = 0;
 	pthread_mutex_lock(&lock);
 	if (oidset_add(&seen, id, &added) && added) {
+		char hex[GIT_OID_HEXSZ + 1];
 		git_oid_tostr(hex, sizeof(hex), id);
 		fprintf(out, "%s\n", hex);
 	}

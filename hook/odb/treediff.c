@@ -157,7 +157,7 @@ static int push_level(walk *w, const git_oid *old, const git_oid *new, size_t le
 	if (rc <= 0)
 		return rc;
 	/* an old tree that cannot be read is counted, and diffed as empty */
-	if (old && (rc = read_level_tree(w, old, &l->ot)) < 0) {
+	if (old && read_level_tree(w, old, &l->ot) < 0) {
 		raw_object_release(&l->nt);
 		return -1;
 	}
