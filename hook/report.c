@@ -361,6 +361,13 @@ static void text_finding(report *r, const token_group *g)
 	fprintf(out, "  fingerprint: %s\n\n", t->fingerprint);
 }
 
+/* Spaces that bring s to width w (none past it). */
+static int pad_to(size_t w, const char *s)
+{
+	size_t len = strlen(s);
+	return len < w ? (int)(w - len) : 0;
+}
+
 /* An audit of several repositories ends with one row each. */
 static void text_repo_table(report *r)
 {
@@ -377,8 +384,7 @@ static void text_repo_table(report *r)
 		repo_tally t;
 		report_repo_tally(r, (int)i, &t);
 		print_safe(out, r->repos[i].path);
-		fprintf(out, "%*s %6zu %8zu %8zu %8zu  ",
-			(int)(w > strlen(r->repos[i].path) ? w - strlen(r->repos[i].path) : 0), "", t.live, t.blocking,
+		fprintf(out, "%*s %6zu %8zu %8zu %8zu  ", pad_to(w, r->repos[i].path), "", t.live, t.blocking,
 			t.tokens, t.places);
 		print_safe(out, r->repos[i].status ? r->repos[i].status : "judged");
 		fputc('\n', out);

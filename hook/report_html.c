@@ -28,7 +28,6 @@ static size_t u8len(const unsigned char *s)
 static void esc(FILE *out, const char *s)
 {
 	for (const unsigned char *c = (const unsigned char *)(s ? s : ""); *c;) {
-		size_t l;
 		switch (*c) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
@@ -38,7 +37,8 @@ static void esc(FILE *out, const char *s)
 		default:
 			if (*c >= 0x20 && *c < 0x7f) {
 				fputc(*c, out);
-			} else if (*c >= 0x80 && (l = u8len(c)) > 0) {
+			} else if (*c >= 0x80 && u8len(c) > 0) {
+				size_t l = u8len(c);
 				fwrite(c, 1, l, out);
 				c += l;
 				continue;
