@@ -416,13 +416,15 @@ static void text_revokes(report *r)
 	for (size_t i = 0; i < r->nrevokes; i++) {
 		const revoke_group *v = &r->revokes[i];
 		const sg_token *t = &group_head(r, &r->groups[v->tokens[0]])->f->token;
-		char when[32] = "no expiry";
-		if (v->until != SG_TIME_NONE)
-			sg_time_format(v->until, when, sizeof(when));
+		char when[48] = "with no expiry in the token";
+		if (v->until != SG_TIME_NONE) {
+			memcpy(when, "until ", 6);
+			sg_time_format(v->until, when + 6, sizeof(when) - 6);
+		}
 		fprintf(out, "  %s: %zu token%s at %zu place%s", t->account[0] ? t->account : t->host[0] ? t->host : "(unknown account)",
 			v->ntokens, v->ntokens == 1 ? "" : "s", v->places, v->places == 1 ? "" : "s");
 		text_revoke_repos(r, v);
-		fprintf(out, ", live until %s\n", when);
+		fprintf(out, ", live %s\n", when);
 		print_block(out, "  ", v->action);
 	}
 }

@@ -28,7 +28,7 @@ has "$T/out" "sasguard: 2 errors, 0 warnings, 0 info, 0 allowed"
 # revocation, once per account
 has "$T/out" "sasguard: live blocking tokens, by the one action that revokes them:"
 has "$T/out" "  robustnessws4285631339: 1 token at 158 places, live until 2051-10-06T07:09:59Z"
-has "$T/out" "  acct5: 1 token at 1 place, live until no expiry"
+has "$T/out" "  acct5: 1 token at 1 place, live with no expiry in the token"
 [ "$(grep -c 'az storage account keys renew --account-name robustnessws4285631339' "$T/out")" = 2 ] && pass \
   || fail "the account's action: once in its block, once in the summary"
 no_secrets "$T/out"
@@ -86,6 +86,18 @@ expect_exit 1 "$SASGUARD" scan --now "$NOW" README.md more.md
 has "$T/out" "README.md:2:7: error: account SAS"
 has "$T/out" "  at 158 places, also:"
 has "$T/out" "(1 token at 158 places)"
+
+# What revokes: a user delegation SAS's account's delegation keys (both
+# tokens at once), a stored access policy (its own line).
+UD='https://acme.blob.core.windows.net/data/x.csv?sp=rwd&st=2026-11-22T00:00:00Z&se=2026-11-28T00:00:00Z&skoid=11111111-2222-3333-4444-555555555555&sktid=66666666-7777-8888-9999-000000000000&skt=2026-11-22T00:00:00Z&ske=2026-11-28T00:00:00Z&sks=b&skv=2022-11-02&spr=https&sv=2022-11-02&sr=b&sig='
+printf 'a %sP3m7e0NbBTIWUdrv03TNxoHcBvqmXjdOODN7iMoEbeo%%3D\nb %sQ3m7e0NbBTIWUdrv03TNxoHcBvqmXjdOODN7iMoEbeo%%3D\n' "$UD" "$UD" > ud.md
+echo 'c https://acme.blob.core.windows.net/data/x.csv?sv=2022-11-02&si=readers&sr=b&spr=https&sp=rwd&sig=JS8QyDYQ68oaBZwLroJV66L5W%2BTR17z6idckioLZ8RE%3D' >> ud.md
+expect_exit 1 "$SASGUARD" scan --now "$NOW" ud.md
+has "$T/out" "  acme: 2 tokens at 2 places, live until 2026-11-28T00:00:00Z"
+has "$T/out" "    Revoke the user delegation keys of the account"
+has "$T/out" "  acme: 1 token at 1 place, live with no expiry in the token"
+has "$T/out" "    Delete or change the stored access policy 'readers'"
+[ "$(grep -c '^  acme: ' "$T/out")" = 2 ] && pass || fail "two actions for acme"
 
 # A token allowed on one line and not on another: two findings, one blocks.
 printf 'x %s\ny %s # sasguard:allow test fixture\n' "$INCIDENT_URL" "$INCIDENT_URL" > mixed.md
