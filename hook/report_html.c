@@ -174,9 +174,11 @@ static void token_row(report *r, const axis *a, size_t gi)
 	fputs("</td><td>", out);
 	esc(out, t->account[0] ? t->account : t->host);
 	fprintf(out, "</td><td>%s</td><td>", sg_kind_label(t->kind));
-	for (size_t i = 0; i < f->nviolations; i++)
-		fprintf(out, "%s<span class=\"rule\" title=\"%s\">%s</span>", i ? " " : "",
-			sg_rule_title(f->violations[i].rule), sg_rule_name(f->violations[i].rule));
+	for (size_t i = 0; i < f->nviolations; i++) {
+		fprintf(out, "%s<span class=\"rule\" title=\"", i ? " " : "");
+		esc(out, sg_rule_title(f->violations[i].rule));
+		fprintf(out, "\">%s</span>", sg_rule_name(f->violations[i].rule));
+	}
 	fprintf(out, "</td><td class=\"n\" data-v=\"%zu\">%zu</td><td><details><summary>", g->n, g->n);
 	place(out, e);
 	fputs("</summary><code class=\"tok\">", out);
