@@ -37,32 +37,47 @@ static int same_token(const entry *a, const entry *b)
 }
 
 /* Groups the revoking of live blocking tokens by their action's text: it
- * names the account (or namespace) and what to rotate or delete there. */
+ * names the account (or namespace) and what to rotate or delete there. A
+ * hash of the text finds its group: an audit may hold many accounts. */
 static int group_revokes(report *r)
 {
-	for (size_t g = 0; g < r->ngroups; g++) {
+	size_t size = 1;
+	while (size < 2 * r->ngroups)
+		size <<= 1;
+	size_t *slot = calloc(size, sizeof(*slot)); /* revoke group + 1, 0 empty */
+	if (!slot)
+		return SG_ENOMEM;
+	int rc = SG_OK;
+	for (size_t g = 0; g < r->ngroups && rc == SG_OK; g++) {
 		const sg_finding *f = group_head(r, &r->groups[g])->f;
 		if (!f->live || !sg_finding_blocks(f))
 			continue;
 		char action[sizeof(r->revokes[0].action)];
 		sg_finding_revoke(f, action, sizeof(action));
-		size_t k = 0;
-		while (k < r->nrevokes && strcmp(r->revokes[k].action, action) != 0)
-			k++;
-		if (k == r->nrevokes) {
-			revoke_group *v = realloc(r->revokes, (r->nrevokes + 1) * sizeof(*v));
-			if (!v)
-				return SG_ENOMEM;
+		size_t s = (size_t)mix(14695981039346656037ULL, action) & (size - 1);
+		while (slot[s] && strcmp(r->revokes[slot[s] - 1].action, action) != 0)
+			s = (s + 1) & (size - 1);
+		if (!slot[s]) {
+			/* arrays double when their count reaches a power of two */
+			revoke_group *v = r->revokes;
+			if ((r->nrevokes & (r->nrevokes - 1)) == 0 &&
+			    !(v = realloc(r->revokes, (r->nrevokes ? 2 * r->nrevokes : 1) * sizeof(*v)))) {
+				rc = SG_ENOMEM;
+				break;
+			}
 			r->revokes = v;
-			memset(&v[k], 0, sizeof(v[k]));
-			memcpy(v[k].action, action, sizeof(action));
-			v[k].until = f->expires;
-			r->nrevokes++;
+			memset(&v[r->nrevokes], 0, sizeof(v[0]));
+			memcpy(v[r->nrevokes].action, action, sizeof(action));
+			v[r->nrevokes].until = f->expires;
+			slot[s] = ++r->nrevokes;
 		}
-		revoke_group *v = &r->revokes[k];
-		size_t *t = realloc(v->tokens, (v->ntokens + 1) * sizeof(*t));
-		if (!t)
-			return SG_ENOMEM;
+		revoke_group *v = &r->revokes[slot[s] - 1];
+		size_t *t = v->tokens;
+		if ((v->ntokens & (v->ntokens - 1)) == 0 &&
+		    !(t = realloc(v->tokens, (v->ntokens ? 2 * v->ntokens : 1) * sizeof(*t)))) {
+			rc = SG_ENOMEM;
+			break;
+		}
 		v->tokens = t;
 		t[v->ntokens++] = g;
 		v->places += r->groups[g].n;
@@ -70,7 +85,8 @@ static int group_revokes(report *r)
 		if (v->until != SG_TIME_NONE && (f->expires == SG_TIME_NONE || f->expires > v->until))
 			v->until = f->expires;
 	}
-	return SG_OK;
+	free(slot);
+	return rc;
 }
 
 int report_group(report *r)
