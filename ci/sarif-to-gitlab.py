@@ -6,7 +6,8 @@ reports: secret_detection:` takes; GitLab does not read SARIF there).
 
 One vulnerability per token finding: sasguard's SARIF has one result per rule
 a token breaks, and those results (same fingerprint, place and commit) become
-one vulnerability listing the rules. Allowed findings (SARIF suppressions)
+one vulnerability listing the rules; the token's other places (its results'
+relatedLocations) are listed in the description. Allowed findings (SARIF suppressions)
 are left out and counted in a scan message; they stay in the SARIF log.
 Nothing is added that sasguard did not print: tokens stay as sasguard cut
 them (no signature, no key). --start is when the scan began (UTC,
@@ -83,7 +84,8 @@ def convert(log, start, end, exit_status):
             f = findings.get(key)
             if f is None:
                 f = findings[key] = {"props": props, "path": path, "line": line, "fp": fp,
-                                     "rules": [], "texts": [], "level": "none"}
+                                     "rules": [], "texts": [], "level": "none",
+                                     "related": res.get("relatedLocations") or []}
                 order.append(key)
             f["rules"].append(res.get("ruleId", ""))
             f["texts"].append(res.get("message", {}).get("text", ""))
@@ -103,6 +105,14 @@ def convert(log, start, end, exit_status):
         desc += ["", "Token (as sasguard prints it, signature cut): `%s`" % p.get("token", ""),
                  "Fingerprint: `%s`" % f["fp"],
                  "Live now: %s" % ("yes" if p.get("live") else "no (expired)")]
+        if f["related"]:
+            n = int(p.get("places") or len(f["related"]) + 1) - 1
+            shown = []
+            for rl in f["related"][:10]:
+                uri, line = location_of({"locations": [rl]})
+                shown.append("%s:%d (%s)" % (uri, line, rl.get("message", {}).get("text", "")))
+            desc += ["", "Also at %d other place%s: %s%s" % (n, "" if n == 1 else "s", "; ".join(shown),
+                                                         "; ..." if n > len(shown) else "")]
         ident = [{"type": "sasguard_kind", "name": "sasguard " + kind, "value": kind or "unknown"}]
         ident += [{"type": "sasguard_rule", "name": "sasguard rule " + r, "value": r} for r in f["rules"] if r]
         v = {

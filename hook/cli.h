@@ -16,7 +16,7 @@ enum {
 	EXIT_INTERNAL = 3  /* git, I/O or internal error; an incomplete scan */
 };
 
-typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF } report_format;
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_SARIF, FORMAT_HTML } report_format;
 
 typedef enum { MODE_SCAN, MODE_PRE_COMMIT, MODE_PRE_RECEIVE, MODE_HISTORY, MODE_CONFIG, MODE_POLICY } run_mode;
 
@@ -29,6 +29,7 @@ typedef struct cli_opts {
 	int64_t now;             /* --now, or the time the run started */
 	int quiet;               /* --quiet: only findings that block, no summary */
 	int show_allowed;        /* --show-allowed */
+	int show_all_locations;  /* --show-all-locations: text lists every place of a token */
 	int allow_missing;       /* --allow-missing: missing objects are noted, not an incomplete run */
 	int show;                /* config --show */
 	const char *account;     /* config --show --account NAME: that account's effective policy */

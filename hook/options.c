@@ -49,8 +49,10 @@ static int parse_format(cli_opts *o, const char *v)
 		o->format = FORMAT_JSON;
 	else if (strcmp(v, "sarif") == 0)
 		o->format = FORMAT_SARIF;
+	else if (strcmp(v, "html") == 0)
+		o->format = FORMAT_HTML;
 	else
-		return usage_error("unknown format '", v, "' (text, json or sarif)");
+		return usage_error("unknown format '", v, "' (text, json, sarif or html)");
 	return 0;
 }
 
@@ -98,6 +100,8 @@ int cli_parse(cli_opts *o, int argc, char **argv)
 			o->quiet = 1;
 		} else if (strcmp(a, "--show-allowed") == 0) {
 			o->show_allowed = 1;
+		} else if (strcmp(a, "--show-all-locations") == 0) {
+			o->show_all_locations = 1;
 		} else if (strcmp(a, "--allow-missing") == 0) {
 			o->allow_missing = 1;
 		} else if (strcmp(a, "--show") == 0) {

@@ -3,42 +3,14 @@
  * terminal), JSON ({"findings":[...],"stats":{...}}) and SARIF 2.1.0.
  * Nothing here prints a secret: tokens arrive already redacted.
  */
-#include "cli.h"
+#include "report_int.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef struct entry {
-	sg_finding *f;
-	char *path;
-	char *commit;
-	int repo; /* index in repos, -1 outside an audit of several */
-} entry;
-
-/* A repository of an audit, for the summary table. */
-typedef struct repo_row {
-	char *path;
-	char *status; /* NULL: judged whole; else why not ("unreadable: ...") */
-} repo_row;
-
-struct report {
-	const cli_opts *o;
-	const sg_policy *p;
-	FILE *out;      /* where findings go */
-	int own_out;    /* out was opened by us (--output) */
-	int colour;
-	entry *items;
-	size_t count, cap;
-	char **notes;
-	size_t nnotes;
-	repo_row *repos;
-	size_t nrepos;
-	int cur;        /* the repository findings and notes belong to now, or -1 */
-};
-
-static const char *mode_name(run_mode m)
+const char *report_mode_name(run_mode m)
 {
 	static const char *const names[] = { "scan", "pre-commit", "pre-receive", "all-history", "config" };
 	return names[m];
@@ -189,6 +161,7 @@ void report_free(report *r)
 	}
 	free(r->repos);
 	free(r->items);
+	report_group_free(r);
 	if (r->own_out)
 		fclose(r->out);
 	free(r);
@@ -208,7 +181,7 @@ static size_t utf8_len(const unsigned char *s)
 	return 0;
 }
 
-static void json_string(FILE *out, const char *s)
+void report_json_string(FILE *out, const char *s)
 {
 	if (!s) {
 		fputs("null", out);
@@ -242,7 +215,7 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-static const char *allowed_name(sg_allowance a)
+const char *report_allowed_name(sg_allowance a)
 {
 	switch (a) {
 	case SG_ALLOWED_INLINE: return "inline";
@@ -267,7 +240,7 @@ static const char *reset(const report *r)
 
 /* Is this entry shown? --quiet shows blockers only; text shows allowed findings only
  * with --show-allowed, JSON and SARIF always (marked allowed / suppressed). */
-static int shown(const report *r, const entry *e)
+int report_shown(const report *r, const entry *e)
 {
 	if (e->f->allowed && !r->o->show_allowed && r->o->format == FORMAT_TEXT)
 		return 0;
@@ -286,7 +259,7 @@ static void text_where(report *r, const entry *e)
 	if (e->commit)
 		fprintf(out, "%.12s:", e->commit);
 	print_safe(out, e->path);
-	fprintf(out, ":%zu:%zu: ", e->f->line, e->f->column);
+	fprintf(out, ":%zu:%zu", e->f->line, e->f->column);
 }
 
 /* Prints label and text, continuation lines indented under the text. */
@@ -303,15 +276,45 @@ static void print_block(FILE *out, const char *label, const char *text)
 	fputc('\n', out);
 }
 
-static void text_finding(report *r, const entry *e)
+/* How many places a token's block lists, the first included, without
+ * --show-all-locations: enough to see the pattern, one screen for many tokens. */
+#define TEXT_PLACES 4
+
+/* The places after the first: a few, then how many more. */
+static void text_places(report *r, const token_group *g)
 {
+	FILE *out = r->out;
+	size_t show = r->o->show_all_locations ? g->n : (g->n < TEXT_PLACES ? g->n : TEXT_PLACES);
+	if (g->n < 2)
+		return;
+	fprintf(out, "  at %zu places, also:\n", g->n);
+	for (size_t i = 1; i < show; i++) {
+		fputs("    ", out);
+		/* the repository is the token's, said on its first line */
+		entry e = r->items[g->at[i]];
+		e.repo = -1;
+		text_where(r, &e);
+		/* how it was found can differ by place (as UTF-16 in a binary here) */
+		if (e.f->note[0] && strcmp(e.f->note, group_head(r, g)->f->note) != 0)
+			print_safef(out, " (note: %s)", e.f->note);
+		fputc('\n', out);
+	}
+	if (show < g->n) {
+		int hook = r->o->mode == MODE_PRE_COMMIT || r->o->mode == MODE_PRE_RECEIVE;
+		fprintf(out, "    and %zu more%s\n", g->n - show, hook ? "" : " (--show-all-locations lists them)");
+	}
+}
+
+static void text_finding(report *r, const token_group *g)
+{
+	const entry *e = group_head(r, g);
 	const sg_finding *f = e->f;
 	const sg_token *t = &f->token;
 	FILE *out = r->out;
 	char buf[2048];
 
 	text_where(r, e);
-	fprintf(out, "%s%s%s: %s", colour(r, f->severity), sg_severity_name(f->severity), reset(r),
+	fprintf(out, ": %s%s%s: %s", colour(r, f->severity), sg_severity_name(f->severity), reset(r),
 		sg_kind_label(t->kind));
 	/* every string below comes from content or a tree: through the one sanitizer */
 	if (t->account[0])
@@ -319,7 +322,7 @@ static void text_finding(report *r, const entry *e)
 	else if (t->host[0])
 		print_safef(out, " for %s", t->host);
 	if (f->allowed)
-		print_safef(out, " (allowed: %s%s%s)", allowed_name(f->allowed), f->allow_reason[0] ? ": " : "",
+		print_safef(out, " (allowed: %s%s%s)", report_allowed_name(f->allowed), f->allow_reason[0] ? ": " : "",
 			    f->allow_reason);
 	fputs("\n    ", out);
 	print_safef(out, "%s\n", t->display);
@@ -346,23 +349,15 @@ static void text_finding(report *r, const entry *e)
 		sg_finding_revoke(f, buf, sizeof(buf));
 		print_block(out, "live now, revoke it: ", buf);
 	}
+	text_places(r, g);
 	fprintf(out, "  fingerprint: %s\n\n", t->fingerprint);
 }
 
-/* One repository's findings: all, blocking, and blocking with a live token. */
-static void repo_counts(const report *r, int repo, size_t *all, size_t *blocking, size_t *live)
+/* Spaces that bring s to width w (none past it). */
+static int pad_to(size_t w, const char *s)
 {
-	*all = *blocking = *live = 0;
-	for (size_t i = 0; i < r->count; i++) {
-		const entry *e = &r->items[i];
-		if (e->repo != repo)
-			continue;
-		(*all)++;
-		if (sg_finding_blocks(e->f)) {
-			(*blocking)++;
-			*live += e->f->live != 0;
-		}
-	}
+	size_t len = strlen(s);
+	return len < w ? (int)(w - len) : 0;
 }
 
 /* An audit of several repositories ends with one row each. */
@@ -375,25 +370,65 @@ static void text_repo_table(report *r)
 	for (size_t i = 0; i < r->nrepos; i++)
 		w = strlen(r->repos[i].path) > w ? strlen(r->repos[i].path) : w;
 	w = w > 60 ? 60 : w;
-	fprintf(out, "%-*s %6s %8s %8s  %s\n", (int)w, "repository", "live", "blocking", "findings", "status");
+	fprintf(out, "%-*s %6s %8s %8s %8s  %s\n", (int)w, "repository", "live", "blocking", "tokens", "places",
+		"status");
 	for (size_t i = 0; i < r->nrepos; i++) {
-		size_t all, blocking, live;
-		repo_counts(r, (int)i, &all, &blocking, &live);
+		repo_tally t;
+		report_repo_tally(r, (int)i, &t);
 		print_safe(out, r->repos[i].path);
-		fprintf(out, "%*s %6zu %8zu %8zu  ", (int)(w > strlen(r->repos[i].path) ? w - strlen(r->repos[i].path) : 0),
-			"", live, blocking, all);
+		fprintf(out, "%*s %6zu %8zu %8zu %8zu  ", pad_to(w, r->repos[i].path), "", t.live, t.blocking,
+			t.tokens, t.places);
 		print_safe(out, r->repos[i].status ? r->repos[i].status : "judged");
 		fputc('\n', out);
 	}
 }
 
+/* The repositories a revoke group's tokens are in, comma-separated. */
+static void text_revoke_repos(report *r, const revoke_group *v)
+{
+	int said = 0;
+	for (size_t i = 0; i < r->nrepos; i++) {
+		size_t k = 0;
+		while (k < v->ntokens && group_head(r, &r->groups[v->tokens[k]])->repo != (int)i)
+			k++;
+		if (k == v->ntokens)
+			continue;
+		fputs(said++ ? ", " : " in ", r->out);
+		print_safe(r->out, r->repos[i].path);
+	}
+}
+
+/* Live blocking tokens by what revokes them: an owner acts once per account. */
+static void text_revokes(report *r)
+{
+	FILE *out = r->out;
+	if (!r->nrevokes)
+		return;
+	fprintf(out, "sasguard: live blocking tokens, by the one action that revokes them:\n");
+	for (size_t i = 0; i < r->nrevokes; i++) {
+		const revoke_group *v = &r->revokes[i];
+		const sg_token *t = &group_head(r, &r->groups[v->tokens[0]])->f->token;
+		char when[48] = "with no expiry in the token";
+		if (v->until != SG_TIME_NONE) {
+			memcpy(when, "until ", 6);
+			sg_time_format(v->until, when + 6, sizeof(when) - 6);
+		}
+		print_safef(out, "  %s: %zu token%s at %zu place%s", t->account[0] ? t->account : t->host[0] ? t->host : "(unknown account)",
+			v->ntokens, v->ntokens == 1 ? "" : "s", v->places, v->places == 1 ? "" : "s");
+		text_revoke_repos(r, v);
+		fprintf(out, ", live %s\n", when);
+		print_block(out, "  ", v->action);
+	}
+}
+
 static void text_report(report *r, const report_stats *st, const char *verdict_block, const char *verdict_pass)
 {
-	size_t errors = 0, warnings = 0, infos = 0, allowed = 0, shown_n = 0;
+	size_t errors = 0, warnings = 0, infos = 0, allowed = 0, places = 0;
 	FILE *out = r->out;
 
-	for (size_t i = 0; i < r->count; i++) {
-		const entry *e = &r->items[i];
+	for (size_t g = 0; g < r->ngroups; g++) {
+		const entry *e = group_head(r, &r->groups[g]);
+		places += r->groups[g].n;
 		if (e->f->allowed)
 			allowed++;
 		else if (e->f->severity == SG_SEV_ERROR)
@@ -402,21 +437,26 @@ static void text_report(report *r, const report_stats *st, const char *verdict_b
 			warnings++;
 		else
 			infos++;
-		if (shown(r, e)) {
-			text_finding(r, e);
-			shown_n++;
-		}
+		if (report_shown(r, e))
+			text_finding(r, &r->groups[g]);
 	}
 	for (size_t i = 0; i < r->nnotes && !r->o->quiet; i++)
 		print_safef(out, "sasguard: note: %s\n", r->notes[i]);
-	if (!r->o->quiet)
-		text_repo_table(r);
-	/* A hook that finds nothing says nothing: every commit would print it. */
 	int hook = r->o->mode == MODE_PRE_COMMIT || r->o->mode == MODE_PRE_RECEIVE;
+	if (!r->o->quiet) {
+		text_repo_table(r);
+		/* a hook's tokens have not left the machine, or are refused: nothing to revoke yet */
+		if (!hook)
+			text_revokes(r);
+	}
+	/* A hook that finds nothing says nothing: every commit would print it. */
 	if ((r->o->quiet && !errors) || (hook && r->count == 0 && r->nnotes == 0))
 		return;
 	fprintf(out, "sasguard: %zu error%s, %zu warning%s, %zu info, %zu allowed", errors, errors == 1 ? "" : "s",
 		warnings, warnings == 1 ? "" : "s", infos, allowed);
+	if (r->ngroups)
+		fprintf(out, " (%zu token%s at %zu place%s)", r->ngroups, r->ngroups == 1 ? "" : "s", places,
+			places == 1 ? "" : "s");
 	fprintf(out, " in %llu %s%s", st->files,
 		r->o->mode == MODE_PRE_RECEIVE || r->o->mode == MODE_HISTORY ? "blob" : "file",
 		st->files == 1 ? "" : "s");
@@ -441,28 +481,48 @@ static void json_violations(FILE *out, const sg_finding *f)
 	fputs("\"rules\":[", out);
 	for (size_t i = 0; i < f->nviolations; i++) {
 		fputs(i ? "," : "", out);
-		json_string(out, sg_rule_name(f->violations[i].rule));
+		report_json_string(out, sg_rule_name(f->violations[i].rule));
 	}
 	fputs("],\"violations\":[", out);
 	for (size_t i = 0; i < f->nviolations; i++) {
 		const sg_violation *v = &f->violations[i];
 		fprintf(out, "%s{\"rule\":", i ? "," : "");
-		json_string(out, sg_rule_name(v->rule));
+		report_json_string(out, sg_rule_name(v->rule));
 		fputs(",\"severity\":", out);
-		json_string(out, sg_severity_name(v->severity));
+		report_json_string(out, sg_severity_name(v->severity));
 		fputs(",\"value\":", out);
-		json_string(out, v->value);
+		report_json_string(out, v->value);
 		fputs(",\"limit\":", out);
-		json_string(out, v->limit);
+		report_json_string(out, v->limit);
 		fputs(",\"detail\":", out);
-		json_string(out, v->detail);
+		report_json_string(out, v->detail);
 		fputs("}", out);
 	}
 	fputs("]", out);
 }
 
-static void json_finding(report *r, const entry *e)
+/* Where a token is: every place, in the order found (the first is the
+ * finding's own path, line, column and commit). */
+static void json_locations(report *r, const token_group *g)
 {
+	FILE *out = r->out;
+	fputs(",\"locations\":[", out);
+	for (size_t i = 0; i < g->n; i++) {
+		const entry *e = &r->items[g->at[i]];
+		fputs(i ? ",{\"path\":" : "{\"path\":", out);
+		report_json_string(out, e->path);
+		fprintf(out, ",\"line\":%zu,\"column\":%zu,\"commit\":", e->f->line, e->f->column);
+		report_json_string(out, e->commit);
+		fputs(",\"note\":", out);
+		report_json_string(out, e->f->note[0] ? e->f->note : NULL);
+		fputs("}", out);
+	}
+	fputs("]", out);
+}
+
+static void json_finding(report *r, const token_group *g)
+{
+	const entry *e = group_head(r, g);
 	const sg_finding *f = e->f;
 	const sg_token *t = &f->token;
 	FILE *out = r->out;
@@ -471,32 +531,32 @@ static void json_finding(report *r, const entry *e)
 	fputs("{", out);
 	if (e->repo >= 0) {
 		fputs("\"repository\":", out);
-		json_string(out, r->repos[e->repo].path);
+		report_json_string(out, r->repos[e->repo].path);
 		fputs(",", out);
 	}
 	fputs("\"path\":", out);
-	json_string(out, e->path);
+	report_json_string(out, e->path);
 	fprintf(out, ",\"line\":%zu,\"column\":%zu,\"commit\":", f->line, f->column);
-	json_string(out, e->commit);
+	report_json_string(out, e->commit);
 	fputs(",\"kind\":", out);
-	json_string(out, sg_kind_name(t->kind));
+	report_json_string(out, sg_kind_name(t->kind));
 	fputs(",\"severity\":", out);
-	json_string(out, sg_severity_name(f->severity));
+	report_json_string(out, sg_severity_name(f->severity));
 	fprintf(out, ",\"blocking\":%s,", sg_finding_blocks(f) ? "true" : "false");
 	json_violations(out, f);
 	fputs(",\"account\":", out);
-	json_string(out, t->account[0] ? t->account : NULL);
+	report_json_string(out, t->account[0] ? t->account : NULL);
 	fputs(",\"host\":", out);
-	json_string(out, t->host[0] ? t->host : NULL);
+	report_json_string(out, t->host[0] ? t->host : NULL);
 	fputs(",\"token\":", out);
-	json_string(out, t->display);
+	report_json_string(out, t->display);
 	fputs(",\"fingerprint\":", out);
-	json_string(out, t->fingerprint);
+	report_json_string(out, t->fingerprint);
 	fputs(",\"expires\":", out);
 	if (f->expires != SG_TIME_NONE) {
 		char when[32];
 		sg_time_format(f->expires, when, sizeof(when));
-		json_string(out, when);
+		report_json_string(out, when);
 	} else {
 		fputs("null", out);
 	}
@@ -504,40 +564,92 @@ static void json_finding(report *r, const entry *e)
 		f->live ? "true" : "false");
 	if (f->allowed) {
 		fputs("{\"by\":", out);
-		json_string(out, allowed_name(f->allowed));
+		report_json_string(out, report_allowed_name(f->allowed));
 		fputs(",\"reason\":", out);
-		json_string(out, f->allow_reason[0] ? f->allow_reason : NULL);
+		report_json_string(out, f->allow_reason[0] ? f->allow_reason : NULL);
 		fputs("}", out);
 	} else {
 		fputs("null", out);
 	}
 	fputs(",\"note\":", out);
-	json_string(out, f->note[0] ? f->note : NULL);
+	report_json_string(out, f->note[0] ? f->note : NULL);
 	sg_finding_fix(f, r->p, buf, sizeof(buf));
 	fputs(",\"fix\":", out);
-	json_string(out, buf);
+	report_json_string(out, buf);
 	sg_finding_revoke(f, buf, sizeof(buf));
 	fputs(",\"revoke\":", out);
-	json_string(out, buf);
+	report_json_string(out, buf);
+	fprintf(out, ",\"places\":%zu", g->n);
+	json_locations(r, g);
 	fputs("}", out);
 }
 
 static void json_stats(report *r, const sg_stats *lib, const report_stats *st)
 {
-	size_t allowed = 0;
-	for (size_t i = 0; i < r->count; i++)
-		allowed += r->items[i].f->allowed != SG_ALLOWED_NO;
+	size_t allowed = 0, blocking = 0;
+	for (size_t g = 0; g < r->ngroups; g++) {
+		const sg_finding *f = group_head(r, &r->groups[g])->f;
+		allowed += f->allowed != SG_ALLOWED_NO;
+		blocking += sg_finding_blocks(f) != 0;
+	}
+	/* findings, blocking and allowed count tokens (one finding each); places
+	 * counts where they were seen */
 	fprintf(r->out,
 		"{\"files\":%llu,\"commits\":%llu,\"bytes\":%llu,\"tokens\":%llu,\"findings\":%zu,"
-		"\"blocking\":%zu,\"allowed\":%zu,\"placeholders\":%llu,\"emulator\":%llu,"
+		"\"places\":%zu,\"blocking\":%zu,\"allowed\":%zu,\"placeholders\":%llu,\"emulator\":%llu,"
 		"\"binary_skipped\":%llu,\"large_skipped\":%llu,\"lfs_skipped\":%llu,\"missing\":%llu,"
 		"\"read_errors\":%llu,\"limit_hits\":%llu,\"dropped\":%llu,\"utf16\":%llu}",
 		st->files, st->commits, (unsigned long long)lib->bytes, (unsigned long long)lib->tokens,
-		r->count, report_blocking(r), allowed, (unsigned long long)lib->placeholders,
+		r->ngroups, r->count, blocking, allowed, (unsigned long long)lib->placeholders,
 		(unsigned long long)lib->emulator, st->binary_skipped, st->large_skipped, st->lfs_skipped,
 		st->missing, st->errors,
 		(unsigned long long)lib->limit_hits, (unsigned long long)lib->dropped,
 		(unsigned long long)lib->decoded);
+}
+
+/* The live blocking tokens by the action that revokes them all. */
+static void json_revokes(report *r)
+{
+	FILE *out = r->out;
+	fputs(",\"revoke\":[", out);
+	for (size_t i = 0; i < r->nrevokes; i++) {
+		const revoke_group *v = &r->revokes[i];
+		const sg_token *t = &group_head(r, &r->groups[v->tokens[0]])->f->token;
+		fputs(i ? ",\n{\"account\":" : "\n{\"account\":", out);
+		report_json_string(out, t->account[0] ? t->account : NULL);
+		fputs(",\"host\":", out);
+		report_json_string(out, t->host[0] ? t->host : NULL);
+		fputs(",\"action\":", out);
+		report_json_string(out, v->action);
+		fprintf(out, ",\"tokens\":%zu,\"places\":%zu,\"until\":", v->ntokens, v->places);
+		if (v->until != SG_TIME_NONE) {
+			char when[32];
+			sg_time_format(v->until, when, sizeof(when));
+			report_json_string(out, when);
+		} else {
+			fputs("null", out);
+		}
+		fputs(",\"fingerprints\":[", out);
+		for (size_t k = 0; k < v->ntokens; k++) {
+			const entry *e = group_head(r, &r->groups[v->tokens[k]]);
+			fputs(k ? "," : "", out);
+			report_json_string(out, e->f->token.fingerprint);
+		}
+		fputs("],\"repositories\":[", out);
+		int said = 0;
+		for (size_t k = 0; k < v->ntokens; k++) {
+			int repo = group_head(r, &r->groups[v->tokens[k]])->repo;
+			size_t j = 0;
+			while (j < k && group_head(r, &r->groups[v->tokens[j]])->repo != repo)
+				j++;
+			if (repo < 0 || j < k)
+				continue;
+			fputs(said++ ? "," : "", out);
+			report_json_string(out, r->repos[repo].path);
+		}
+		fputs("]}", out);
+	}
+	fputs("]", out);
 }
 
 static void json_report(report *r, const sg_stats *lib, const report_stats *st)
@@ -546,31 +658,32 @@ static void json_report(report *r, const sg_stats *lib, const report_stats *st)
 	char now[32];
 	sg_time_format(r->o->now, now, sizeof(now));
 	fprintf(out, "{\"version\":\"%s\",\"mode\":\"%s\",\"now\":\"%s\",\"findings\":[", SG_VERSION,
-		mode_name(r->o->mode), now);
+		report_mode_name(r->o->mode), now);
 	size_t n = 0;
-	for (size_t i = 0; i < r->count; i++) {
-		if (!shown(r, &r->items[i]))
+	for (size_t g = 0; g < r->ngroups; g++) {
+		if (!report_shown(r, group_head(r, &r->groups[g])))
 			continue;
 		fputs(n++ ? ",\n" : "\n", out);
-		json_finding(r, &r->items[i]);
+		json_finding(r, &r->groups[g]);
 	}
 	fputs("\n],\"notes\":[", out);
 	for (size_t i = 0; i < r->nnotes; i++) {
 		fputs(i ? "," : "", out);
-		json_string(out, r->notes[i]);
+		report_json_string(out, r->notes[i]);
 	}
 	fputs("],\"stats\":", out);
 	json_stats(r, lib, st);
+	json_revokes(r);
 	if (r->nrepos) {
 		fputs(",\"repositories\":[", out);
 		for (size_t i = 0; i < r->nrepos; i++) {
-			size_t all, blocking, live;
-			repo_counts(r, (int)i, &all, &blocking, &live);
+			repo_tally t;
+			report_repo_tally(r, (int)i, &t);
 			fputs(i ? ",\n{\"path\":" : "\n{\"path\":", out);
-			json_string(out, r->repos[i].path);
-			fprintf(out, ",\"findings\":%zu,\"blocking\":%zu,\"live_blocking\":%zu,\"status\":", all,
-				blocking, live);
-			json_string(out, r->repos[i].status ? r->repos[i].status : "judged");
+			report_json_string(out, r->repos[i].path);
+			fprintf(out, ",\"findings\":%zu,\"places\":%zu,\"blocking\":%zu,\"live_blocking\":%zu,\"status\":",
+				t.tokens, t.places, t.blocking, t.live);
+			report_json_string(out, r->repos[i].status ? r->repos[i].status : "judged");
 			fputs("}", out);
 		}
 		fputs("]", out);
@@ -588,11 +701,11 @@ static void sarif_rules(report *r)
 	FILE *out = r->out;
 	for (int i = 0; i < SG_RULE_COUNT; i++) {
 		fprintf(out, "%s{\"id\":", i ? "," : "");
-		json_string(out, sg_rule_name((sg_rule)i));
+		report_json_string(out, sg_rule_name((sg_rule)i));
 		fputs(",\"shortDescription\":{\"text\":", out);
-		json_string(out, sg_rule_title((sg_rule)i));
+		report_json_string(out, sg_rule_title((sg_rule)i));
 		fputs("},\"fullDescription\":{\"text\":", out);
-		json_string(out, sg_rule_title((sg_rule)i));
+		report_json_string(out, sg_rule_title((sg_rule)i));
 		fputs("},\"helpUri\":\"https://learn.microsoft.com/azure/storage/common/sas-expiration-policy\"",
 		      out);
 		fprintf(out, ",\"defaultConfiguration\":{\"level\":\"%s\",\"enabled\":%s}}",
@@ -615,41 +728,73 @@ static void sarif_uri(FILE *out, const char *path)
 	fputc('"', out);
 }
 
-static void sarif_result(report *r, const entry *e, const sg_violation *v)
+/* SARIF's physicalLocation of one place. */
+static void sarif_place(FILE *out, const entry *e)
 {
+	fputs("\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
+	sarif_uri(out, e->path);
+	fprintf(out, "},\"region\":{\"startLine\":%zu,\"startColumn\":%zu}}", e->f->line, e->f->column);
+}
+
+/* Code-scanning dashboards read the first location as the result's and
+ * list related ones beside it; GitHub keeps up to 1000 of those. */
+#define SARIF_RELATED_MAX 1000
+
+static void sarif_result(report *r, const token_group *g, const sg_violation *v)
+{
+	const entry *e = group_head(r, g);
 	const sg_finding *f = e->f;
 	FILE *out = r->out;
-	char msg[1024];
+	char msg[1100];
 
 	snprintf(msg, sizeof(msg), "%s: %s (limit: %s). %s", sg_kind_label(f->token.kind), v->value, v->limit,
 		 v->detail);
+	if (g->n > 1) {
+		size_t l = strlen(msg);
+		snprintf(msg + l, sizeof(msg) - l, "%sThe same token is at %zu places.", l && msg[l - 1] != ' ' ? " " : "",
+			 g->n);
+	}
 	fputs("{\"ruleId\":", out);
-	json_string(out, sg_rule_name(v->rule));
+	report_json_string(out, sg_rule_name(v->rule));
 	fprintf(out, ",\"ruleIndex\":%d,\"level\":\"%s\",\"message\":{\"text\":", (int)v->rule,
 		sarif_level(f->expired ? f->severity : v->severity));
-	json_string(out, msg);
-	fputs("},\"locations\":[{\"physicalLocation\":{\"artifactLocation\":{\"uri\":", out);
-	sarif_uri(out, e->path);
-	fprintf(out, "},\"region\":{\"startLine\":%zu,\"startColumn\":%zu}}}]", f->line, f->column);
+	report_json_string(out, msg);
+	fputs("},\"locations\":[{", out);
+	sarif_place(out, e);
+	fputs("}]", out);
+	if (g->n > 1) {
+		fputs(",\"relatedLocations\":[", out);
+		for (size_t i = 1; i < g->n && i <= SARIF_RELATED_MAX; i++) {
+			const entry *o = &r->items[g->at[i]];
+			fprintf(out, "%s{\"id\":%zu,", i > 1 ? "," : "", i);
+			sarif_place(out, o);
+			fputs(",\"message\":{\"text\":", out);
+			snprintf(msg, sizeof(msg), "the same token%s%.12s", o->commit ? ", commit " : "",
+				 o->commit ? o->commit : "");
+			report_json_string(out, msg);
+			fputs("}}", out);
+		}
+		fputs("]", out);
+	}
 	fputs(",\"partialFingerprints\":{\"sasguardToken/v1\":", out);
-	json_string(out, f->token.fingerprint);
+	report_json_string(out, f->token.fingerprint);
 	fputs("}", out);
 	if (f->allowed) {
 		fputs(",\"suppressions\":[{\"kind\":\"inSource\",\"justification\":", out);
-		json_string(out, f->allow_reason[0] ? f->allow_reason : allowed_name(f->allowed));
+		report_json_string(out, f->allow_reason[0] ? f->allow_reason : report_allowed_name(f->allowed));
 		fputs("}]", out);
 	}
 	fputs(",\"properties\":{\"kind\":", out);
-	json_string(out, sg_kind_name(f->token.kind));
+	report_json_string(out, sg_kind_name(f->token.kind));
 	fputs(",\"token\":", out);
-	json_string(out, f->token.display);
+	report_json_string(out, f->token.display);
 	fputs(",\"commit\":", out);
-	json_string(out, e->commit);
+	report_json_string(out, e->commit);
 	if (e->repo >= 0) {
 		fputs(",\"repository\":", out);
-		json_string(out, r->repos[e->repo].path);
+		report_json_string(out, r->repos[e->repo].path);
 	}
-	fprintf(out, ",\"live\":%s}}", f->live ? "true" : "false");
+	fprintf(out, ",\"places\":%zu,\"live\":%s}}", g->n, f->live ? "true" : "false");
 }
 
 static void sarif_report(report *r)
@@ -662,13 +807,14 @@ static void sarif_report(report *r)
 	sarif_rules(r);
 	fputs("]}},\"results\":[", out);
 	size_t n = 0;
-	for (size_t i = 0; i < r->count; i++) {
-		const entry *e = &r->items[i];
-		if (!shown(r, e))
+	for (size_t i = 0; i < r->ngroups; i++) {
+		const token_group *g = &r->groups[i];
+		const sg_finding *f = group_head(r, g)->f;
+		if (!report_shown(r, group_head(r, g)))
 			continue;
-		for (size_t v = 0; v < e->f->nviolations; v++) {
+		for (size_t v = 0; v < f->nviolations; v++) {
 			fputs(n++ ? ",\n" : "\n", out);
-			sarif_result(r, e, &e->f->violations[v]);
+			sarif_result(r, g, &f->violations[v]);
 		}
 	}
 	fputs("\n]}]}\n", out);
@@ -677,8 +823,14 @@ static void sarif_report(report *r)
 int report_finish(report *r, const sg_stats *lib, const report_stats *st, const char *verdict_block,
 		  const char *verdict_pass)
 {
+	if (report_group(r) != SG_OK) {
+		fprintf(stderr, "sasguard: out of memory\n");
+		return EXIT_INTERNAL;
+	}
 	if (r->o->format == FORMAT_JSON)
 		json_report(r, lib, st);
+	else if (r->o->format == FORMAT_HTML)
+		report_html(r, lib, st);
 	else if (r->o->format == FORMAT_SARIF)
 		sarif_report(r);
 	else

@@ -25,7 +25,7 @@
 extern "C" {
 #endif
 
-#define SG_VERSION "0.1.0"
+#define SG_VERSION "0.2.0"
 
 /* Status codes. */
 enum {

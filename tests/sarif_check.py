@@ -74,6 +74,15 @@ def check_result(res, path, nrules):
     if not isinstance(ri, int) or ri < -1 or ri >= nrules: err(path, "ruleIndex %r out of range" % ri)
     for i, l in enumerate(res.get("locations", [])):
         check_location(l, "%s.locations[%d]" % (path, i))
+    ids = set()
+    for i, l in enumerate(res.get("relatedLocations", [])):
+        p = "%s.relatedLocations[%d]" % (path, i)
+        check_location(l, p)
+        # SARIF 3.28.2: an id is a non-negative integer, unique within the result
+        if "id" in l and (not isinstance(l["id"], int) or l["id"] < 0 or l["id"] in ids):
+            err(p, "id %r is not a unique non-negative integer" % l.get("id"))
+        ids.add(l.get("id"))
+        if "message" in l: text_msg(l["message"], p + ".message")
     for k in ("partialFingerprints", "fingerprints"):
         if k in res and not all(isinstance(x, str) for x in res[k].values()):
             err(path, k + " values must be strings")

@@ -167,13 +167,14 @@ PY
 expect_exit 1 sh -c "'$SASGUARD' scan --format json --now $NOW - < '$T/stream.txt'"
 python3 -c "
 import json,sys; d=json.load(open('$T/out'))
-assert [f['line'] for f in d['findings']] == [200001, 200002], [f['line'] for f in d['findings']]
+lines = [l['line'] for f in d['findings'] for l in f['locations']]  # one token, two places
+assert len(d['findings']) == 1 and lines == [200001, 200002], lines
 " && pass || fail "line numbers across stdin chunks"
 # The same file mapped whole gives the same lines.
 expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/stream.txt"
 python3 -c "
 import json; d=json.load(open('$T/out'))
-assert [f['line'] for f in d['findings']] == [200001, 200002]
+assert [l['line'] for f in d['findings'] for l in f['locations']] == [200001, 200002]
 " && pass || fail "line numbers of a mapped file"
 
 # UTF-16, as Windows PowerShell 5 `>` and Out-File write it: decoded and scanned,
@@ -197,13 +198,13 @@ done
 expect_exit 1 sh -c "'$SASGUARD' scan --format json --now $NOW - < '$T/ps-big.txt'"
 python3 -c "
 import json; d=json.load(open('$T/out'))
-assert [(f['line'], f['column']) for f in d['findings']] == [(100001, 3), (100002, 6291458)], d['findings']
+assert [(l['line'], l['column']) for f in d['findings'] for l in f['locations']] == [(100001, 3), (100002, 6291458)], d['findings']
 assert d['stats']['utf16'] >= 1, d['stats']
 " && pass || fail "UTF-16 lines and columns across stdin chunks"
 expect_exit 1 "$SASGUARD" scan --format json --now "$NOW" "$T/ps-big.txt"
 python3 -c "
 import json; d=json.load(open('$T/out'))
-assert [(f['line'], f['column']) for f in d['findings']] == [(100001, 3), (100002, 6291458)], d['findings']
+assert [(l['line'], l['column']) for f in d['findings'] for l in f['locations']] == [(100001, 3), (100002, 6291458)], d['findings']
 assert d['stats']['utf16'] == 1 and d['stats']['binary_skipped'] == 0, d['stats']
 " && pass || fail "UTF-16 lines and columns of a mapped file"
 
