@@ -100,13 +100,20 @@ void blob_skips_note(blob_ctx *c)
 	}
 }
 
+/* Over max_file_size (the limit itself is scanned): counted, noted, not read. */
+static int skip_if_large(blob_ctx *c, size_t size, const char *path)
+{
+	if (size <= c->policy->max_file_size)
+		return 0;
+	c->stats->large_skipped++;
+	skipped(c, SKIP_LARGE, path, size);
+	return 1;
+}
+
 int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out)
 {
-	if (size > c->policy->max_file_size) {
-		c->stats->large_skipped++;
-		skipped(c, SKIP_LARGE, path, size);
+	if (skip_if_large(c, size, path))
 		return 0;
-	}
 	if (blob_is_lfs_pointer(buf, size)) {
 		c->stats->lfs_skipped++;
 		skipped(c, SKIP_LFS, path, size);
@@ -150,9 +157,7 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 		rc = 0;
 		goto out;
 	}
-	if (size > c->policy->max_file_size) {
-		c->stats->large_skipped++;
-		skipped(c, SKIP_LARGE, path, size);
+	if (skip_if_large(c, size, path)) {
 		rc = 0;
 		goto out;
 	}

@@ -133,6 +133,7 @@ void report_free(report *r);
  */
 void print_safe(FILE *out, const char *s);
 void print_safe_n(FILE *out, const char *s, size_t n, int keep_newlines);
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
 void print_safef(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

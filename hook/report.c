@@ -6,6 +6,7 @@
 #include "report_int.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -167,20 +168,6 @@ void report_free(report *r)
 	free(r);
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
-		return 2;
-	if (s[0] >= 0xe0 && s[0] <= 0xef && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    !(s[0] == 0xe0 && s[1] < 0xa0) && !(s[0] == 0xed && s[1] > 0x9f))
-		return 3;
-	if (s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80 && !(s[0] == 0xf0 && s[1] < 0x90) && !(s[0] == 0xf4 && s[1] > 0x8f))
-		return 4;
-	return 0;
-}
-
 void report_json_string(FILE *out, const char *s)
 {
 	if (!s) {
@@ -200,7 +187,7 @@ void report_json_string(FILE *out, const char *s)
 			fprintf(out, "\\u%04x", *c++);
 		} else if (*c < 0x80) {
 			fputc(*c++, out);
-		} else if ((l = utf8_len(c)) > 0) {
+		} else if ((l = utf8_seq_len(c, SIZE_MAX)) > 0) {
 			if (l == 2 && c[0] == 0xc2 && c[1] < 0xa0) /* C1: a terminal showing the JSON would act on it */
 				fprintf(out, "\\u%04x", c[1]);
 			else

@@ -6,22 +6,9 @@
  */
 #include "report_int.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Valid UTF-8 sequence length at s, 0 when not one (as print_safe reads it). */
-static size_t u8len(const unsigned char *s)
-{
-	if (s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
-		return 2;
-	if (s[0] >= 0xe0 && s[0] <= 0xef && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    !(s[0] == 0xe0 && s[1] < 0xa0) && !(s[0] == 0xed && s[1] > 0x9f))
-		return 3;
-	if (s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80 && !(s[0] == 0xf0 && s[1] < 0x90) && !(s[0] == 0xf4 && s[1] > 0x8f))
-		return 4;
-	return 0;
-}
 
 /* Text as HTML text or attribute value: markup escaped, control bytes and
  * invalid UTF-8 shown as U+FFFD so that a hostile path cannot break the page. */
@@ -37,8 +24,8 @@ static void esc(FILE *out, const char *s)
 		default:
 			if (*c >= 0x20 && *c < 0x7f) {
 				fputc(*c, out);
-			} else if (*c >= 0x80 && u8len(c) > 0) {
-				size_t l = u8len(c);
+			} else if (*c >= 0x80 && utf8_seq_len(c, SIZE_MAX) > 0) {
+				size_t l = utf8_seq_len(c, SIZE_MAX);
 				fwrite(c, 1, l, out);
 				c += l;
 				continue;

@@ -44,6 +44,50 @@ static int add_merge_head(const git_oid *id, void *payload)
 	return 0;
 }
 
+/* FETCH_HEAD's heads for merge: what "git pull" merges. */
+static int add_fetch_head(const char *ref, const char *url, const git_oid *id, unsigned int is_merge, void *payload)
+{
+	(void)ref;
+	(void)url;
+	return is_merge ? add_merge_head(id, payload) : 0;
+}
+
+/*
+ * git merge runs pre-merge-commit before it writes MERGE_HEAD: the other
+ * parents are then only in GIT_REFLOG_ACTION ("merge <name>...", set by git
+ * merge) or, under git pull ("pull ..."), in FETCH_HEAD. A name that does
+ * not resolve is passed over: the merge is then judged as a plain commit,
+ * which reports more, never less.
+ */
+static int merge_heads_from_env(staged *s)
+{
+	const char *act = getenv("GIT_REFLOG_ACTION");
+	if (!act)
+		return 0;
+	if (strncmp(act, "pull", 4) == 0 && (act[4] == ' ' || !act[4])) {
+		int rc = git_repository_fetchhead_foreach(s->b.repo, add_fetch_head, s);
+		git_error_clear();
+		return rc == GIT_ENOTFOUND ? 0 : rc;
+	}
+	if (strncmp(act, "merge ", 6) != 0)
+		return 0;
+	char *words = strdup(act + 6), *save = NULL;
+	if (!words)
+		return -1;
+	int rc = 0;
+	for (char *w = strtok_r(words, " ", &save); w && rc == 0; w = strtok_r(NULL, " ", &save)) {
+		git_object *o = NULL, *c = NULL;
+		if (w[0] != '-' && git_revparse_single(&o, s->b.repo, w) == 0 &&
+		    git_object_peel(&c, o, GIT_OBJECT_COMMIT) == 0)
+			rc = add_merge_head(git_object_id(c), s);
+		git_object_free(c);
+		git_object_free(o);
+		git_error_clear();
+	}
+	free(words);
+	return rc;
+}
+
 static int collect(const char *path, const git_oid *old, const git_oid *new, void *payload)
 {
 	staged *s = payload;
@@ -257,6 +301,10 @@ int cmd_pre_commit(cli_opts *o)
 		goto out;
 	}
 	git_error_clear();
+	if (s.nmerge == 0 && merge_heads_from_env(&s) < 0) {
+		git_fail("reading the heads being merged");
+		goto out;
+	}
 	if (staged_diff(&s, index_path) < 0)
 		goto out;
 	for (size_t i = 0; i < s.nchanges; i++)

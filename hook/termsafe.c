@@ -8,18 +8,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s, or 0 (overlongs and surrogates are not valid). */
-static size_t utf8_len(const unsigned char *s)
+/*
+ * Length of the valid UTF-8 sequence at s, of at most avail bytes, or 0
+ * (overlongs and surrogates are not valid). Every printer of sasguard reads
+ * UTF-8 through this one; NUL-terminated text may pass SIZE_MAX.
+ */
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
-	if (s[0] >= 0xc2 && s[0] <= 0xdf && (s[1] & 0xc0) == 0x80)
-		return 2;
-	if (s[0] >= 0xe0 && s[0] <= 0xef && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    !(s[0] == 0xe0 && s[1] < 0xa0) && !(s[0] == 0xed && s[1] > 0x9f))
-		return 3;
-	if (s[0] >= 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
-	    (s[3] & 0xc0) == 0x80 && !(s[0] == 0xf0 && s[1] < 0x90) && !(s[0] == 0xf4 && s[1] > 0x8f))
-		return 4;
-	return 0;
+	size_t l = s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+	if (l == 0 || l > avail)
+		return 0;
+	for (size_t i = 1; i < l; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) || (s[0] == 0xf0 && s[1] < 0x90) ||
+	    (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return l;
 }
 
 /*
@@ -47,7 +52,7 @@ void print_safe_n(FILE *out, const char *s, size_t n, int keep_newlines)
 		unsigned cp;
 		if ((*c >= 0x20 && *c < 0x7f && *c != '\\') || (keep_newlines && *c == '\n')) {
 			fputc(*c++, out);
-		} else if (*c >= 0x80 && (size_t)(end - c) >= 2 && (l = utf8_len(c)) > 0 && (size_t)(end - c) >= l) {
+		} else if (*c >= 0x80 && (l = utf8_seq_len(c, (size_t)(end - c))) > 0) {
 			if (acts(c, l, &cp))
 				fprintf(out, "\\u%04x", cp);
 			else

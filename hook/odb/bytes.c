@@ -4,6 +4,7 @@
  */
 #include "odb.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 uint16_t odb_be16(const unsigned char *p)
@@ -93,4 +94,21 @@ int odb_pack_path(const char *idx_path, char *buf, size_t size)
 		return -1;
 	int w = snprintf(buf, size, "%.*s.pack", (int)(n - 4), idx_path);
 	return w < 0 || (size_t)w >= size ? -1 : 0;
+}
+
+int odb_path_put(char **path, size_t *cap, size_t len, const char *name, size_t n)
+{
+	if (len + n + 2 > *cap) {
+		size_t want = *cap ? *cap : 256;
+		while (want < len + n + 2)
+			want *= 2;
+		char *p = realloc(*path, want);
+		if (!p)
+			return -1;
+		*path = p;
+		*cap = want;
+	}
+	memcpy(*path + len, name, n);
+	(*path)[len + n] = '\0';
+	return 0;
 }

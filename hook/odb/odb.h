@@ -39,6 +39,10 @@ typedef struct pack_entry_header {
 } pack_entry_header;
 int odb_pack_entry_header(const unsigned char **p, const unsigned char *end, pack_entry_header *h);
 
+/* Puts name (n bytes) at *path + len, NUL-terminated, with room for one byte
+ * more (a '/'), growing *path (of *cap bytes; the caller frees it). -1: no memory. */
+int odb_path_put(char **path, size_t *cap, size_t len, const char *name, size_t n);
+
 /* The .pack beside a .idx path ("x.idx" -> "x.pack") into buf; -1 when the
  * path does not end in .idx or does not fit. */
 int odb_pack_path(const char *idx_path, char *buf, size_t size);
@@ -89,6 +93,8 @@ uint64_t pack_index_offset_of(const pack_index *x, const unsigned char *id);
 /* Calls cb with the path of each .idx file in repo's objects/pack, stopping at
  * cb's first non-zero return, which it returns. */
 int pack_dir_each(git_repository *repo, int (*cb)(const char *idx_path, void *payload), void *payload);
+/* The same for the objects directory objdir (a quarantine, an alternate). */
+int pack_objdir_each(const char *objdir, int (*cb)(const char *idx_path, void *payload), void *payload);
 
 /* Maps a whole file read-only; NULL when it cannot (empty files included). */
 const unsigned char *map_readonly(const char *path, size_t *size);

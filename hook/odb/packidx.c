@@ -101,11 +101,11 @@ uint64_t pack_index_offset_of(const pack_index *x, const unsigned char *id)
 	return UINT64_MAX;
 }
 
-int pack_dir_each(git_repository *repo, int (*cb)(const char *idx_path, void *payload), void *payload)
+int pack_objdir_each(const char *objdir, int (*cb)(const char *idx_path, void *payload), void *payload)
 {
 	char dir[4096];
 	int rc = 0;
-	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
+	snprintf(dir, sizeof(dir), "%s/pack", objdir);
 	DIR *d = opendir(dir);
 	for (struct dirent *e; d && rc == 0 && (e = readdir(d));) {
 		size_t l = strlen(e->d_name);
@@ -118,4 +118,11 @@ int pack_dir_each(git_repository *repo, int (*cb)(const char *idx_path, void *pa
 	if (d)
 		closedir(d);
 	return rc;
+}
+
+int pack_dir_each(git_repository *repo, int (*cb)(const char *idx_path, void *payload), void *payload)
+{
+	char objdir[4096];
+	snprintf(objdir, sizeof(objdir), "%sobjects", git_repository_commondir(repo));
+	return pack_objdir_each(objdir, cb, payload);
 }

@@ -205,21 +205,7 @@ static int gather(const char *path, void *payload)
 /* Gathers the .idx files of objdir/pack. */
 static int gather_dir(const char *objdir, indexes *ix)
 {
-	char dir[4096];
-	int rc = 0;
-	snprintf(dir, sizeof(dir), "%s/pack", objdir);
-	DIR *d = opendir(dir);
-	for (struct dirent *e; d && rc == 0 && (e = readdir(d));) {
-		size_t l = strlen(e->d_name);
-		char path[8192];
-		if (l < 5 || strcmp(e->d_name + l - 4, ".idx") != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		rc = gather(path, ix);
-	}
-	if (d)
-		closedir(d);
-	return rc;
+	return pack_objdir_each(objdir, gather, ix);
 }
 
 int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb cb, void *payload)

@@ -113,19 +113,7 @@ typedef struct walk {
 
 static int path_set(walk *w, size_t len, const char *name, size_t n)
 {
-	if (len + n + 2 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		while (cap < len + n + 2)
-			cap *= 2;
-		char *p = realloc(w->path, cap);
-		if (!p)
-			return -1;
-		w->path = p;
-		w->cap = cap;
-	}
-	memcpy(w->path + len, name, n);
-	w->path[len + n] = '\0';
-	return 0;
+	return odb_path_put(&w->path, &w->cap, len, name, n);
 }
 
 /* Reads a tree of the diff. 1: read; 0: missing and reported (skip it); -1: error. */

@@ -27,20 +27,12 @@ typedef struct walker {
 
 static int set_path(walker *w, size_t len, const char *name, size_t n, int dir)
 {
-	if (len + n + 2 > w->pcap) {
-		size_t cap = w->pcap ? w->pcap : 256;
-		while (cap < len + n + 2)
-			cap *= 2;
-		char *p = realloc(w->path, cap);
-		if (!p)
-			return -1;
-		w->path = p;
-		w->pcap = cap;
+	if (odb_path_put(&w->path, &w->pcap, len, name, n) < 0)
+		return -1;
+	if (dir) {
+		w->path[len + n] = '/';
+		w->path[len + n + 1] = '\0';
 	}
-	memcpy(w->path + len, name, n);
-	if (dir)
-		w->path[len + n++] = '/';
-	w->path[len + n] = '\0';
 	return 0;
 }
 

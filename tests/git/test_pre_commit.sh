@@ -36,8 +36,10 @@ import json; d=json.load(open('$T/out'))
 assert d['stats']['tokens'] == 2 and d['stats']['findings'] == 1, d['stats']
 " && pass || fail "pre-commit figures count the old side"
 git reset -q README.md; git checkout -q README.md
-# Moving the old token to another line is not new either (its fingerprint was there).
-{ echo "Top line."; cat README.md; } > R.tmp && mv R.tmp README.md
+# Moving the old token to another line is not new either (its fingerprint was
+# there): the diff shows the line removed below and added on top.
+{ echo "Top line."; grep -F "$TOKEN_LINE" README.md; grep -vF "$TOKEN_LINE" README.md; } > R.tmp && mv R.tmp README.md
+[ "$(sed -n 2p README.md)" = "$TOKEN_LINE" ] && pass || fail "the token line moved to the top"
 expect_exit 0 git commit -am "reflow"
 
 # git commit -a (GIT_INDEX_FILE is index.lock) sees the tracked file's new token.
@@ -196,6 +198,26 @@ git commit -qm "feature token" --no-verify
 git checkout -q main
 echo "main work" > main.txt; git add main.txt; git commit -qm "main work"
 expect_exit 0 git merge -q --no-edit feature
+# git runs pre-merge-commit before it writes MERGE_HEAD: the heads merged are
+# read from GIT_REFLOG_ACTION (git merge) and FETCH_HEAD (git pull). Each
+# branch's token is on that branch alone, so only the merge's other parent
+# can make it old.
+git checkout -q -b feature2
+printf 'only on feature2: %s\n' "$INCIDENT_URL" > feature2.txt; git add feature2.txt
+git commit -qm "feature2 token" --no-verify
+git checkout -q -b feature3
+printf 'only on feature3: %s\n' "$INCIDENT_URL" > feature3.txt; git add feature3.txt
+git commit -qm "feature3 token" --no-verify
+git checkout -q main
+echo "more main work" >> main.txt; git add main.txt; git commit -qm "more main work"
+expect_exit 0 git merge -q --no-edit feature2
+echo "still more" >> main.txt; git add main.txt; git commit -qm "still more"
+expect_exit 0 git -c pull.rebase=false pull -q --no-edit . feature3
+# A name that resolves to nothing is passed over: the commit is judged plainly.
+printf 'plain: %s\n' "$INCIDENT_URL" > plain.txt; git add plain.txt
+expect_exit 1 env GIT_REFLOG_ACTION="merge no-such-branch --no-ff" git commit -qm plain
+has "$T/err" "plain.txt:1:"
+git rm -q --cached plain.txt; rm plain.txt
 git checkout -q -b left; echo left > conflict.txt; git add conflict.txt; git commit -qm left
 git checkout -q main; echo right > conflict.txt; git add conflict.txt; git commit -qm right
 git merge -q left >/dev/null 2>&1 || true
