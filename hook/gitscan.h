@@ -162,10 +162,10 @@ typedef struct reach reach;
 reach *reach_new(git_odb *odb, tree_cache *cache, const char *gitdir);
 void reach_free(reach *r);
 /* A commit a ref held before the push (an update's old value). */
-int reach_add_old(reach *r, const git_oid *commit);
-/* 1 when a ref reached commit (whose committer time is time), 0 when none is
- * proven to, -1 on error. */
-int reach_is_old(reach *r, const git_oid *commit, int64_t time);
+int reach_add_old(reach *r, const git_oid *id);
+/* 1 when a ref reached the commit id (whose committer time is time), 0 when
+ * none is proven to, -1 on error. */
+int reach_is_old(reach *r, const git_oid *id, int64_t time);
 /* 1 when tag is in some ref's chain of tags, 0 if not, -1 on error. */
 int reach_tag_is_old(reach *r, const git_oid *tag);
 

@@ -267,18 +267,27 @@ static int account_member(jp *p, const char *key, void *ctx)
 	return value(p);
 }
 
+/* 1 to max decimal digits at *p into *v, *p moved past them; -1 if none. */
+static int digits(const char **p, int max, long long *v)
+{
+	int n = 0;
+	*v = 0;
+	for (; n < max && **p >= '0' && **p <= '9'; n++, (*p)++)
+		*v = *v * 10 + (**p - '0');
+	return n ? 0 : -1;
+}
+
 /* Azure's TimeSpan, [d.]hh:mm:ss, into seconds. */
 static int parse_period(const char *s, int64_t *out)
 {
 	long long d = 0, h, m, sec;
-	int used = 0;
-	if (strchr(s, '.') && sscanf(s, "%5lld.%2lld:%2lld:%2lld%n", &d, &h, &m, &sec, &used) == 4 && !s[used])
-		;
-	else if (!strchr(s, '.') && sscanf(s, "%2lld:%2lld:%2lld%n", &h, &m, &sec, &used) == 3 && !s[used])
-		d = 0;
-	else
+	const char *p = s;
+	if (strchr(s, '.') && (digits(&p, 5, &d) < 0 || *p++ != '.'))
 		return -1;
-	if (d < 0 || h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 59 || !(s[0] >= '0' && s[0] <= '9'))
+	if (digits(&p, 2, &h) < 0 || *p++ != ':' || digits(&p, 2, &m) < 0 || *p++ != ':' ||
+	    digits(&p, 2, &sec) < 0 || *p)
+		return -1;
+	if (h > 23 || m > 59 || sec > 59)
 		return -1;
 	*out = ((d * 24 + h) * 60 + m) * 60 + sec;
 	return *out > 0 ? 0 : -1;

@@ -111,7 +111,15 @@ static int batch_read(git_child *cat, const char *name, char **buf, size_t *len)
 		return -1;
 	if (strstr(line, " missing\n") || strstr(line, " ambiguous\n"))
 		return 0;
-	if (sscanf(line, "%*s %31s %llu", type, &size) != 2 || size > SIZE_MAX - 1)
+	/* "<id> <type> <size>\n", as cat-file --batch answers */
+	char *t = strchr(line, ' '), *sz = t ? strchr(t + 1, ' ') : NULL, *e = NULL;
+	if (!sz || (size_t)(sz - t - 1) >= sizeof(type) || sz[1] < '0' || sz[1] > '9')
+		return -1;
+	memcpy(type, t + 1, (size_t)(sz - t - 1));
+	type[sz - t - 1] = '\0';
+	errno = 0;
+	size = strtoull(sz + 1, &e, 10);
+	if (errno || *e != '\n' || size > SIZE_MAX - 1)
 		return -1;
 	if (!(*buf = malloc((size_t)size + 1)))
 		return -1;
@@ -132,11 +140,43 @@ typedef struct raw_change {
 	const char *path;
 } raw_change;
 
+/* An id (hex) ending at a space, copied into out (72 bytes). */
+static const char *raw_id(const char *p, const char *end, char *out)
+{
+	size_t n = 0;
+	while (p + n < end && p[n] != ' ' && n < 71)
+		n++;
+	if (n == 0 || p + n >= end || p[n] != ' ')
+		return NULL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return p + n + 1;
+}
+
+/* "om nm oid nid S" up to end (the NUL before the path). */
+static int raw_header(const char *p, const char *end, raw_change *c)
+{
+	char *e = NULL;
+	unsigned long om = strtoul(p, &e, 8), nm;
+	if (e == p || *e != ' ' || om > 0777777)
+		return -1;
+	p = e + 1;
+	nm = strtoul(p, &e, 8);
+	if (e == p || *e != ' ' || nm > 0777777)
+		return -1;
+	p = e + 1;
+	if (!(p = raw_id(p, end, c->old_id)) || !(p = raw_id(p, end, c->new_id)) || p >= end)
+		return -1;
+	c->old_mode = (unsigned)om;
+	c->new_mode = (unsigned)nm;
+	c->status = *p;
+	return 0;
+}
+
 static const char *next_change(const char *p, const char *end, raw_change *c)
 {
 	const char *nul = memchr(p, '\0', (size_t)(end - p));
-	if (!nul || *p != ':' || sscanf(p + 1, "%o %o %71s %71s %c", &c->old_mode, &c->new_mode, c->old_id,
-					     c->new_id, &c->status) != 5)
+	if (!nul || *p != ':' || raw_header(p + 1, nul, c) < 0)
 		return NULL;
 	c->path = nul + 1;
 	nul = memchr(c->path, '\0', (size_t)(end - c->path));

@@ -397,8 +397,9 @@ static void text_revokes(report *r)
 		const sg_token *t = &group_head(r, &r->groups[v->tokens[0]])->f->token;
 		char when[48] = "with no expiry in the token";
 		if (v->until != SG_TIME_NONE) {
-			memcpy(when, "until ", 6);
-			sg_time_format(v->until, when + 6, sizeof(when) - 6);
+			char t_until[40];
+			sg_time_format(v->until, t_until, sizeof(t_until));
+			snprintf(when, sizeof(when), "until %s", t_until);
 		}
 		print_safef(out, "  %s: %zu token%s at %zu place%s", t->account[0] ? t->account : t->host[0] ? t->host : "(unknown account)",
 			v->ntokens, v->ntokens == 1 ? "" : "s", v->places, v->places == 1 ? "" : "s");

@@ -459,7 +459,7 @@ static int account_section(load_ctx *c, const char *section, char *glob, size_t 
 static int globs_meet(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);
-	unsigned char m[64][64]; /* m[i][j]: a[i..] and b[j..] share a match; globs are < 64 */
+	unsigned char m[64][64] = { { 0 } }; /* m[i][j]: a[i..] and b[j..] share a match; globs are < 64 */
 	if (la > 63 || lb > 63)
 		return 1;
 	for (size_t i = la + 1; i-- > 0;)

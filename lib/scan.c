@@ -548,8 +548,12 @@ static void scan_window(scan_ctx *c, size_t ws, size_t we, enum anchor_type type
 			const char *note)
 {
 	sg_scanner *s = c->s;
-	sg_window *w0 = &s->levels[0];
 	int rc;
+	if (!s) { /* never: the scan's own scanner; said for the analyzer */
+		c->rc = SG_EINTERNAL;
+		return;
+	}
+	sg_window *w0 = &s->levels[0];
 
 	count_lines(c, ws);
 	c->note = note;

@@ -455,12 +455,11 @@ static int finish_sas(sg_token *t)
 		t->kind = SG_KIND_ACCOUNT_SAS;
 	else if (t->skoid || sg_token_param(t, "sktid"))
 		t->kind = SG_KIND_USER_DELEGATION_SAS;
-	else if (t->sv || t->sp || t->se || t->si || t->sr || t->st)
-		t->kind = SG_KIND_SERVICE_SAS;
-	else if (t->nparams == 1)
-		/* "&sig=<a real HMAC>" alone: the rest of its token sits elsewhere
-		 * (other lines, a dict). It signs something, unreadable from here:
-		 * judged as a storage SAS with sp and se absent, so unparseable. */
+	else if (t->sv || t->sp || t->se || t->si || t->sr || t->st || t->nparams == 1)
+		/* nparams 1: "&sig=<a real HMAC>" alone, the rest of its token
+		 * elsewhere (other lines, a dict). It signs something, unreadable
+		 * from here: judged as a storage SAS with sp and se absent, so
+		 * unparseable. */
 		t->kind = SG_KIND_SERVICE_SAS;
 	else
 		return SG_EINVAL;

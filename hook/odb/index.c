@@ -799,7 +799,7 @@ int staged_changes(git_odb *odb, const char *index_path, const char *gitdir, con
 	*ngone = 0;
 	if (rc > 0 && (rc = index_parse(&x, map, size, &why)) == 0) {
 		if (x.split) {
-			if ((rc = shared_map(index_path, gitdir, &x, &smap, &ssize, &why)) > 0) {
+			if (shared_map(index_path, gitdir, &x, &smap, &ssize, &why) > 0) {
 				rc = -1;
 				if (!(base = malloc(sizeof(*base))))
 					why = "out of memory";

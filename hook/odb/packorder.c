@@ -61,7 +61,8 @@ static size_t delta_result_size(const unsigned char *data, size_t avail)
 	if (rc != Z_OK && rc != Z_STREAM_END)
 		return SIZE_MAX;
 	const unsigned char *q = out, *qend = out + got;
-	if (odb_size_varint(&q, qend, &v) < 0 || odb_size_varint(&q, qend, &v) < 0)
+	size_t base_size; /* a delta opens with its base's size, then the result's */
+	if (odb_size_varint(&q, qend, &base_size) < 0 || odb_size_varint(&q, qend, &v) < 0)
 		return SIZE_MAX;
 	return v;
 }
