@@ -626,11 +626,8 @@ static void json_revokes(report *r)
 		fputs("],\"repositories\":[", out);
 		int said = 0;
 		for (size_t k = 0; k < v->ntokens; k++) {
-			int repo = group_head(r, &r->groups[v->tokens[k]])->repo;
-			size_t j = 0;
-			while (j < k && group_head(r, &r->groups[v->tokens[j]])->repo != repo)
-				j++;
-			if (repo < 0 || j < k)
+			int repo = revoke_repo_first(r, v, k);
+			if (repo < 0)
 				continue;
 			fputs(said++ ? "," : "", out);
 			report_json_string(out, r->repos[repo].path);

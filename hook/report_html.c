@@ -226,11 +226,8 @@ static void revoke_table(report *r)
 		when(out, v->until, "never");
 		fputs("</td><td>", out);
 		for (size_t k = 0, said = 0; k < v->ntokens; k++) {
-			int repo = group_head(r, &r->groups[v->tokens[k]])->repo;
-			size_t j = 0;
-			while (j < k && group_head(r, &r->groups[v->tokens[j]])->repo != repo)
-				j++;
-			if (repo < 0 || j < k)
+			int repo = revoke_repo_first(r, v, k);
+			if (repo < 0)
 				continue;
 			fputs(said++ ? "<br>" : "", out);
 			esc(out, r->repos[repo].path);

@@ -72,6 +72,17 @@ static inline const entry *group_head(const report *r, const token_group *g)
 	return &r->items[g->at[0]];
 }
 
+/* The repository of v's k-th token when no earlier token of v is in it (so
+ * that each repository is named once), else -1; -1 too for no repository. */
+static inline int revoke_repo_first(const report *r, const revoke_group *v, size_t k)
+{
+	int repo = group_head(r, &r->groups[v->tokens[k]])->repo;
+	for (size_t j = 0; j < k; j++)
+		if (group_head(r, &r->groups[v->tokens[j]])->repo == repo)
+			return -1;
+	return repo;
+}
+
 /* Is this entry shown? (text hides allowed findings without --show-allowed) */
 int report_shown(const report *r, const entry *e);
 
