@@ -475,6 +475,17 @@ static void check_built(const index_file *x, const uint8_t *data, size_t size)
 	dirs built = { 0 };
 	git_oid head;
 
+	if (x->split) {
+		/* without its shared index a split index is refused, never half-read */
+		changes c;
+		git_oid *gone = NULL;
+		size_t ngone;
+		if (walk(x, NULL, &c, &gone, &ngone) != -1 || c.n)
+			broken("a split index diffed without its shared index");
+		changes_clear(&c);
+		free(gone);
+		return;
+	}
 	if (!entries_plain(x))
 		return;
 	plain.root = NULL;
