@@ -170,7 +170,7 @@ has "$T/err" 'odd\x0aname\xff.txt:1:'
 git rm -q --cached -- "$odd"; rm -- "$odd"
 
 # core.hooksPath: hooks kept outside .git.
-mkdir -p "$T/hooks"; cp .git/hooks/pre-commit "$T/hooks/"; rm .git/hooks/pre-commit
+mkdir -p "$T/hooks"; cp .git/hooks/pre-commit .git/hooks/pre-merge-commit "$T/hooks/"; rm .git/hooks/pre-commit
 git config core.hooksPath "$T/hooks"
 printf '%s\n' "$TOKEN_LINE" > hp.txt; git add hp.txt
 expect_exit 1 git commit -m "hooks path"
@@ -192,6 +192,7 @@ git rm -q --cached env.txt; rm env.txt
 
 # Merges. A branch whose token is already committed merges without a new finding
 # (pre-merge-commit); a conflict resolved by adding a token is rejected (pre-commit).
+[ -x "$(git config core.hooksPath)/pre-merge-commit" ] && pass || fail "the merges below run no pre-merge-commit hook"
 git checkout -q -b feature
 printf '%s\n' "$TOKEN_LINE" > feature.txt; git add feature.txt
 git commit -qm "feature token" --no-verify
