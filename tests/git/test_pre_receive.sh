@@ -80,6 +80,11 @@ git checkout -q main
 echo m >> a.txt; git commit -qam "main moves"
 git merge -q --no-edit legacy
 expect_exit 0 git push -q "$S" main
+# The server's token on a rewritten line of its file (the diff shows the line
+# removed and added) is not new: its fingerprint was in the parent's blob.
+printf 'moved into a sentence: %s\n' "$TOKEN_LINE" > legacy.txt
+git commit -qam "legacy token's line rewritten" --no-verify
+expect_exit 0 git push -q "$S" main
 # An evil merge: the merge commit itself adds a token no parent had.
 git checkout -q -b side2 HEAD~1; echo s >> b.txt; git add b.txt; git commit -qm side2
 git checkout -q main
