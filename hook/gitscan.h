@@ -10,6 +10,8 @@
 #include "odb/odb.h"
 
 #include <git2.h>
+#include <stdio.h>
+#include <sys/types.h>
 
 /* Prints "sasguard: <what>: <libgit2's last error>" to stderr. */
 void git_fail(const char *what);
@@ -59,6 +61,28 @@ int repo_open_path(git_repository **repo, const char *path);
 
 /* The repository's .sasguard.ini in its work tree, if any ("" for bare). */
 void repo_policy_file(git_repository *repo, char *buf, size_t size);
+
+/* ---- gitcmd.c ------------------------------------------------------------ */
+
+/* A git child process: its stdin (to, when asked for) and stdout (from). */
+typedef struct gitcmd {
+	pid_t pid;
+	FILE *to, *from;
+} gitcmd;
+
+/* Starts `git argv[1..]` (argv[0] is "git"); quiet sends its stderr to
+ * /dev/null (a probe whose failure is an answer). 0, or -1: then still
+ * gitcmd_finish it. */
+int gitcmd_start(gitcmd *g, char *const argv[], int want_stdin, int quiet);
+/* Closes the pipes and waits: git's exit status, or -1. */
+int gitcmd_finish(gitcmd *g);
+/* All of a git command's output in *out (owned, NUL-terminated); 0 when it
+ * exited 0, else -1 (*out may still hold what it printed). */
+int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet);
+/* Reads one object by name from a `git cat-file --batch` child: 1, *buf
+ * (owned, NUL-terminated) and its type ("blob", "commit", ...) in
+ * type[0..tsize), 0 when git has no such object, -1 on a broken pipe. */
+int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, char *type, size_t tsize);
 
 /* ---- plumb.c ------------------------------------------------------------- */
 

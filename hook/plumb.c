@@ -14,122 +14,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A git child: its stdin (to) and stdout (from). */
-typedef struct git_child {
-	pid_t pid;
-	FILE *to, *from;
-} git_child;
-
-/* quiet: git's stderr to /dev/null (a probe whose failure is an answer). */
-static int child_start(git_child *g, char *const argv[], int want_stdin, int quiet)
+/* A blob by name from `git cat-file --batch`: 1 and *buf (owned), 0 when git
+ * has no such object or it is not a blob, -1 on a broken pipe. */
+static int blob_read(gitcmd *cat, const char *name, char **buf, size_t *len)
 {
-	int in[2] = { -1, -1 }, out[2];
-	memset(g, 0, sizeof(*g));
-	if ((want_stdin && pipe(in) < 0) || pipe(out) < 0)
-		return -1;
-	fflush(NULL);
-	if ((g->pid = fork()) < 0)
-		return -1;
-	if (g->pid == 0) {
-		if (want_stdin) {
-			dup2(in[0], 0);
-			close(in[0]);
-			close(in[1]);
-		}
-		dup2(out[1], 1);
-		close(out[0]);
-		close(out[1]);
-		if (quiet) {
-			int null = open("/dev/null", O_WRONLY);
-			if (null >= 0)
-				dup2(null, 2);
-		}
-		execvp("git", argv);
-		_exit(127);
-	}
-	close(out[1]);
-	g->from = fdopen(out[0], "r");
-	if (want_stdin) {
-		close(in[0]);
-		g->to = fdopen(in[1], "w");
-	}
-	return g->from && (!want_stdin || g->to) ? 0 : -1;
-}
-
-/* Closes the pipes and waits: git's exit status, or -1. */
-static int child_finish(git_child *g)
-{
-	int status;
-	if (g->to)
-		fclose(g->to);
-	if (g->from)
-		fclose(g->from);
-	g->to = g->from = NULL;
-	if (g->pid <= 0 || waitpid(g->pid, &status, 0) != g->pid)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* All of a git command's output; 0 when it exited 0. */
-static int git_output(char *const argv[], char **out, size_t *len, int quiet)
-{
-	git_child g;
-	size_t cap = 0;
-	*out = NULL;
-	*len = 0;
-	if (child_start(&g, argv, 0, quiet) < 0) {
-		child_finish(&g);
-		return -1;
-	}
-	for (;;) {
-		if (*len + 65536 + 1 > cap) {
-			char *m = realloc(*out, cap = (*len + 65536 + 1) * 2);
-			if (!m)
-				break;
-			*out = m;
-		}
-		size_t n = fread(*out + *len, 1, cap - *len - 1, g.from);
-		*len += n;
-		if (n == 0)
-			break;
-	}
-	if (*out)
-		(*out)[*len] = '\0';
-	int rc = child_finish(&g);
-	return rc == 0 && *out ? 0 : -1;
-}
-
-/* Reads one object by name from `git cat-file --batch`: 1 and *buf (owned),
- * 0 when git has no such object, -1 on a broken pipe. */
-static int batch_read(git_child *cat, const char *name, char **buf, size_t *len)
-{
-	char line[512], type[32];
-	unsigned long long size;
-	*buf = NULL;
-	fprintf(cat->to, "%s\n", name);
-	if (fflush(cat->to) != 0 || !fgets(line, sizeof(line), cat->from))
-		return -1;
-	if (strstr(line, " missing\n") || strstr(line, " ambiguous\n"))
-		return 0;
-	/* "<id> <type> <size>\n", as cat-file --batch answers */
-	char *t = strchr(line, ' '), *sz = t ? strchr(t + 1, ' ') : NULL, *e = NULL;
-	if (!sz || (size_t)(sz - t - 1) >= sizeof(type) || sz[1] < '0' || sz[1] > '9')
-		return -1;
-	memcpy(type, t + 1, (size_t)(sz - t - 1));
-	type[sz - t - 1] = '\0';
-	errno = 0;
-	size = strtoull(sz + 1, &e, 10);
-	if (errno || *e != '\n' || size > SIZE_MAX - 1)
-		return -1;
-	if (!(*buf = malloc((size_t)size + 1)))
-		return -1;
-	if (fread(*buf, 1, (size_t)size, cat->from) != size || fgetc(cat->from) != '\n') {
+	char type[16];
+	int r = gitcmd_batch_read(cat, name, buf, len, type, sizeof(type));
+	if (r == 1 && strcmp(type, "blob") != 0) {
 		free(*buf);
 		*buf = NULL;
-		return -1;
+		return 0;
 	}
-	*len = (size_t)size;
-	return strcmp(type, "blob") == 0 ? 1 : 0;
+	return r;
 }
 
 /* One record of `git diff-index -z --raw`: ":om nm oid nid S\0path\0". */
@@ -190,7 +86,7 @@ static int is_content(unsigned mode)
 
 typedef struct plumb {
 	blob_ctx b;
-	git_child cat;
+	gitcmd cat;
 	char **merge_heads; /* MERGE_HEAD's commits, as names cat-file reads */
 	size_t nmerge;
 	int merge_read;
@@ -210,7 +106,7 @@ static int scan_gone(plumb *s)
 			continue;
 		char *buf;
 		size_t len;
-		int r = batch_read(&s->cat, c.old_id, &buf, &len);
+		int r = blob_read(&s->cat, c.old_id, &buf, &len);
 		if (r < 0)
 			return -1;
 		if (r == 1) {
@@ -253,7 +149,7 @@ static int keep_against(plumb *s, const char *old_name, const char *nb, size_t n
 {
 	char *ob;
 	size_t on;
-	int r = batch_read(&s->cat, old_name, &ob, &on);
+	int r = blob_read(&s->cat, old_name, &ob, &on);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -267,7 +163,7 @@ static int read_merge_heads(plumb *s)
 {
 	char *argv[] = { "git", "rev-parse", "--git-path", "MERGE_HEAD", NULL }, *out, *text;
 	size_t len;
-	if (git_output(argv, &out, &len, 0) < 0) {
+	if (gitcmd_output(argv, &out, &len, 0) < 0) {
 		free(out);
 		return -1;
 	}
@@ -301,7 +197,7 @@ static int judge_change(plumb *s, const raw_change *c)
 
 	if ((c->status != 'A' && c->status != 'M' && c->status != 'T') || !is_content(c->new_mode))
 		return 0;
-	int r = batch_read(&s->cat, c->new_id, &nb, &nn);
+	int r = blob_read(&s->cat, c->new_id, &nb, &nn);
 	if (r <= 0) {
 		free(nb);
 		if (r == 0) {
@@ -357,15 +253,15 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 	/* against HEAD; on an unborn branch, the empty tree of this object format */
 	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
 			 "HEAD", "--", NULL };
-	if (git_output(diff, &s.changes, &s.nchanges_len, 1) < 0) {
+	if (gitcmd_output(diff, &s.changes, &s.nchanges_len, 1) < 0) {
 		char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
 		char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
 		free(s.changes);
 		s.changes = NULL;
-		int born = git_output(head, &out, &len, 1) == 0;
+		int born = gitcmd_output(head, &out, &len, 1) == 0;
 		free(out);
 		out = NULL;
-		if (born || git_output(hash_empty, &out, &len, 0) < 0) {
+		if (born || gitcmd_output(hash_empty, &out, &len, 0) < 0) {
 			fprintf(stderr, "sasguard: git diff-index --cached HEAD failed\n");
 			goto out;
 		}
@@ -374,13 +270,13 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 		out = NULL;
 		diff[7] = empty;
 		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
-		if (git_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
+		if (gitcmd_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
 			fprintf(stderr, "sasguard: git diff-index --cached failed\n");
 			goto out;
 		}
 	}
 	char *cat[] = { "git", "cat-file", "--batch", NULL };
-	if (child_start(&s.cat, cat, 1, 0) < 0) {
+	if (gitcmd_start(&s.cat, cat, 1, 0) < 0) {
 		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
 		goto out;
 	}
@@ -409,7 +305,7 @@ broken:
 	fprintf(stderr, "sasguard: reading the staged content through git cat-file failed\n");
 out:
 	free(out);
-	if (s.cat.pid > 0 && child_finish(&s.cat) != 0 && rc != EXIT_INTERNAL)
+	if (s.cat.pid > 0 && gitcmd_finish(&s.cat) != 0 && rc != EXIT_INTERNAL)
 		rc = EXIT_INTERNAL;
 	for (size_t i = 0; i < s.nmerge; i++)
 		free(s.merge_heads[i]);
