@@ -174,7 +174,7 @@ cmake -S "$work/tree" -B "$build" >"$log" 2>&1 && cmake --build "$build" -j 2 --
 # ctest over a regex, stopping at the first failure; prints the failed tests
 run_tier() { # regex
   local out
-  out=$(ctest --test-dir "$build" -R "$1" -j 2 --stop-on-failure --timeout 600 2>&1)
+  out=$(ctest --test-dir "$build" -R "$1" -j 2 --stop-on-failure --timeout 600 2>&1 </dev/null)
   local rc=$?
   if [ $rc -ne 0 ]; then # "  3 - unit_judge (Failed)" under "The following tests FAILED:"
     printf '%s\n' "$out" | sed -n '/tests FAILED:/,$p' | sed -nE 's/^[[:space:]]*[0-9]+ - ([^ ]+) \((.*)\).*/\1 (\2)/p' |
@@ -197,7 +197,8 @@ fi
 
 killed=0 survived=0 stale=0 equiv=0 nobuild=0
 survivors=() stales=() equivs=() nobuilds=()
-while IFS=$'\037' read -r n id file st why tests what; do
+# the table on fd 3: a test that reads stdin must not eat the next mutants
+while IFS=$'\037' read -r -u 3 n id file st why tests what; do
   selected "$n" "$id" || continue
   case "$st" in
     equivalent) equiv=$((equiv + 1)); equivs+=("$id ($file): $what -- equivalent: $why"); continue ;;
@@ -230,7 +231,7 @@ while IFS=$'\037' read -r n id file st why tests what; do
     survived=$((survived + 1)); survivors+=("$id ($file): $what")
   fi
   printf '%3s %-36s %-9s %4ss  %s\n' "$n" "$id" "$result" "$secs" "${detail:+by $detail}"
-done <<<"$table"
+done 3<<<"$table"
 # leave the copy's build unmutated for --keep
 [ "$keep" = 1 ] && cmake --build "$build" -j 2 --target $targets >"$log" 2>&1
 
