@@ -33,6 +33,25 @@ has "$T/out" "${keymsg:0:12}:(commit message):"
 lacks "$T/out" "docs-notes.md"   # a rename adds nothing: one finding, at its origin
 no_secrets "$T/out"
 
+# The same blob introduced twice, far apart: the oldest sighting is the
+# origin however the walk is split between threads (each walks its own range
+# of commits; their sightings are merged after).
+O=$T/twice; git init -q "$O"
+for i in $(seq 1 12); do
+  case $i in
+    2) printf '%s\n' "$TOKEN_LINE" > "$O/first.md"; git -C "$O" add first.md ;;
+    5) git -C "$O" rm -q first.md ;;
+    10) printf '%s\n' "$TOKEN_LINE" > "$O/again.md"; git -C "$O" add again.md ;;
+  esac
+  echo "$i" > "$O/n.txt"; git -C "$O" add n.txt; git -C "$O" commit -qm "c$i"
+  [ "$i" = 2 ] && first=$(git -C "$O" rev-parse HEAD)
+done
+for threads in 1 2 3 4; do
+  expect_exit 1 "$SASGUARD" --all-history --threads "$threads" "$O"
+  has "$T/out" "${first:0:12}:first.md:1:"
+  lacks "$T/out" "again.md"
+done
+
 # max_file_size is inclusive, at the byte: blobs of 1023 and 1024 bytes are
 # scanned under 1K, one of 1025 (and one of 2000, under twice the limit) is skipped.
 mkdir -p "$T/sizes"; git init -q "$T/sizes"
