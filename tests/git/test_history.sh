@@ -46,9 +46,15 @@ for i in $(seq 1 12); do
   echo "$i" > "$O/n.txt"; git -C "$O" add n.txt; git -C "$O" commit -qm "c$i"
   [ "$i" = 2 ] && first=$(git -C "$O" rev-parse HEAD)
 done
+# Reported where no allowance covers it, and where one covers every place
+# (each origin is merged on its own).
+printf '[allow]\npath = *.md\n' > "$T/allow-md.ini"
 for threads in 1 2 3 4; do
   expect_exit 1 "$SASGUARD" --all-history --threads "$threads" "$O"
   has "$T/out" "${first:0:12}:first.md:1:"
+  lacks "$T/out" "again.md"
+  expect_exit 0 "$SASGUARD" --all-history --threads "$threads" --show-allowed --config "$T/allow-md.ini" "$O"
+  has "$T/out" "${first:0:12}:first.md:1:7: error: account SAS for robustnessws4285631339 (allowed: path)"
   lacks "$T/out" "again.md"
 done
 
