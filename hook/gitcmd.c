@@ -66,29 +66,39 @@ int gitcmd_finish(gitcmd *g)
 int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet)
 {
 	gitcmd g;
-	size_t cap = 0;
 	*out = NULL;
 	*len = 0;
 	if (gitcmd_start(&g, argv, 0, quiet) < 0) {
 		gitcmd_finish(&g);
 		return -1;
 	}
+	return gitcmd_slurp(&g, out, len);
+}
+
+int gitcmd_slurp(gitcmd *g, char **out, size_t *len)
+{
+	size_t cap = 0;
+	int nomem = 0;
+	*out = NULL;
+	*len = 0;
 	for (;;) {
 		if (*len + 65536 + 1 > cap) {
 			char *m = realloc(*out, cap = (*len + 65536 + 1) * 2);
-			if (!m)
+			if (!m) {
+				nomem = 1; /* a cut output must not pass for all of it */
 				break;
+			}
 			*out = m;
 		}
-		size_t n = fread(*out + *len, 1, cap - *len - 1, g.from);
+		size_t n = fread(*out + *len, 1, cap - *len - 1, g->from);
 		*len += n;
 		if (n == 0)
 			break;
 	}
 	if (*out)
 		(*out)[*len] = '\0';
-	int rc = gitcmd_finish(&g);
-	return rc == 0 && *out ? 0 : -1;
+	int rc = gitcmd_finish(g);
+	return rc == 0 && *out && !nomem ? 0 : -1;
 }
 
 /* Reads one object by name from `git cat-file --batch`: 1, *buf (owned,

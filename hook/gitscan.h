@@ -79,6 +79,9 @@ int gitcmd_finish(gitcmd *g);
 /* All of a git command's output in *out (owned, NUL-terminated); 0 when it
  * exited 0, else -1 (*out may still hold what it printed). */
 int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet);
+/* The same for a child already started (without stdin): reads all it
+ * prints, then gitcmd_finish. Lets the caller work while git runs. */
+int gitcmd_slurp(gitcmd *g, char **out, size_t *len);
 /* Reads one object by name from a `git cat-file --batch` child: 1, *buf
  * (owned, NUL-terminated) and its type ("blob", "commit", ...) in
  * type[0..tsize), 0 when git has no such object, -1 on a broken pipe. */

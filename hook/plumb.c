@@ -246,14 +246,26 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 	sg_findings_init(&s.gone_found);
 	/* a git child that dies must end in an error here, not kill us mid-write */
 	signal(SIGPIPE, SIG_IGN);
-	if (!(s.b.scanner = cli_scanner(o, p, base)) || !(s.b.report = report_open(o, p)))
+	/* git reads the index and starts cat-file while the scanner compiles:
+	 * the hook's time is then git's, not git's plus ours */
+	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
+			 "HEAD", "--", NULL };
+	char *cat[] = { "git", "cat-file", "--batch", NULL };
+	gitcmd d;
+	int started = gitcmd_start(&d, diff, 0, 1);
+	if (gitcmd_start(&s.cat, cat, 1, 0) < 0) {
+		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
+		gitcmd_finish(&d);
 		goto out;
+	}
+	if (!(s.b.scanner = cli_scanner(o, p, base)) || !(s.b.report = report_open(o, p))) {
+		gitcmd_finish(&d);
+		goto out;
+	}
 	s.b.policy = p;
 	s.b.stats = &st;
 	/* against HEAD; on an unborn branch, the empty tree of this object format */
-	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
-			 "HEAD", "--", NULL };
-	if (gitcmd_output(diff, &s.changes, &s.nchanges_len, 1) < 0) {
+	if (started < 0 ? (gitcmd_finish(&d), -1) : gitcmd_slurp(&d, &s.changes, &s.nchanges_len)) {
 		char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
 		char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
 		free(s.changes);
@@ -274,11 +286,6 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 			fprintf(stderr, "sasguard: git diff-index --cached failed\n");
 			goto out;
 		}
-	}
-	char *cat[] = { "git", "cat-file", "--batch", NULL };
-	if (gitcmd_start(&s.cat, cat, 1, 0) < 0) {
-		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
-		goto out;
 	}
 	if (scan_gone(&s) < 0)
 		goto broken;
