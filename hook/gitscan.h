@@ -10,6 +10,7 @@
 #include "odb/odb.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -83,6 +84,25 @@ int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet);
  * (owned, NUL-terminated) and its type ("blob", "commit", ...) in
  * type[0..tsize), 0 when git has no such object, -1 on a broken pipe. */
 int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, char *type, size_t tsize);
+/* The next answer of a `git cat-file --batch` whose names are written by
+ * someone else (a gitcmd_feeder): as gitcmd_batch_read. */
+int gitcmd_batch_next(gitcmd *cat, char **buf, size_t *len, char *type, size_t tsize);
+/* Runs git with in[0..inlen) as its stdin (none when in is NULL) and all its
+ * output in *out (owned, NUL-terminated); 0 when it exited 0. */
+int gitcmd_filter(char *const argv[], const char *in, size_t inlen, char **out, size_t *len, int quiet);
+
+/* Writes buf[0..len) to a child's stdin from a thread, then closes it, so
+ * that the caller can read the child's answers meanwhile. */
+typedef struct gitcmd_feeder {
+	pthread_t t;
+	gitcmd *g;
+	const char *buf;
+	size_t len;
+	int rc, started;
+} gitcmd_feeder;
+int gitcmd_feed_start(gitcmd_feeder *f, gitcmd *g, const char *buf, size_t len);
+/* Waits for the thread: 0 when all of buf was written. */
+int gitcmd_feed_finish(gitcmd_feeder *f);
 
 /* ---- plumb.c ------------------------------------------------------------- */
 
