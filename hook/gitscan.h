@@ -114,6 +114,18 @@ int gitcmd_feed_finish(gitcmd_feeder *f);
  */
 int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base);
 
+/* One record of `git diff-index` or `git diff-tree` -z --raw: ":om nm oid nid S\0path\0". */
+typedef struct raw_change {
+	unsigned old_mode, new_mode;
+	char old_id[72], new_id[72];
+	char status;
+	const char *path;
+} raw_change;
+
+/* Parses the record at p (before end) into c: the record after it, or NULL
+ * when p does not start one. c->path points into the buffer. */
+const char *raw_change_next(const char *p, const char *end, raw_change *c);
+
 /* ---- blob.c -------------------------------------------------------------- */
 
 /* The skips of a run, by reason, with the first few paths for the note. */
