@@ -164,6 +164,10 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 /* The same for content already in memory (buf[0..size)): what git plumbing read. */
 int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out);
 
+/* Counts and notes a blob of size over max_file_size (the limit itself is
+ * scanned) without reading it: 1 skipped, 0 to be read. */
+int blob_skip_large(blob_ctx *c, size_t size, const char *path);
+
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
 /* Skips counted elsewhere (the scanning threads), with their first paths. */
@@ -233,15 +237,19 @@ typedef struct missing {
 	unsigned long long damaged;           /* there, but unreadable */
 	git_oid first;
 	char *first_path;                     /* where the first one sits, if known (owned) */
+	char first_hex[65];                   /* the first, when counted by missing_add_hex */
 } missing;
 
 void missing_init(missing *m);
 void missing_free(missing *m);
 /* Counts id once (thread-safe); path (may be NULL) is where it should be. 0, or -1 out of memory. */
 int missing_add(missing *m, const git_oid *id, git_object_t type, const char *path);
+/* The same for an id as git plumbing names it (SHA-256's too). */
+int missing_add_hex(missing *m, const char *hex, git_object_t type, const char *path);
 /* Counts an object that is there but cannot be read (thread-safe). */
 void missing_damaged(missing *m);
-/* The note that says how many, of which kinds, and why (nothing when none). */
+/* The note that says how many, of which kinds, and why (nothing when none);
+ * repo may be NULL (read through git plumbing: no promisor advice). */
 void missing_report(const missing *m, report *r, git_repository *repo, int allowed);
 
 /* ---- discover.c ---------------------------------------------------------- */
@@ -355,6 +363,8 @@ void scan_result_free(scan_result *r);
 /* SASGUARD_TRACE_BLOBS=FILE: each blob judged, once (thread-safe). */
 int trace_blobs_on(void);
 void trace_blob(const git_oid *id);
+/* The same for an id as git plumbing names it (SHA-256's too). */
+void trace_blob_hex(const char *hex);
 void trace_close(void);
 
 #endif
