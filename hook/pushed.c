@@ -509,6 +509,8 @@ static int judge_plumbed(push *ps)
 {
 	plumb_push_ctx c = { ps->updates, ps->nupdates, &ps->b, &ps->miss, ps->prog, keep_cb, ps };
 	int rc = plumb_push_judge(&c);
+	if (rc == 0)
+		test_fault_judged();
 	ps->lib = *sg_scanner_stats(ps->b.scanner);
 	ps->lib.dropped_blocking = 0; /* added from the scanner below, as for the pool's */
 	ps->st.commits = ps->prog->commits;

@@ -308,6 +308,17 @@ git tag -a -m "download: $INCIDENT_URL" v2 main
 expect_exit 1 git push "$S2" refs/tags/v2
 has "$T/err" "(tag message):"
 no_secrets "$T/err"
+# refs straight at a tree and at a blob, and a tag of a tree: named by the ref
+tb=$(printf 'tok = %s\n' "$INCIDENT_URL" | git hash-object -w --stdin)
+tt=$(printf '040000 tree %s\tdir\n' "$(printf '100644 blob %s\tin-tree.txt\n' "$tb" | git mktree)" | git mktree)
+expect_exit 1 git push "$S2" "$tt:refs/tags/tree"
+has "$T/err" "remote: refs/tags/tree:dir/in-tree.txt:1:7: error"
+expect_exit 1 git push "$S2" "$tb:refs/tags/blob"
+has "$T/err" "remote: refs/tags/blob:1:7: error"
+git tag -a -m "a tree" vt "$tt"
+expect_exit 1 git push "$S2" refs/tags/vt
+has "$T/err" "remote: refs/tags/vt:dir/in-tree.txt:1:7: error"
+no_secrets "$T/err"
 # a token in a commit message
 git commit -q --allow-empty -m "see $INCIDENT_URL"
 expect_exit 1 git push "$S2" main
