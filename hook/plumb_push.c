@@ -233,11 +233,37 @@ static int list_new(pplumb *pp)
 		return 0;
 	/* git set GIT_QUARANTINE_PATH and the object directories for its hook:
 	 * this child sees the pushed objects, and the refs as they were */
-	if (gitcmd_filter(argv, pp->tips_in, pp->tips_len, &pp->listing, &len, 0) < 0) {
+	char *in = pp->tips_in, *out = NULL; /* read once */
+	pp->tips_in = NULL;
+	int rc = gitcmd_filter(argv, in, pp->tips_len, &out, &len, 0);
+	free(in);
+	pp->listing = out;
+	if (rc < 0) {
 		fprintf(stderr, "sasguard: git rev-list could not list what the push adds (see above)\n");
 		return -1;
 	}
 	return read_listing(pp, pp->listing, pp->listing + len);
+}
+
+/* One answer, "<type> <size>" or "<id> missing" (nl: its end), for o. */
+static int type_answer(pplumb *pp, pobj *o, const char *line, const char *nl)
+{
+	char *e = NULL;
+	const char *sp = memchr(line, ' ', (size_t)(nl - line));
+	if (nl - line == HEX + 8 && strncmp(nl - 8, " missing", 8) == 0)
+		return missing_add_hex(pp->c->miss, o->id, GIT_OBJECT_INVALID, *o->hint ? o->hint : NULL);
+	if (!sp || sp - line >= 16)
+		return -1;
+	char type[16];
+	memcpy(type, line, (size_t)(sp - line));
+	type[sp - line] = '\0';
+	errno = 0;
+	unsigned long long size = strtoull(sp + 1, &e, 10);
+	if (errno || e != nl || size > SIZE_MAX)
+		return -1;
+	o->type = type_of(type);
+	o->size = (size_t)size;
+	return 0;
 }
 
 /* Each listed object's type and size, from one `git cat-file --batch-check`. */
@@ -253,19 +279,8 @@ static int read_types(pplumb *pp)
 		rc = -1;
 	line = out;
 	for (size_t i = 0; rc == 0 && i < pp->nobjs; i++) {
-		char type[16], *nl = line ? strchr(line, '\n') : NULL;
-		unsigned long long size;
-		pobj *o = &pp->objs[i];
-		if (!nl)
-			rc = -1;
-		else if (strstr(line, " missing\n") == nl - 8) /* "<id> missing" */
-			rc = missing_add_hex(pp->c->miss, o->id, GIT_OBJECT_INVALID, *o->hint ? o->hint : NULL);
-		else if (sscanf(line, "%15s %llu", type, &size) != 2 || size > SIZE_MAX)
-			rc = -1;
-		else {
-			o->type = type_of(type);
-			o->size = (size_t)size;
-		}
+		char *nl = line ? strchr(line, '\n') : NULL;
+		rc = nl ? type_answer(pp, &pp->objs[i], line, nl) : -1;
 		line = nl ? nl + 1 : NULL;
 	}
 	if (rc < 0)
@@ -360,7 +375,7 @@ static int read_answers(pplumb *pp, gitcmd *cat, const size_t *want, size_t n)
 static int scan_all(pplumb *pp)
 {
 	size_t *want = malloc((pp->nobjs + 1) * sizeof(*want)), n = 0, inlen = 0;
-	char *in = NULL, *argv[] = { "git", "cat-file", "--batch", NULL };
+	char *in = NULL;
 	gitcmd cat = { 0 };
 	gitcmd_feeder f = { 0 };
 	int rc = want ? 0 : -1;
@@ -375,6 +390,7 @@ static int scan_all(pplumb *pp)
 		}
 	}
 	if (rc == 0 && n) {
+		char *argv[] = { "git", "cat-file", "--batch", NULL };
 		rc = gitcmd_start(&cat, argv, 1, 0) < 0 || gitcmd_feed_start(&f, &cat, in, inlen) < 0 ? -1 : 0;
 		if (rc == 0)
 			rc = read_answers(pp, &cat, want, n);
@@ -423,7 +439,10 @@ static int order_commits(pplumb *pp)
 			 "--missing=print", "--stdin", "--not", "--all", NULL };
 	if (!pp->commit_tips_in)
 		return 0;
-	if (gitcmd_filter(argv, pp->commit_tips_in, pp->commit_tips_len, &pp->order, &len, 0) < 0) {
+	char *out = NULL;
+	int rc = gitcmd_filter(argv, pp->commit_tips_in, pp->commit_tips_len, &out, &len, 0);
+	pp->order = out;
+	if (rc < 0) {
 		fprintf(stderr, "sasguard: git rev-list could not order the pushed commits (see above)\n");
 		return -1;
 	}
