@@ -367,12 +367,14 @@ printf '[allow]\npath = fixtures/**\n' > "$T/allow256.ini"
 git -C "$S2" config sasguard.config "$T/allow256.ini"
 mkdir -p fixtures; printf '%s\n' "$TOKEN_LINE" > fixtures/t.txt; git add fixtures; git commit -qm fixture
 expect_exit 0 git push -q "$S2" main
-cp fixtures/t.txt conf.txt; git add conf.txt; mkdir -p f2; printf 'x %s\n' "$TOKEN_LINE" > fixtures/u.txt
-cp fixtures/u.txt f2/u.txt; git add fixtures f2; git commit -qm "fixture, and the same elsewhere"
+# (both pushed at once: a fixture, then its copy under src/ in the next commit)
+cp fixtures/t.txt conf.txt; git add conf.txt; printf 'x %s\n' "$TOKEN_LINE" > fixtures/u.txt
+git add fixtures; git commit -qm "a fixture"
+mkdir -p src; cp fixtures/u.txt src/u.txt; git add src; git commit -qm "the same in src"
 expect_exit 1 git push "$S2" main
-has "$T/err" "f2/u.txt:1:"
+has "$T/err" "$(git rev-parse --short=12 HEAD):src/u.txt:1:"
 lacks "$T/err" "conf.txt"   # a blob the server has (fixtures/t.txt) adds nothing
-git reset -q --hard HEAD~1
+git reset -q --hard HEAD~2
 git -C "$S2" config --unset sasguard.config
 # Missing objects are never clean: a new value the server lacks, a tree whose blob is gone.
 Z64=0000000000000000000000000000000000000000000000000000000000000000
@@ -386,8 +388,11 @@ expect_exit 3 sh -c "printf '%s %s refs/heads/gone\n' $Z64 $orphan | GIT_DIR='$S
 has "$T/err" "1 objects missing"
 has "$T/err" "$gone"
 has "$T/err" "objects the push refers to are missing"
-# A deletion adds nothing.
-expect_exit 0 git push -q "$S2" :refs/heads/other
+# A deletion adds nothing, alone or beside a clean update.
+git checkout -q -b again main; echo again >> a.txt; git commit -qam again; git checkout -q main
+expect_exit 0 git push "$S2" :refs/heads/other again
+expect_exit 1 git -C "$S2" rev-parse -q --verify refs/heads/other
+[ "$(git -C "$S2" rev-parse again)" = "$(git rev-parse again)" ] && pass || fail "sha256: again not created"
 
 # ---- SHA-256 pre-receive, differential: the blobs judged are what git lists ---------
 G2=$T/gen256; git init -q --object-format=sha256 "$G2"
