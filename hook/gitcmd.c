@@ -42,6 +42,9 @@ int gitcmd_start(gitcmd *g, char *const argv[], int want_stdin, int quiet)
 	}
 	close(out[1]);
 	g->from = fdopen(out[0], "r");
+	/* a pipe holds 64 KiB: read it whole, not in stdio's 4 KiB */
+	if (g->from)
+		setvbuf(g->from, NULL, _IOFBF, 65536);
 	if (want_stdin) {
 		close(in[0]);
 		g->to = fdopen(in[1], "w");

@@ -390,7 +390,8 @@ static int scan_all(pplumb *pp)
 		}
 	}
 	if (rc == 0 && n) {
-		char *argv[] = { "git", "cat-file", "--batch", NULL };
+		/* --buffer: nobody waits on one answer, so git writes them in big blocks */
+		char *argv[] = { "git", "cat-file", "--batch", "--buffer", NULL };
 		rc = gitcmd_start(&cat, argv, 1, 0) < 0 || gitcmd_feed_start(&f, &cat, in, inlen) < 0 ? -1 : 0;
 		if (rc == 0)
 			rc = read_answers(pp, &cat, want, n);
@@ -657,30 +658,59 @@ static int judge_flagged(pplumb *pp, pobj *o)
 	return rc;
 }
 
+/* Parents-first commit order, refs' trees and blobs last, as pushnew.c finds
+ * them: the report reads as a SHA-1 push's. */
+static int by_commit(const void *a, const void *b)
+{
+	const pobj *x = *(pobj *const *)a, *y = *(pobj *const *)b;
+	size_t cx = x->commit ? x->commit : SIZE_MAX, cy = y->commit ? y->commit : SIZE_MAX;
+	return cx != cy ? (cx < cy ? -1 : 1) : (x < y ? -1 : x > y);
+}
+
+/* The flagged blobs, each with a path, in the report's order (owned). */
+static pobj **flagged_in_order(pplumb *pp, size_t *n)
+{
+	pobj **v = malloc((pp->nobjs + 1) * sizeof(*v));
+	*n = 0;
+	for (size_t i = 0; v && i < pp->nobjs; i++) {
+		pobj *o = &pp->objs[i];
+		if (!o->flagged)
+			continue;
+		/* not seen in any diff (a tree git could not read): where rev-list saw it */
+		if (!o->path && !(o->path = strdup(o->hint))) {
+			free(v);
+			return NULL;
+		}
+		v[(*n)++] = o;
+	}
+	if (v)
+		qsort(v, *n, sizeof(*v), by_commit);
+	return v;
+}
+
 static int attribute(pplumb *pp)
 {
 	char *argv[] = { "git", "cat-file", "--batch", NULL };
 	int rc = 0, any = 0;
+	size_t n;
 	for (size_t i = 0; i < pp->nobjs && !any; i++)
 		any = pp->objs[i].flagged;
 	if (!any)
 		return 0;
 	if (order_commits(pp) < 0 || diff_commits(pp) < 0 || tips_attribute(pp) < 0)
 		return -1;
+	pobj **v = flagged_in_order(pp, &n);
+	if (!v)
+		return -1;
 	if (gitcmd_start(&pp->cat, argv, 1, 0) < 0) {
 		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
-		return -1;
+		rc = -1;
 	}
-	for (size_t i = 0; rc == 0 && i < pp->nobjs; i++) {
-		pobj *o = &pp->objs[i];
-		/* not seen in any diff (a tree git could not read): where rev-list saw it */
-		if (o->flagged && !o->path && !(o->path = strdup(o->hint)))
-			rc = -1;
-		if (rc == 0 && o->flagged)
-			rc = judge_flagged(pp, o);
-	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = judge_flagged(pp, v[i]);
 	if (gitcmd_finish(&pp->cat) != 0 && rc == 0)
 		rc = -1;
+	free(v);
 	return rc;
 }
 
