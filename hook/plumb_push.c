@@ -658,19 +658,25 @@ static int judge_flagged(pplumb *pp, pobj *o)
 	return rc;
 }
 
-/* Parents-first commit order, refs' trees and blobs last, as pushnew.c finds
- * them: the report reads as a SHA-1 push's. */
+/* A flagged blob's place in the report: its commit (refs' trees and blobs
+ * last), then where rev-list listed it. */
+typedef struct flag_at {
+	size_t commit, at;
+} flag_at;
+
 static int by_commit(const void *a, const void *b)
 {
-	const pobj *x = *(pobj *const *)a, *y = *(pobj *const *)b;
-	size_t cx = x->commit ? x->commit : SIZE_MAX, cy = y->commit ? y->commit : SIZE_MAX;
-	return cx != cy ? (cx < cy ? -1 : 1) : (x < y ? -1 : x > y);
+	const flag_at *x = a, *y = b;
+	if (x->commit != y->commit)
+		return x->commit < y->commit ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
 }
 
-/* The flagged blobs, each with a path, in the report's order (owned). */
-static pobj **flagged_in_order(pplumb *pp, size_t *n)
+/* The flagged blobs, each with a path, in parents-first commit order as
+ * pushnew.c finds them: the report reads as a SHA-1 push's (owned). */
+static flag_at *flagged_in_order(pplumb *pp, size_t *n)
 {
-	pobj **v = malloc((pp->nobjs + 1) * sizeof(*v));
+	flag_at *v = malloc((pp->nobjs + 1) * sizeof(*v));
 	*n = 0;
 	for (size_t i = 0; v && i < pp->nobjs; i++) {
 		pobj *o = &pp->objs[i];
@@ -681,7 +687,7 @@ static pobj **flagged_in_order(pplumb *pp, size_t *n)
 			free(v);
 			return NULL;
 		}
-		v[(*n)++] = o;
+		v[(*n)++] = (flag_at){ o->commit ? o->commit : SIZE_MAX, i };
 	}
 	if (v)
 		qsort(v, *n, sizeof(*v), by_commit);
@@ -699,7 +705,7 @@ static int attribute(pplumb *pp)
 		return 0;
 	if (order_commits(pp) < 0 || diff_commits(pp) < 0 || tips_attribute(pp) < 0)
 		return -1;
-	pobj **v = flagged_in_order(pp, &n);
+	flag_at *v = flagged_in_order(pp, &n);
 	if (!v)
 		return -1;
 	if (gitcmd_start(&pp->cat, argv, 1, 0) < 0) {
@@ -707,7 +713,7 @@ static int attribute(pplumb *pp)
 		rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = judge_flagged(pp, v[i]);
+		rc = judge_flagged(pp, &pp->objs[v[i].at]);
 	if (gitcmd_finish(&pp->cat) != 0 && rc == 0)
 		rc = -1;
 	free(v);
