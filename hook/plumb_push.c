@@ -381,8 +381,9 @@ static int scan_all(pplumb *pp)
 	int rc = want ? 0 : -1;
 
 	pp->c->prog->finding = 0;
-	pp->c->prog->total = pp->nobjs;
 	for (size_t i = 0; rc == 0 && i < pp->nobjs; i++) {
+		/* what a timeout names: the new blobs, commits and tags, as pushed.c counts them */
+		pp->c->prog->total += pp->objs[i].type != GIT_OBJECT_TREE;
 		pp->c->prog->commits += pp->objs[i].type == GIT_OBJECT_COMMIT;
 		if (wanted(pp, &pp->objs[i])) {
 			want[n++] = i;
