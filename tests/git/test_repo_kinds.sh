@@ -338,6 +338,19 @@ has "$T/audit256.log" "fingerprint=$fp"
 has "$T/audit256.log" "path=\"settings.ini\""
 no_secrets "$T/err"
 git -C "$S2" config --unset sasguard.config
+# Supervised as SHA-1 pushes are: a crash rejects; a timeout after a blocking
+# finding rejects even where the server fails open.
+git commit -q --allow-empty -m "crash test"
+expect_exit 1 env SASGUARD_TEST_FAULT=crash git push "$S2" main
+has "$T/err" "died of signal"
+printf '[server]\nfail_open = true\nmax_seconds = 2\n' > "$T/open256.ini"
+git -C "$S2" config sasguard.config "$T/open256.ini"
+printf '%s\n' "$TOKEN_LINE" > timed.txt; git add timed.txt; git commit -qm timed
+expect_exit 1 env SASGUARD_TEST_FAULT=hang-judged git push "$S2" main
+has "$T/err" "did not finish within server.max_seconds"
+has "$T/err" "found before then"
+git -C "$S2" config --unset sasguard.config
+git reset -q --hard HEAD~2
 # The server's token on a rewritten line of its file is not new; a merge of a
 # branch the server has adds nothing; an evil merge's own token is new.
 hook_off "$S2"
