@@ -165,6 +165,29 @@ row "pre-commit ($big files, $fmt)" "$(mean "$W/p.json" 0)" "$(mean "$W/p.json" 
   "$(cd "$P" && rss "$SASGUARD" pre-commit)" "$(cd "$P" && rss git diff --cached --quiet)"
 done
 
+# ---- pre-receive, a first push: SHA-256 (git's plumbing) vs SHA-1 -------------
+# The same history (deep-tokens: 5 findings to attribute) converted to SHA-256
+# by fast-export | fast-import; the hook as receive-pack runs it, the pack in
+# the quarantine. "git" here is the SHA-1 push: the ratio is the plumbing's cost.
+if [ -z "$repo" ]; then
+  R2=$W/deep-tokens-sha256
+  git init -q --object-format=sha256 "$R2"
+  git -C "$W/deep-tokens" fast-export --all --signed-tags=strip | git -C "$R2" fast-import --quiet
+  git -C "$R2" repack -q -a -d -f
+  s2=$W/first-sha256.git q2=$W/first-sha256.git/objects/tmp_objdir-incoming-first
+  git init -q --bare --object-format=sha256 "$s2"; mkdir -p "$q2/pack"
+  cp "$R2"/.git/objects/pack/pack-*.pack "$R2"/.git/objects/pack/pack-*.idx "$R2"/.git/objects/pack/pack-*.rev "$q2/pack/" 2>/dev/null || true
+  printf '%064d %s refs/heads/main\n' 0 "$(git -C "$R2" rev-parse main)" > "$s2.stdin"
+  run256="cd $s2 && GIT_DIR=. GIT_QUARANTINE_PATH=$q2 GIT_OBJECT_DIRECTORY=$q2 GIT_ALTERNATE_OBJECT_DIRECTORIES=$s2/objects $SASGUARD pre-receive < $s2.stdin"
+  run1=$(push_whole "$W/deep-tokens")
+  set +e; sh -c "$run256" >/dev/null 2>"$W/err"; st=$?; set -e   # the 5 tokens: exit 1
+  [ "$st" = 1 ] || { echo "bench: the SHA-256 first push exited $st" >&2; cat "$W/err" >&2; exit 3; }
+  hf --warmup 1 --runs 5 --export-json "$W/s2.json" "sh -c '$run256'" "sh -c '$run1'"
+  row "first push (deep-tokens), sha256/sha1" "$(mean "$W/s2.json" 0)" "$(mean "$W/s2.json" 1)" \
+    "$(rss sh -c "$run256")" "$(rss sh -c "$run1")"
+  rm -rf "$R2" "$s2"
+fi
+
 # ---- pre-receive of N commits into a repository with 100 000 refs ----------
 # The hook alone, as receive-pack runs it: the pushed objects in a quarantine
 # directory, GIT_QUARANTINE_PATH set, "<old> <new> <ref>" on stdin.

@@ -110,6 +110,11 @@ static int skip_if_large(blob_ctx *c, size_t size, const char *path)
 	return 1;
 }
 
+int blob_skip_large(blob_ctx *c, size_t size, const char *path)
+{
+	return skip_if_large(c, size, path);
+}
+
 int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out)
 {
 	if (skip_if_large(c, size, path))

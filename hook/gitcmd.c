@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -41,6 +42,9 @@ int gitcmd_start(gitcmd *g, char *const argv[], int want_stdin, int quiet)
 	}
 	close(out[1]);
 	g->from = fdopen(out[0], "r");
+	/* a pipe holds 64 KiB: read it whole, not in stdio's 4 KiB */
+	if (g->from)
+		setvbuf(g->from, NULL, _IOFBF, 65536);
 	if (want_stdin) {
 		close(in[0]);
 		g->to = fdopen(in[1], "w");
@@ -62,32 +66,17 @@ int gitcmd_finish(gitcmd *g)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* All of a git command's output; 0 when it exited 0. */
-int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet)
-{
-	gitcmd g;
-	*out = NULL;
-	*len = 0;
-	if (gitcmd_start(&g, argv, 0, quiet) < 0) {
-		gitcmd_finish(&g);
-		return -1;
-	}
-	return gitcmd_slurp(&g, out, len);
-}
-
-int gitcmd_slurp(gitcmd *g, char **out, size_t *len)
+/* Everything g prints, in *out (owned, NUL-terminated); 0, or -1 out of memory. */
+static int read_all(gitcmd *g, char **out, size_t *len)
 {
 	size_t cap = 0;
-	int nomem = 0;
 	*out = NULL;
 	*len = 0;
 	for (;;) {
 		if (*len + 65536 + 1 > cap) {
 			char *m = realloc(*out, cap = (*len + 65536 + 1) * 2);
-			if (!m) {
-				nomem = 1; /* a cut output must not pass for all of it */
-				break;
-			}
+			if (!m)
+				return -1;
 			*out = m;
 		}
 		size_t n = fread(*out + *len, 1, cap - *len - 1, g->from);
@@ -95,10 +84,76 @@ int gitcmd_slurp(gitcmd *g, char **out, size_t *len)
 		if (n == 0)
 			break;
 	}
-	if (*out)
-		(*out)[*len] = '\0';
-	int rc = gitcmd_finish(g);
-	return rc == 0 && *out && !nomem ? 0 : -1;
+	(*out)[*len] = '\0';
+	return 0;
+}
+
+int gitcmd_slurp(gitcmd *g, char **out, size_t *len)
+{
+	int rc = read_all(g, out, len);
+	if (gitcmd_finish(g) != 0)
+		rc = -1;
+	return rc;
+}
+
+/* All of a git command's output; 0 when it exited 0. */
+int gitcmd_output(char *const argv[], char **out, size_t *len, int quiet)
+{
+	return gitcmd_filter(argv, NULL, 0, out, len, quiet);
+}
+
+static void *feed_thread(void *arg)
+{
+	gitcmd_feeder *f = arg;
+	size_t n = f->len ? fwrite(f->buf, 1, f->len, f->g->to) : 0;
+	f->rc = n == f->len ? 0 : -1;
+	if (fclose(f->g->to) != 0)
+		f->rc = -1;
+	f->g->to = NULL;
+	return NULL;
+}
+
+/* A thread writes the child's stdin while the caller reads its stdout: each
+ * side blocking on a full pipe would otherwise wait for the other forever. */
+int gitcmd_feed_start(gitcmd_feeder *f, gitcmd *g, const char *buf, size_t len)
+{
+	f->g = g;
+	f->buf = buf;
+	f->len = len;
+	f->rc = -1;
+	f->started = pthread_create(&f->t, NULL, feed_thread, f) == 0;
+	return f->started ? 0 : -1;
+}
+
+int gitcmd_feed_finish(gitcmd_feeder *f)
+{
+	if (!f->started)
+		return -1;
+	pthread_join(f->t, NULL);
+	f->started = 0;
+	return f->rc;
+}
+
+int gitcmd_filter(char *const argv[], const char *in, size_t inlen, char **out, size_t *len, int quiet)
+{
+	gitcmd g;
+	gitcmd_feeder f;
+	*out = NULL;
+	*len = 0;
+	if (gitcmd_start(&g, argv, in != NULL, quiet) < 0 || (in && gitcmd_feed_start(&f, &g, in, inlen) < 0)) {
+		gitcmd_finish(&g);
+		return -1;
+	}
+	int rc = read_all(&g, out, len);
+	if (rc < 0) { /* git dies writing, so the feeder's write ends too */
+		fclose(g.from);
+		g.from = NULL;
+	}
+	if (in && gitcmd_feed_finish(&f) < 0)
+		rc = -1;
+	if (gitcmd_finish(&g) != 0)
+		rc = -1;
+	return rc;
 }
 
 /* Reads one object by name from `git cat-file --batch`: 1, *buf (owned,
@@ -106,12 +161,21 @@ int gitcmd_slurp(gitcmd *g, char **out, size_t *len)
  * object, -1 on a broken pipe or an answer that is not cat-file's. */
 int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, char *type, size_t tsize)
 {
+	*buf = NULL;
+	*len = 0;
+	fprintf(cat->to, "%s\n", name);
+	if (fflush(cat->to) != 0)
+		return -1;
+	return gitcmd_batch_next(cat, buf, len, type, tsize);
+}
+
+int gitcmd_batch_next(gitcmd *cat, char **buf, size_t *len, char *type, size_t tsize)
+{
 	char line[512];
 	unsigned long long size;
 	*buf = NULL;
 	*len = 0;
-	fprintf(cat->to, "%s\n", name);
-	if (fflush(cat->to) != 0 || !fgets(line, sizeof(line), cat->from))
+	if (!fgets(line, sizeof(line), cat->from))
 		return -1;
 	if (strstr(line, " missing\n") || strstr(line, " ambiguous\n"))
 		return 0;

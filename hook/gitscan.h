@@ -10,6 +10,7 @@
 #include "odb/odb.h"
 
 #include <git2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -86,6 +87,25 @@ int gitcmd_slurp(gitcmd *g, char **out, size_t *len);
  * (owned, NUL-terminated) and its type ("blob", "commit", ...) in
  * type[0..tsize), 0 when git has no such object, -1 on a broken pipe. */
 int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, char *type, size_t tsize);
+/* The next answer of a `git cat-file --batch` whose names are written by
+ * someone else (a gitcmd_feeder): as gitcmd_batch_read. */
+int gitcmd_batch_next(gitcmd *cat, char **buf, size_t *len, char *type, size_t tsize);
+/* Runs git with in[0..inlen) as its stdin (none when in is NULL) and all its
+ * output in *out (owned, NUL-terminated); 0 when it exited 0. */
+int gitcmd_filter(char *const argv[], const char *in, size_t inlen, char **out, size_t *len, int quiet);
+
+/* Writes buf[0..len) to a child's stdin from a thread, then closes it, so
+ * that the caller can read the child's answers meanwhile. */
+typedef struct gitcmd_feeder {
+	pthread_t t;
+	gitcmd *g;
+	const char *buf;
+	size_t len;
+	int rc, started;
+} gitcmd_feeder;
+int gitcmd_feed_start(gitcmd_feeder *f, gitcmd *g, const char *buf, size_t len);
+/* Waits for the thread: 0 when all of buf was written. */
+int gitcmd_feed_finish(gitcmd_feeder *f);
 
 /* ---- plumb.c ------------------------------------------------------------- */
 
@@ -96,6 +116,18 @@ int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, ch
  * status, after printing the report.
  */
 int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base);
+
+/* One record of `git diff-index` or `git diff-tree` -z --raw: ":om nm oid nid S\0path\0". */
+typedef struct raw_change {
+	unsigned old_mode, new_mode;
+	char old_id[72], new_id[72];
+	char status;
+	const char *path;
+} raw_change;
+
+/* Parses the record at p (before end) into c: the record after it, or NULL
+ * when p does not start one. c->path points into the buffer. */
+const char *raw_change_next(const char *p, const char *end, raw_change *c);
 
 /* ---- blob.c -------------------------------------------------------------- */
 
@@ -134,6 +166,10 @@ int blob_scan(blob_ctx *c, const git_oid *id, const char *path, sg_findings *out
 
 /* The same for content already in memory (buf[0..size)): what git plumbing read. */
 int blob_scan_data(blob_ctx *c, const char *buf, size_t size, const char *path, sg_findings *out);
+
+/* Counts and notes a blob of size over max_file_size (the limit itself is
+ * scanned) without reading it: 1 skipped, 0 to be read. */
+int blob_skip_large(blob_ctx *c, size_t size, const char *path);
 
 /* One note per kind of skip so far: how many, why, the first paths. */
 void blob_skips_note(blob_ctx *c);
@@ -204,15 +240,19 @@ typedef struct missing {
 	unsigned long long damaged;           /* there, but unreadable */
 	git_oid first;
 	char *first_path;                     /* where the first one sits, if known (owned) */
+	char first_hex[65];                   /* the first, when counted by missing_add_hex */
 } missing;
 
 void missing_init(missing *m);
 void missing_free(missing *m);
 /* Counts id once (thread-safe); path (may be NULL) is where it should be. 0, or -1 out of memory. */
 int missing_add(missing *m, const git_oid *id, git_object_t type, const char *path);
+/* The same for an id as git plumbing names it (SHA-256's too). */
+int missing_add_hex(missing *m, const char *hex, git_object_t type, const char *path);
 /* Counts an object that is there but cannot be read (thread-safe). */
 void missing_damaged(missing *m);
-/* The note that says how many, of which kinds, and why (nothing when none). */
+/* The note that says how many, of which kinds, and why (nothing when none);
+ * repo may be NULL (read through git plumbing: no promisor advice). */
 void missing_report(const missing *m, report *r, git_repository *repo, int allowed);
 
 /* ---- discover.c ---------------------------------------------------------- */
@@ -326,6 +366,8 @@ void scan_result_free(scan_result *r);
 /* SASGUARD_TRACE_BLOBS=FILE: each blob judged, once (thread-safe). */
 int trace_blobs_on(void);
 void trace_blob(const git_oid *id);
+/* The same for an id as git plumbing names it (SHA-256's too). */
+void trace_blob_hex(const char *hex);
 void trace_close(void);
 
 #endif

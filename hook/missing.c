@@ -45,6 +45,23 @@ int missing_add(missing *m, const git_oid *id, git_object_t type, const char *pa
 	return rc;
 }
 
+/* Git plumbing's ids (SHA-256: 64 hex digits) go in the set by their first
+ * 160 bits, which is unique enough to count each once; the first is named whole. */
+int missing_add_hex(missing *m, const char *hex, git_object_t type, const char *path)
+{
+	git_oid id;
+	if (git_oid_fromstrn(&id, hex, GIT_OID_HEXSZ) < 0) {
+		git_error_clear();
+		memset(&id, 0, sizeof(id));
+	}
+	unsigned long long before = m->total;
+	if (missing_add(m, &id, type, path) < 0)
+		return -1;
+	if (before == 0 && m->total == 1)
+		snprintf(m->first_hex, sizeof(m->first_hex), "%.64s", hex);
+	return 0;
+}
+
 void missing_damaged(missing *m)
 {
 	pthread_mutex_lock(&lock);
@@ -124,17 +141,21 @@ static void kinds(const missing *m, char *buf, size_t size)
 
 void missing_report(const missing *m, report *r, git_repository *repo, int allowed)
 {
-	char what[160], remote[256], first[GIT_OID_HEXSZ + 1 + 4200];
+	char what[160], remote[256], first[64 + 1 + 4200];
 	if (!m->total)
 		return;
 	kinds(m, what, sizeof(what));
-	git_oid_tostr(first, GIT_OID_HEXSZ + 1, &m->first);
+	if (m->first_hex[0])
+		snprintf(first, sizeof(first), "%s", m->first_hex);
+	else
+		git_oid_tostr(first, GIT_OID_HEXSZ + 1, &m->first);
 	if (m->first_path)
-		snprintf(first + GIT_OID_HEXSZ, sizeof(first) - GIT_OID_HEXSZ, " at %.4096s", m->first_path);
+		snprintf(first + strlen(first), sizeof(first) - strlen(first), " at %.4096s", m->first_path);
 	const char *verdict = allowed ? "accepted as partial (--allow-missing)"
 				      : "the scan is incomplete: what they hold was not judged";
-	int named = promisor_remote(repo, remote, sizeof(remote));
-	if (named || has_promisor_pack(repo)) {
+	/* no repository: one libgit2 cannot open (SHA-256), read through git */
+	int named = repo && promisor_remote(repo, remote, sizeof(remote));
+	if (repo && (named || has_promisor_pack(repo))) {
 		if (!named) /* promisor packs, but no remote says it is theirs */
 			snprintf(remote, sizeof(remote), "<its remote>");
 		report_note(r, "%llu objects missing (%s; first %s): this is a partial clone whose promisor remote "

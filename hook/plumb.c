@@ -28,14 +28,6 @@ static int blob_read(gitcmd *cat, const char *name, char **buf, size_t *len)
 	return r;
 }
 
-/* One record of `git diff-index -z --raw`: ":om nm oid nid S\0path\0". */
-typedef struct raw_change {
-	unsigned old_mode, new_mode;
-	char old_id[72], new_id[72];
-	char status;
-	const char *path;
-} raw_change;
-
 /* An id (hex) ending at a space, copied into out (72 bytes). */
 static const char *raw_id(const char *p, const char *end, char *out)
 {
@@ -69,7 +61,7 @@ static int raw_header(const char *p, const char *end, raw_change *c)
 	return 0;
 }
 
-static const char *next_change(const char *p, const char *end, raw_change *c)
+const char *raw_change_next(const char *p, const char *end, raw_change *c)
 {
 	const char *nul = memchr(p, '\0', (size_t)(end - p));
 	if (!nul || *p != ':' || raw_header(p + 1, nul, c) < 0)
@@ -101,7 +93,7 @@ static int scan_gone(plumb *s)
 {
 	const char *p = s->changes, *end = s->changes + s->nchanges_len;
 	raw_change c;
-	while (p < end && (p = next_change(p, end, &c))) {
+	while (p < end && (p = raw_change_next(p, end, &c))) {
 		if (c.status != 'D' || !is_content(c.old_mode))
 			continue;
 		char *buf;
@@ -291,7 +283,7 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 		goto broken;
 	const char *c = s.changes, *end = s.changes + s.nchanges_len;
 	raw_change ch;
-	while (c < end && (c = next_change(c, end, &ch)))
+	while (c < end && (c = raw_change_next(c, end, &ch)))
 		if (judge_change(&s, &ch) < 0)
 			goto broken;
 	if (c != end) {

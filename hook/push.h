@@ -11,6 +11,8 @@
 typedef struct update {
 	git_oid old, new;
 	char *ref;
+	/* the ids as git wrote them: SHA-256's do not fit a git_oid of libgit2 1.5 */
+	char old_hex[65], new_hex[65];
 } update;
 
 /* Where a push's objects are read: the repository with the quarantine as
@@ -74,5 +76,35 @@ const char *push_blob_path(const push_new *pn, const git_oid *id, const new_comm
 
 /* The tree of a commit the push adds, or of an old one read from odb. */
 int push_commit_tree(const push_new *pn, const push_src *src, const git_oid *commit, git_oid *tree);
+
+/* ---- plumb_push.c ---------------------------------------------------------- */
+
+/* What the scan has done so far, in memory the supervisor shares (pushed.c). */
+typedef struct progress {
+	volatile unsigned long long objects, total, bytes, commits;
+	volatile int finding;  /* still finding what the push adds (1), or judging it (0) */
+	volatile int blocking; /* a finding that blocks was seen already */
+} progress;
+
+/* What pushed.c lends the scan of a push through git's plumbing: the
+ * updates, the blob context (scanner, policy, report, counts), the missing
+ * objects, the progress, and keep(), which applies the server's allowances
+ * to a change's findings and moves them into the report. */
+typedef struct plumb_push_ctx {
+	const update *updates;
+	size_t nupdates;
+	blob_ctx *b;
+	missing *miss;
+	progress *prog;
+	int (*keep)(void *push, sg_findings *found, const char *path, const char *commit);
+	void *push;
+} plumb_push_ctx;
+
+/*
+ * pre-receive in a repository libgit2 cannot open (SHA-256): judges what `git
+ * rev-list --objects <new> --not --all` lists, as pushed.c does with libgit2.
+ * Returns 0, or -1 after saying why (the push is then not judged).
+ */
+int plumb_push_judge(const plumb_push_ctx *c);
 
 #endif

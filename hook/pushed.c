@@ -5,7 +5,9 @@
  * holding a finding are then tied to the commits that added them, and kept
  * when the commit's diff added the token. The scan runs in a child process
  * that reports its progress through shared memory, so that a crash or the
- * time budget (server.max_seconds) never lets a push through unjudged.
+ * time budget (server.max_seconds) never lets a push through unjudged. A
+ * SHA-256 repository, which libgit2 1.5.1 cannot open, is judged in that
+ * child the same way through git's plumbing (plumb_push.c).
  */
 #include "push.h"
 
@@ -21,13 +23,6 @@
 
 /* The child's exit status when objects the push refers to are missing. */
 #define CHILD_INCOMPLETE 4
-
-/* What the child has done so far, in memory shared with the supervisor. */
-typedef struct progress {
-	volatile unsigned long long objects, total, bytes, commits;
-	volatile int finding;  /* still finding what the push adds (1), or judging it (0) */
-	volatile int blocking; /* a finding that blocks was seen already */
-} progress;
 
 /* Blobs holding a finding, found by the scan. */
 #define FLAGGED ((void *)1)
@@ -66,15 +61,34 @@ static void free_updates(update *u, size_t n)
 	free(u);
 }
 
+/* Parses "<old> <new> <ref>": both ids of one width (SHA-1's 40 hex digits,
+ * or SHA-256's 64, which only the hex fields hold); 0, or -1. */
+static int parse_update(update *u, const char *line)
+{
+	const char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
+	size_t w = sp1 ? (size_t)(sp1 - line) : 0;
+	memset(u, 0, sizeof(*u));
+	if (!sp2 || (w != GIT_OID_HEXSZ && w != 64) || (size_t)(sp2 - sp1 - 1) != w || !sp2[1])
+		return -1;
+	for (size_t i = 0; i < w; i++)
+		if (!strchr("0123456789abcdef", line[i]) || !strchr("0123456789abcdef", sp1[1 + i]))
+			return -1;
+	memcpy(u->old_hex, line, w);
+	memcpy(u->new_hex, sp1 + 1, w);
+	if (w == GIT_OID_HEXSZ && (git_oid_fromstrn(&u->old, line, w) < 0 || git_oid_fromstrn(&u->new, sp1 + 1, w) < 0))
+		return -1;
+	return (u->ref = strdup(sp2 + 1)) ? 0 : -1;
+}
+
 /* Reads every "<old> <new> <ref>" line git writes on stdin; REPO_UNREADABLE
- * after reading them all when they name SHA-256 ids. */
+ * when they name SHA-256 ids (the caller decides, by the repository's format). */
 static int read_updates(update **out, size_t *n)
 {
 	char *line = NULL;
 	size_t cap = 0, count = 0, lineno = 0;
 	ssize_t len;
 	update *u = NULL;
-	int wide = 0;
+	size_t width = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -89,30 +103,21 @@ static int read_updates(update **out, size_t *n)
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		char *sp1 = strchr(line, ' '), *sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
-		if (sp1 && sp2 && sp1 - line == 64) {
-			wide = 1; /* SHA-256 ids: the caller decides, by the server's policy */
-			continue;
-		}
 		update *g = realloc(u, (count + 1) * sizeof(*u));
 		if (!g)
 			goto bad;
 		u = g;
-		u[count].ref = NULL;
-		if (!sp1 || !sp2 || sp1 - line != GIT_OID_HEXSZ || sp2 - sp1 - 1 != GIT_OID_HEXSZ ||
-		    git_oid_fromstrn(&u[count].old, line, GIT_OID_HEXSZ) < 0 ||
-		    git_oid_fromstrn(&u[count].new, sp1 + 1, GIT_OID_HEXSZ) < 0 || !sp2[1]) {
+		if (parse_update(&u[count], line) < 0 || (width && strlen(u[count].old_hex) != width)) {
+			free(u[count].ref);
 			fprintf(stderr, "sasguard: pre-receive: stdin line %zu is not '<old> <new> <ref>'\n", lineno);
 			goto bad;
 		}
-		if (!(u[count].ref = strdup(sp2 + 1)))
-			goto bad;
-		count++;
+		width = strlen(u[count++].old_hex);
 	}
 	free(line);
 	*out = u;
 	*n = count;
-	return wide ? REPO_UNREADABLE : 0;
+	return width == 64 ? REPO_UNREADABLE : 0;
 bad:
 	free(line);
 	free_updates(u, count);
@@ -238,6 +243,11 @@ static int keep(push *ps, sg_findings *found, const char *path, const char *comm
 	apply_push_allow(ps, found, path, commit);
 	ps->prog->blocking |= blocks(found);
 	return report_take(ps->b.report, found, path, commit);
+}
+
+static int keep_cb(void *ps, sg_findings *found, const char *path, const char *commit)
+{
+	return keep(ps, found, path, commit);
 }
 
 /* ---- the scan: every new blob once, every new message whole ------------- */
@@ -494,6 +504,19 @@ static void test_fault_judged(void)
 			pause();
 }
 
+/* A SHA-256 push, through git's plumbing; its scanner's counts are the pool's. */
+static int judge_plumbed(push *ps)
+{
+	plumb_push_ctx c = { ps->updates, ps->nupdates, &ps->b, &ps->miss, ps->prog, keep_cb, ps };
+	int rc = plumb_push_judge(&c);
+	if (rc == 0)
+		test_fault_judged();
+	ps->lib = *sg_scanner_stats(ps->b.scanner);
+	ps->lib.dropped_blocking = 0; /* added from the scanner below, as for the pool's */
+	ps->st.commits = ps->prog->commits;
+	return rc;
+}
+
 static int judge_push(push *ps)
 {
 	ps->prog->finding = 1;
@@ -512,7 +535,7 @@ static int judge_push(push *ps)
 }
 
 /* The whole scan, in the child. Returns an exit code. */
-static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progress *prog)
+static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progress *prog, int plumbed)
 {
 	push ps;
 	git_repository *repo = NULL;
@@ -532,11 +555,12 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progr
 	/* git's index-pack hashed every pushed object to name it; hashing each
 	 * again as it is read was half of a big push's time */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
-	if (repo_open_pushed(&repo, &ps.src.qodb) != 0)
+	/* plumbed: libgit2 cannot open it; git reads it (plumb_push.c) */
+	if (!plumbed && repo_open_pushed(&repo, &ps.src.qodb) != 0)
 		goto out;
 	ps.b.repo = repo;
-	ps.src.gitdir = git_repository_commondir(repo);
-	if (git_repository_odb(&ps.src.odb, repo) < 0 || !(ps.src.cache = tree_cache_new())) {
+	if (!plumbed && (!(ps.src.gitdir = git_repository_commondir(repo)) ||
+			 git_repository_odb(&ps.src.odb, repo) < 0 || !(ps.src.cache = tree_cache_new()))) {
 		git_fail("opening the object database");
 		goto out;
 	}
@@ -550,7 +574,7 @@ static int scan_push(cli_opts *o, sg_policy *p, update *updates, size_t n, progr
 	ps.nthreads = o->threads ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (read_push_options(&ps) < 0)
 		goto out;
-	int failed = judge_push(&ps) < 0;
+	int failed = (plumbed ? judge_plumbed(&ps) : judge_push(&ps)) < 0;
 	if (ps.lib.limit_hits) { /* part of a blob was not scanned: not judged whole */
 		report_note(ps.b.report, "regex match limit hit %llu time%s: those parts were not scanned",
 			    (unsigned long long)ps.lib.limit_hits, ps.lib.limit_hits == 1 ? "" : "s");
@@ -625,6 +649,20 @@ static int server_probe(char *why, size_t size)
 	else if (rc)
 		snprintf(why, size, "cannot judge the push: the repository cannot be opened (see above)");
 	return rc;
+}
+
+/* 1 when git itself reads the repository as SHA-256 (a newer extension
+ * beside it may stop git too: then why says so, and fail_open decides). */
+static int git_reads_sha256(char *why, size_t size)
+{
+	char *argv[] = { "git", "rev-parse", "--show-object-format", NULL }, *out;
+	size_t len;
+	int ok = gitcmd_output(argv, &out, &len, 1) == 0 && strcmp(out, "sha256\n") == 0;
+	free(out);
+	if (!ok)
+		snprintf(why, size, "cannot judge the push: the repository uses SHA-256 object ids and git "
+				    "rev-parse --show-object-format does not read it");
+	return ok;
 }
 
 /* Test-only faults in the child (git's GIT_TEST_* style): crash, hang, error. */
@@ -709,7 +747,7 @@ static void timeout_message(char *why, size_t size, const sg_policy *p, const pr
 		 (long long)p->max_seconds, got, cli_system_config());
 }
 
-static int supervise(cli_opts *o, sg_policy *p, update *u, size_t n)
+static int supervise(cli_opts *o, sg_policy *p, update *u, size_t n, int plumbed)
 {
 	char why[512];
 	int status = 0, pfd[2], rc;
@@ -733,7 +771,7 @@ static int supervise(cli_opts *o, sg_policy *p, update *u, size_t n)
 	if (pid == 0) {
 		close(pfd[0]);
 		test_fault();
-		rc = scan_push(o, p, u, n, prog);
+		rc = scan_push(o, p, u, n, prog, plumbed);
 		fflush(NULL);
 		_exit(rc);
 	}
@@ -775,12 +813,18 @@ int cmd_pre_receive(cli_opts *o)
 		return rc;
 	}
 	char why[768];
-	if (server_probe(why, sizeof(why)) != 0)
+	int probe = server_probe(why, sizeof(why));
+	/* SHA-256: libgit2 1.5.1 cannot read it, git's plumbing does */
+	const char *t = getenv("SASGUARD_TEST_PLUMBING"); /* off: tests reach the unreadable path with it */
+	int plumbed = probe == REPO_UNREADABLE && repo_unreadable_is_sha256() && !(t && strcmp(t, "off") == 0) &&
+		      git_reads_sha256(why, sizeof(why));
+	if (probe != 0 && !plumbed)
 		rc = server_failure(&p, why, NULL); /* the server's own state: fail_open applies */
-	else if (urc == REPO_UNREADABLE)
-		rc = push_failure("stdin names SHA-256 ids, yet the repository reads as SHA-1");
+	else if ((urc == REPO_UNREADABLE) != plumbed && n)
+		rc = push_failure(plumbed ? "stdin names SHA-1 ids, yet the repository is SHA-256"
+					  : "stdin names SHA-256 ids, yet the repository reads as SHA-1");
 	else
-		rc = supervise(o, &p, u, n);
+		rc = supervise(o, &p, u, n, plumbed);
 	sg_policy_free(&p);
 	free_updates(u, n);
 	return rc;

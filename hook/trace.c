@@ -39,6 +39,19 @@ void trace_blob(const git_oid *id)
 	pthread_mutex_unlock(&lock);
 }
 
+/* Ids are 64 hex digits in SHA-256: printed whole, each once. */
+void trace_blob_hex(const char *hex)
+{
+	git_oid key;
+	if (!trace_blobs_on() || git_oid_fromstrn(&key, hex, GIT_OID_HEXSZ) < 0)
+		return;
+	int added = 0;
+	pthread_mutex_lock(&lock);
+	if (oidset_add(&seen, &key, &added) && added)
+		fprintf(out, "%.64s\n", hex);
+	pthread_mutex_unlock(&lock);
+}
+
 void trace_close(void)
 {
 	pthread_mutex_lock(&lock);

@@ -260,17 +260,196 @@ unset SASGUARD_TEST_PLUMBING
 expect_exit 3 "$SASGUARD" --all-history "$H"
 has "$T/out" "extensions.objectformat"
 cd "$T"
-# A SHA-256 server reads its policy first: fail_open decides, not the format.
-git init -q --bare --object-format=sha256 "$T/sha256.git"
-printf '#!/bin/sh\nexec "%s" pre-receive "$@"\n' "$SASGUARD" > "$T/sha256.git/hooks/pre-receive"
-chmod +x "$T/sha256.git/hooks/pre-receive"
-expect_exit 1 git -C "$H" push "$T/sha256.git" HEAD:refs/heads/main
+# ---- SHA-256 pre-receive: judged through git's plumbing, as SHA-1 pushes are --------
+S2=$T/sha256.git
+git init -q --bare --object-format=sha256 "$S2"
+printf '#!/bin/sh\nexec "%s" pre-receive "$@"\n' "$SASGUARD" > "$S2/hooks/pre-receive"
+chmod +x "$S2/hooks/pre-receive"
+git -C "$S2" config receive.advertisePushOptions true
+# H's history holds tokens committed past its hook: the push names one, with its commit.
+expect_exit 1 git -C "$H" push "$S2" HEAD:refs/heads/main
+legacy=$(git -C "$H" log --diff-filter=A --format=%H -- legacy.txt | cut -c1-12)
+has "$T/err" "$legacy:legacy.txt:1:7: error"
+has "$T/err" "push rejected"
+lacks "$T/err" "SHA-256"
+no_secrets "$T/err"
+P=$T/sha256-client; git init -q --object-format=sha256 "$P"; cd "$P"
+echo hello > a.txt; git add a.txt; git commit -qm init
+expect_exit 0 git push -q "$S2" main
+[ "$(git -C "$S2" rev-parse main)" = "$(git rev-parse main)" ] && pass || fail "sha256: main not created"
+# a token in the third of four commits: rejected, rule, path and commit named
+for i in 1 2; do echo $i >> a.txt; git commit -qam "c$i"; done
+printf 'Models:\n%s\n' "$TOKEN_LINE" > README.md; git add README.md; git commit -qm "add README"
+bad=$(git rev-parse --short=12 HEAD)
+echo 4 >> a.txt; git commit -qam c4
+expect_exit 1 git push "$S2" main
+has "$T/err" "remote: $bad:README.md:2:7: error: account SAS for robustnessws4285631339"
+for r in account-sas permissions lifetime http; do has "$T/err" "  $r "; done
+has "$T/err" "in 4 blobs of 4 commits"
+no_secrets "$T/err"
+[ "$(git -C "$S2" rev-list --count main)" = 1 ] && pass || fail "sha256: the server's main moved"
+git reset -q --hard HEAD~2; echo 4 >> a.txt; git commit -qam c4
+# several refs at once, the token on a branch other than main: all refused
+git checkout -q -b feature
+printf '%s\n' "$KEY_LINE" > settings.ini; git add settings.ini; git commit -qm settings
+feat=$(git rev-parse --short=12 HEAD)
+git checkout -q main
+expect_exit 1 git push "$S2" main feature main:refs/heads/other
+has "$T/err" "remote: $feat:settings.ini:1:"
+has "$T/err" "account-key"
+has "$T/err" "[remote rejected] main -> main (pre-receive hook declined)"
+no_secrets "$T/err"
+expect_exit 0 git push -q "$S2" main main:refs/heads/other
+# an annotated tag of that commit (a chain of two tags), and a token in a tag's message
+git tag -a -m release v1 feature; git tag -a -m "release of release" v1b v1 2>/dev/null
+expect_exit 1 git push "$S2" refs/tags/v1b
+has "$T/err" "$feat:settings.ini:1:"
+git tag -a -m "download: $INCIDENT_URL" v2 main
+expect_exit 1 git push "$S2" refs/tags/v2
+has "$T/err" "(tag message):"
+no_secrets "$T/err"
+# refs straight at a tree and at a blob, and a tag of a tree: named by the ref
+tb=$(printf 'tok = %s\n' "$INCIDENT_URL" | git hash-object -w --stdin)
+tt=$(printf '040000 tree %s\tdir\n' "$(printf '100644 blob %s\tin-tree.txt\n' "$tb" | git mktree)" | git mktree)
+expect_exit 1 git push "$S2" "$tt:refs/tags/tree"
+has "$T/err" "remote: refs/tags/tree:dir/in-tree.txt:1:7: error"
+expect_exit 1 git push "$S2" "$tb:refs/tags/blob"
+has "$T/err" "remote: refs/tags/blob:1:7: error"
+git tag -a -m "a tree" vt "$tt"
+expect_exit 1 git push "$S2" refs/tags/vt
+has "$T/err" "remote: refs/tags/vt:dir/in-tree.txt:1:7: error"
+no_secrets "$T/err"
+# a token in a commit message
+git commit -q --allow-empty -m "see $INCIDENT_URL"
+expect_exit 1 git push "$S2" main
+has "$T/err" "$(git rev-parse --short=12 HEAD):(commit message):"
+git reset -q --hard HEAD~1
+# a push option lets one fingerprint through, with a reason, where the server allows it
+printf '[server]\nallow_push_option = true\nlog = %s\n' "$T/audit256.log" > "$T/server256.ini"
+git -C "$S2" config sasguard.config "$T/server256.ini"
+fp=$("$SASGUARD" scan --format json settings.ini 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["findings"][0]["fingerprint"])' 2>/dev/null)
+git show feature:settings.ini > "$T/settings.ini"
+fp=$("$SASGUARD" scan --format json "$T/settings.ini" | python3 -c 'import json,sys; print(json.load(sys.stdin)["findings"][0]["fingerprint"])')
+expect_exit 1 git push -o "sasguard.allow=$fp" "$S2" feature
+has "$T/err" "needs a reason"
+expect_exit 0 git push -o "sasguard.allow=$fp" -o "sasguard.reason=TICKET-7 rotated" "$S2" feature
+has "$T/err" "1 allowed"
+has "$T/audit256.log" "fingerprint=$fp"
+has "$T/audit256.log" "path=\"settings.ini\""
+no_secrets "$T/err"
+git -C "$S2" config --unset sasguard.config
+# Supervised as SHA-1 pushes are: a crash rejects; a timeout after a blocking
+# finding rejects even where the server fails open.
+git commit -q --allow-empty -m "crash test"
+expect_exit 1 env SASGUARD_TEST_FAULT=crash git push "$S2" main
+has "$T/err" "died of signal"
+printf '[server]\nfail_open = true\nmax_seconds = 2\n' > "$T/open256.ini"
+git -C "$S2" config sasguard.config "$T/open256.ini"
+printf '%s\n' "$TOKEN_LINE" > timed.txt; git add timed.txt; git commit -qm timed
+expect_exit 1 env SASGUARD_TEST_FAULT=hang-judged git push "$S2" main
+has "$T/err" "did not finish within server.max_seconds"
+has "$T/err" "found before then"
+git -C "$S2" config --unset sasguard.config
+git reset -q --hard HEAD~2
+# The server's token on a rewritten line of its file is not new; a merge of a
+# branch the server has adds nothing; an evil merge's own token is new.
+hook_off "$S2"
+git checkout -q -b legacy main
+printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy
+git push -q "$S2" legacy
+hook_on "$S2"
+git checkout -q main
+echo m >> a.txt; git commit -qam "main moves"
+git merge -q --no-edit legacy
+expect_exit 0 git push -q "$S2" main
+printf 'moved into a sentence: %s\n' "$TOKEN_LINE" > legacy.txt
+git commit -qam "legacy token's line rewritten"
+expect_exit 0 git push "$S2" main
+lacks "$T/err" "legacy.txt"
+git checkout -q -b side2 HEAD~1; echo s >> b.txt; git add b.txt; git commit -qm side2
+git checkout -q main
+git merge -q --no-commit side2
+printf '%s\n' "$KEY_LINE" > evil.txt; git add evil.txt
+git commit -q -m "merge side2"
+evil=$(git rev-parse --short=12 HEAD)
+expect_exit 1 git push "$S2" main
+has "$T/err" "$evil:evil.txt:1:"
+git reset -q --hard HEAD~1
+# A blob first pushed at a path an [allow] glob covers is judged at its other path.
+printf '[allow]\npath = fixtures/**\n' > "$T/allow256.ini"
+git -C "$S2" config sasguard.config "$T/allow256.ini"
+mkdir -p fixtures; printf '%s\n' "$TOKEN_LINE" > fixtures/t.txt; git add fixtures; git commit -qm fixture
+expect_exit 0 git push -q "$S2" main
+# (both pushed at once: a fixture, then its copy under src/ in the next commit)
+cp fixtures/t.txt conf.txt; git add conf.txt; printf 'x %s\n' "$TOKEN_LINE" > fixtures/u.txt
+git add fixtures; git commit -qm "a fixture"
+mkdir -p src; cp fixtures/u.txt src/u.txt; git add src; git commit -qm "the same in src"
+expect_exit 1 git push "$S2" main
+has "$T/err" "$(git rev-parse --short=12 HEAD):src/u.txt:1:"
+lacks "$T/err" "conf.txt"   # a blob the server has (fixtures/t.txt) adds nothing
+git reset -q --hard HEAD~2
+git -C "$S2" config --unset sasguard.config
+# Missing objects are never clean: a new value the server lacks, a tree whose blob is gone.
+Z64=0000000000000000000000000000000000000000000000000000000000000000
+gone=$(echo "never stored" | git hash-object --stdin)
+expect_exit 3 sh -c "printf '%s %s refs/heads/gone\n' $Z64 $gone | GIT_DIR='$S2' '$SASGUARD' pre-receive >'$T/out' 2>'$T/err'"
+has "$T/err" "missing"
+has "$T/err" "push rejected"
+tree=$(printf '100644 blob %s\tlost.txt\n' "$gone" | git -C "$S2" mktree --missing)
+orphan=$(git -C "$S2" commit-tree -m orphan "$tree")
+expect_exit 3 sh -c "printf '%s %s refs/heads/gone\n' $Z64 $orphan | GIT_DIR='$S2' '$SASGUARD' pre-receive >'$T/out' 2>'$T/err'"
+has "$T/err" "1 objects missing"
+has "$T/err" "$gone"
+has "$T/err" "objects the push refers to are missing"
+# A deletion adds nothing, alone or beside a clean update.
+git checkout -q -b again main; echo again >> a.txt; git commit -qam again; git checkout -q main
+expect_exit 0 git push "$S2" :refs/heads/other again
+expect_exit 1 git -C "$S2" rev-parse -q --verify refs/heads/other
+[ "$(git -C "$S2" rev-parse again)" = "$(git rev-parse again)" ] && pass || fail "sha256: again not created"
+
+# ---- SHA-256 pre-receive, differential: the blobs judged are what git lists ---------
+G2=$T/gen256; git init -q --object-format=sha256 "$G2"
+python3 "$SOURCE_DIR/tests/adversarial/gen_repo.py" 3 40 | git -C "$G2" fast-import --quiet
+git -C "$G2" symbolic-ref HEAD refs/heads/main
+S3=$T/gen256.git; git init -q --bare --object-format=sha256 "$S3"
+printf '#!/bin/sh\nSASGUARD_TRACE_BLOBS=%s exec "%s" pre-receive "$@"\n' "$T/push256.trace" "$SASGUARD" > "$S3/hooks/pre-receive"
+chmod +x "$S3/hooks/pre-receive"
+cd "$G2"
+for specs in "$(git rev-parse main~10):refs/heads/main" main "+refs/heads/*:refs/heads/*" --tags; do
+  case $specs in
+    --tags) news=$(git for-each-ref --format='%(objectname)' refs/tags) ;;
+    +*) news=$(git for-each-ref --format='%(objectname)' refs/heads) ;;
+    *) news=$(git rev-parse "${specs%%:*}") ;;
+  esac
+  old=$(git -C "$S3" for-each-ref --format='%(objectname)')
+  # shellcheck disable=SC2086
+  git rev-list --objects $news --not $old | cut -d' ' -f1 |
+    git cat-file --batch-check='%(objectname) %(objecttype)' | awk '$2 == "blob" { print $1 }' | sort -u > "$T/want256"
+  : > "$T/push256.trace"
+  # shellcheck disable=SC2086
+  expect_exit 0 git push "$S3" $specs
+  sort -u "$T/push256.trace" > "$T/got256"
+  cmp -s "$T/want256" "$T/got256" && pass ||
+    fail "sha256 differential ($specs): judged $(wc -l < "$T/got256") blobs, git lists $(wc -l < "$T/want256")"
+  [ -z "$(sort "$T/push256.trace" | uniq -d)" ] && pass || fail "sha256 differential ($specs): a blob judged twice"
+  printf 'sha256 differential (%s): %d blobs new\n' "$specs" "$(wc -l < "$T/want256")"
+done
+[ "$(git -C "$S3" for-each-ref | wc -l)" = "$(git for-each-ref | wc -l)" ] && pass || fail "sha256 differential: not every ref arrived"
+cd "$T"
+
+# A format nothing here reads (SHA-256 without the plumbing, as a newer extension
+# would be) is the server's own state: its policy, read first, decides by fail_open.
+export SASGUARD_TEST_PLUMBING=off
+git init -q --bare --object-format=sha256 "$T/sha256-off.git"
+cp "$S2/hooks/pre-receive" "$T/sha256-off.git/hooks/"
+expect_exit 1 git -C "$H" push "$T/sha256-off.git" HEAD:refs/heads/main
 has "$T/err" "SHA-256"
 has "$T/err" "server.fail_open = false"
 lacks "$T/err" "policy cannot be read"
 printf '[server]\nfail_open = true\n' > "$T/open.ini"
-git -C "$T/sha256.git" config sasguard.config "$T/open.ini"
-expect_exit 0 git -C "$H" push "$T/sha256.git" HEAD:refs/heads/main
+git -C "$T/sha256-off.git" config sasguard.config "$T/open.ini"
+expect_exit 0 git -C "$H" push "$T/sha256-off.git" HEAD:refs/heads/main
 has "$T/err" "accepting the push unchecked"
+unset SASGUARD_TEST_PLUMBING
 
 finish
