@@ -177,6 +177,80 @@ static int on_change(phist *p, const char *rec, const char *path, size_t rank, c
 	return o ? sight(p, o, rank, commit, path) : 0;
 }
 
+/* A tree a ref points at: each blob in it seen at "<ref>:<path>", no commit. */
+static int tip_tree(phist *p, const char *id, const char *ref, size_t rank)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "ls-tree", "-r", "-z", "--full-tree",
+			 (char *)id, NULL };
+	gitcmd ls;
+	char *e = NULL, *path = NULL;
+	size_t cap = 0, n = 0;
+	int rc = gitcmd_start(&ls, argv, 0, 0);
+	while (rc == 0 && getdelim(&e, &cap, '\0', ls.from) > 0) {
+		char *tab = strchr(e, '\t'), type[16];
+		plumb_oid blob;
+		if (!tab || sscanf(e, "%*s %15s %64s", type, blob.hex) != 2) {
+			rc = -1;
+			break;
+		}
+		porigin key = { .blob = blob }, *o;
+		if (strcmp(type, "blob") || !(o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
+			continue;
+		if (n < strlen(ref) + strlen(tab) + 2 && !(path = realloc(path, n = strlen(ref) + strlen(tab) + 2)))
+			rc = -1;
+		else if (snprintf(path, n, "%s:%s", ref, tab + 1) < 0 || sight(p, o, rank, "", path) < 0)
+			rc = -1;
+	}
+	free(e);
+	free(path);
+	return gitcmd_finish(&ls) != 0 ? -1 : rc;
+}
+
+/*
+ * The trees and blobs refs point at (directly, or through one tag): reachable
+ * content like any commit's, ranked after every commit, as history.c's
+ * walk_other_tips. Read only when a flagged blob is still unseen.
+ */
+static int attribute_other_tips(phist *p, size_t rank)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "for-each-ref",
+			 "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)", NULL };
+	char *out, *line, *save = NULL;
+	size_t len;
+	int rc = gitcmd_output(argv, &out, &len, 0);
+	for (line = rc == 0 ? strtok_r(out, "\n", &save) : NULL; rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+		char type[16], id[sizeof(plumb_oid)], ptype[16] = "", pid[sizeof(plumb_oid)] = "";
+		int ref = 0;
+		/* "<type> <id> <peeled type> <peeled id> <ref>": the peeled pair is empty but for tags */
+		if (sscanf(line, "%15s %64s %n", type, id, &ref) < 2 || !ref)
+			continue;
+		const char *rest = line + ref;
+		if (strcmp(type, "tag") == 0 && sscanf(rest, "%15s %64s %n", ptype, pid, &ref) == 2) {
+			snprintf(type, sizeof(type), "%s", ptype);
+			snprintf(id, sizeof(id), "%s", pid);
+			rest += ref;
+		} else {
+			rest += strspn(rest, " ");
+		}
+		porigin key, *o;
+		snprintf(key.blob.hex, sizeof(key.blob.hex), "%s", id);
+		if (strcmp(type, "tree") == 0)
+			rc = tip_tree(p, id, rest, rank++);
+		else if (strcmp(type, "blob") == 0 && (o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
+			rc = sight(p, o, rank++, "", rest);
+	}
+	free(out);
+	return rc;
+}
+
+static int all_seen(const phist *p)
+{
+	for (size_t i = 0; i < p->norigins; i++)
+		if (!p->origins[i].seen)
+			return 0;
+	return 1;
+}
+
 /*
  * Every commit the refs reach, parents first, each diffed against its first
  * parent (a root or shallow commit: against nothing), as history.c's walk:
@@ -212,6 +286,10 @@ static int attribute(phist *p)
 	free(rec);
 	if (gitcmd_finish(&log) != 0 || rc < 0) {
 		fprintf(stderr, "sasguard: git log --all --raw: the history could not be walked\n");
+		return -1;
+	}
+	if (!all_seen(p) && attribute_other_tips(p, rank + 1) < 0) {
+		fprintf(stderr, "sasguard: reading the trees and blobs the refs point at failed\n");
 		return -1;
 	}
 	return 0;
@@ -253,7 +331,7 @@ static int report_origin(phist *p, blob_ctx *b, const porigin *o)
 	b->side_read = 0;
 	p->st = saved;
 	if (r == 0)
-		r = report_take(p->cfg->report, &found, o->path, o->commit.hex);
+		r = report_take(p->cfg->report, &found, o->path, o->commit.hex[0] ? o->commit.hex : NULL);
 	sg_findings_clear(&found);
 	free(buf);
 	return r;

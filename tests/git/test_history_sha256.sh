@@ -23,6 +23,9 @@ make_history() {
     printf '%s\n' "$EXPIRED_LINE" > old.txt; git add old.txt; git commit -qm "feature: old"
     mkdir fixtures src; printf 'k\n%s\n' "$KEY_LINE" > fixtures/key.txt; git add fixtures; git commit -qm "fixture"
     cp fixtures/key.txt src/key.txt; git add src; git commit -qm "fixture copied"
+    # a fixture only ever at allowed paths, renamed: allowed at its first path
+    printf 'f\n\n%s\n' "$TOKEN_LINE" > fixtures/sas.txt; git add fixtures; git commit -qm "fixture sas"
+    git mv fixtures/sas.txt fixtures/sas2.txt; git commit -qm "fixture renamed"
     # skips: a binary blob, a large one, a Git LFS pointer (each holding a token)
     { printf '\0\1\2'; printf '%s\n' "$TOKEN_LINE"; } > blob.bin
     { head -c 3000 /dev/zero | tr '\0' x; printf '\n%s\n' "$TOKEN_LINE"; } > large.txt
@@ -33,6 +36,10 @@ make_history() {
     # a key in a commit message, a token in an annotated tag's message
     git commit -q --allow-empty -m "rotate: $KEY_LINE"
     git tag -a v1 -m "release: $TOKEN_LINE"
+    # content only refs reach: a blob a tag names, a tree a ref names
+    git tag blob-tag "$(printf 'tip\n%s\n' "$TOKEN_LINE" | git hash-object -w --stdin)"
+    t=$(printf 'x\ny %s\n' "$TOKEN_LINE" | git hash-object -w --stdin)
+    git update-ref refs/trees/t "$(printf '100644 blob %s\tin-tree.txt\n' "$t" | git mktree)"
     # a dangling blob holding a token
     printf 'lost %s\n' "$EXPIRED_LINE" | git hash-object -w --stdin >/dev/null
   ) || fail "setup: $d"
@@ -86,7 +93,7 @@ done
 if cmp -s "$T/one.set" "$T/two.set"; then pass; else fail "SHA-1 and SHA-256 histories judged differently"; diff "$T/one.set" "$T/two.set" >&2; fi
 # what the differential compares is all there: each kind of place and skip
 for want in "('notes.md', 2, 7" "('old.txt', 1, 7" "('src/key.txt', 2" "'(commit message)'" \
-            "'(tag message)', 1, 16" "('binary_skipped', 1)" "('large_skipped', 1)" "('lfs_skipped', 1)"; do
+            "'(tag message)', 1, 16" "('refs/tags/blob-tag', 2, 7" "('refs/trees/t:in-tree.txt', 2, 9" "('binary_skipped', 1)" "('large_skipped', 1)" "('lfs_skipped', 1)"; do
   has "$T/two.set" "$want"
 done
 
@@ -113,6 +120,10 @@ mv "$T/two/.sasguard.ini" "$T/ini.off"
 expect_exit 1 "$SASGUARD" --all-history "$T/two"
 has "$T/out" ":fixtures/key.txt:2:"
 mv "$T/ini.off" "$T/two/.sasguard.ini"
+expect_exit 1 "$SASGUARD" --all-history --show-allowed "$T/two"
+has "$T/out" ":fixtures/sas.txt:3:7: "
+has "$T/out" "(allowed: path)"
+lacks "$T/out" "sas2.txt"
 
 # A clean SHA-256 history exits 0.
 git init -q --object-format=sha256 "$T/clean"
