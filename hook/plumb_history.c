@@ -587,8 +587,19 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 
 /* ---- which repositories take this path ----------------------------------- */
 
+/* --all-history names its repository by path, and libgit2 opens it without
+ * the environment: git's children must not be sent elsewhere by it either. */
+static void forget_git_env(void)
+{
+	static const char *const vars[] = { "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
+					    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		unsetenv(vars[i]);
+}
+
 int plumb_history_probe(const char *path, int trust, char *gitdir, size_t gsize, char *top, size_t tsize)
 {
+	forget_git_env();
 	/* an audit's repositories belong to git's user, as history.c trusts them */
 	char *argv[] = { "git", "-c", "safe.directory=*", "-C", (char *)path, "rev-parse", "--show-object-format",
 			 "--absolute-git-dir", "--is-bare-repository", NULL };
