@@ -6,13 +6,18 @@
  */
 #include "gitscan.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define QUEUE_CAP 256                   /* objects in flight */
-#define QUEUE_BYTES ((size_t)64 << 20)  /* and their bytes, so memory stays flat */
+/* Objects travel in batches (one lock and wake-up per batch, not per object:
+ * per object, futex calls cost more system time than the pipe); at most
+ * QUEUE_CAP batches of about BATCH_BYTES are in flight, so memory stays flat. */
+#define BATCH 64
+#define BATCH_BYTES ((size_t)1 << 20)
+#define QUEUE_CAP 16
 #define MAX_WORKERS 64
 
 typedef struct item {
@@ -21,6 +26,11 @@ typedef struct item {
 	char *buf;   /* owned */
 	size_t len;
 } item;
+
+typedef struct batch {
+	item items[BATCH];
+	size_t n, bytes;
+} batch;
 
 typedef struct pworker {
 	struct pstream *s;
@@ -36,9 +46,10 @@ typedef struct pstream {
 	const plumb_stream_cfg *cfg;
 	pthread_mutex_t mu;
 	pthread_cond_t not_empty, not_full;
-	item queue[QUEUE_CAP];
-	size_t head, count, bytes;
+	batch queue[QUEUE_CAP];
+	size_t head, count;
 	int closed;
+	batch pending; /* the reader's batch being filled */
 	pworker workers[MAX_WORKERS];
 	int nworkers;
 } pstream;
@@ -73,20 +84,30 @@ static int plumb_ids_take(plumb_ids *to, plumb_ids *from)
 	return rc;
 }
 
-static void queue_push(pstream *s, item *it)
+/* Hands the pending batch to the workers (waiting while the queue is full). */
+static void queue_flush(pstream *s)
 {
+	if (!s->pending.n)
+		return;
 	pthread_mutex_lock(&s->mu);
-	/* one object always passes, however large (max_file_size bounds it) */
-	while (s->count == QUEUE_CAP || (s->count && s->bytes + it->len > QUEUE_BYTES))
+	while (s->count == QUEUE_CAP)
 		pthread_cond_wait(&s->not_full, &s->mu);
-	s->queue[(s->head + s->count) % QUEUE_CAP] = *it;
+	s->queue[(s->head + s->count) % QUEUE_CAP] = s->pending;
 	s->count++;
-	s->bytes += it->len;
 	pthread_cond_signal(&s->not_empty);
 	pthread_mutex_unlock(&s->mu);
+	s->pending.n = s->pending.bytes = 0;
 }
 
-static int queue_pop(pstream *s, item *out)
+static void queue_push(pstream *s, const item *it)
+{
+	s->pending.items[s->pending.n++] = *it;
+	s->pending.bytes += it->len;
+	if (s->pending.n == BATCH || s->pending.bytes >= BATCH_BYTES)
+		queue_flush(s);
+}
+
+static int queue_pop(pstream *s, batch *out)
 {
 	pthread_mutex_lock(&s->mu);
 	while (s->count == 0 && !s->closed)
@@ -96,8 +117,7 @@ static int queue_pop(pstream *s, item *out)
 		*out = s->queue[s->head];
 		s->head = (s->head + 1) % QUEUE_CAP;
 		s->count--;
-		s->bytes -= out->len;
-		pthread_cond_broadcast(&s->not_full);
+		pthread_cond_signal(&s->not_full);
 	}
 	pthread_mutex_unlock(&s->mu);
 	return got;
@@ -142,16 +162,21 @@ static int judge(pworker *w, const item *it)
 static void *work(void *arg)
 {
 	pworker *w = arg;
-	item it;
-	while (queue_pop(w->s, &it)) {
-		if (judge(w, &it) != 0) {
-			if (!w->failed)
-				fprintf(stderr, "sasguard: cannot scan object %s\n", it.id.hex);
-			w->failed = 1;
-			w->st.errors++;
+	batch *b = malloc(sizeof(*b));
+	while (b && queue_pop(w->s, b)) {
+		for (size_t i = 0; i < b->n; i++) {
+			if (judge(w, &b->items[i]) != 0) {
+				if (!w->failed)
+					fprintf(stderr, "sasguard: cannot scan object %s\n", b->items[i].id.hex);
+				w->failed = 1;
+				w->st.errors++;
+			}
+			free(b->items[i].buf);
 		}
-		free(it.buf);
 	}
+	if (!b)
+		w->failed = 1;
+	free(b);
 	return NULL;
 }
 
@@ -264,6 +289,7 @@ static void gather(pworker *w, plumb_stream_result *out)
 /* Closes the queue, waits for the workers and gathers what they found. */
 static void stop_workers(pstream *s, plumb_stream_result *out)
 {
+	queue_flush(s);
 	pthread_mutex_lock(&s->mu);
 	s->closed = 1;
 	pthread_cond_broadcast(&s->not_empty);
@@ -317,6 +343,10 @@ int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out)
 	pthread_cond_init(&s->not_empty, NULL);
 	pthread_cond_init(&s->not_full, NULL);
 	if (start_workers(s) == 0 && gitcmd_start(&cat, argv, 0, 0) == 0) {
+		/* the whole repository passes here: fewer, larger reads (the pipe's own
+		 * size is a hint the kernel may refuse, which costs only speed) */
+		fcntl(fileno(cat.from), F_SETPIPE_SZ, 1 << 20);
+		setvbuf(cat.from, NULL, _IOFBF, 1 << 20);
 		rc = read_stream(s, cat.from, out);
 		if (rc < 0)
 			fprintf(stderr, "sasguard: git cat-file --batch-all-objects: a broken stream\n");
