@@ -107,7 +107,9 @@ if [ -z "$repo" ]; then
     python3 "$here/bench/make_repo.py" "$r" --layout deep --tokens "$t" --files "$files" --commits "$commits" \
       --object-format sha256 >/dev/null
     git -C "$r" repack -q -a -d -f
-    expect "$([ "$t" = 0 ] && echo 0 || echo 1)" "$SASGUARD" --all-history --quiet "$r"
+    set +e; "$SASGUARD" --all-history --quiet "$r" >/dev/null 2>"$W/err"; st=$?; set -e
+    [ "$st" = "$([ "$t" = 0 ] && echo 0 || echo 1)" ] ||
+      { echo "bench: --all-history $r exited $st" >&2; cat "$W/err" >&2; exit 3; }
     hf --warmup 1 --runs 5 --export-json "$W/h.json" \
       "$SASGUARD --all-history --quiet $r" "git -C $r cat-file --batch-all-objects --batch --unordered"
     row "--all-history ($(basename "$r"))" "$(mean "$W/h.json" 0)" "$(mean "$W/h.json" 1)" \
