@@ -155,11 +155,10 @@ static int sight(const phist *p, porigin *o, size_t rank, const char *commit, co
 /* ":om nm oid nid S" of `git log --raw`: the new mode, new id and status. */
 static int raw_record(const char *rec, unsigned *mode, plumb_oid *id, char *status)
 {
-	char om[8], nm[8], oid[72], nid[72];
-	if (sscanf(rec, ":%7s %7s %71s %71s %c", om, nm, oid, nid, status) != 5 || strlen(nid) >= sizeof(id->hex))
+	char om[8], nm[8], oid[72];
+	if (sscanf(rec, ":%7s %7s %71s %64s %c", om, nm, oid, id->hex, status) != 5)
 		return -1;
 	*mode = (unsigned)strtoul(nm, NULL, 8);
-	snprintf(id->hex, sizeof(id->hex), "%s", nid);
 	return 0;
 }
 
