@@ -52,8 +52,7 @@ static void *reach_read(void *arg)
 	reach_check *r = arg;
 	char *line = NULL;
 	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, r->rev.from)) > 0) {
+	while (getline(&line, &cap, r->rev.from) > 0) {
 		if (line[0] != '?')
 			continue;
 		if (!r->missing++)
@@ -183,7 +182,7 @@ static int tip_tree(phist *p, const char *id, const char *ref, size_t rank)
 			 (char *)id, NULL };
 	gitcmd ls;
 	char *e = NULL, *path = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap = 0;
 	int rc = gitcmd_start(&ls, argv, 0, 0);
 	while (rc == 0 && getdelim(&e, &cap, '\0', ls.from) > 0) {
 		char *tab = strchr(e, '\t'), type[16];
@@ -193,11 +192,11 @@ static int tip_tree(phist *p, const char *id, const char *ref, size_t rank)
 			break;
 		}
 		porigin key = { .blob = blob }, *o;
-		if (strcmp(type, "blob") || !(o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
+		if (strcmp(type, "blob") != 0 || !(o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
 			continue;
-		if (n < strlen(ref) + strlen(tab) + 2 && !(path = realloc(path, n = strlen(ref) + strlen(tab) + 2)))
-			rc = -1;
-		else if (snprintf(path, n, "%s:%s", ref, tab + 1) < 0 || sight(p, o, rank, "", path) < 0)
+		size_t n = strlen(ref) + strlen(tab) + 1;
+		free(path);
+		if (!(path = malloc(n)) || snprintf(path, n, "%s:%s", ref, tab + 1) < 0 || sight(p, o, rank, "", path) < 0)
 			rc = -1;
 	}
 	free(e);
@@ -231,7 +230,7 @@ static int attribute_other_tips(phist *p, size_t rank)
 		} else {
 			rest += strspn(rest, " ");
 		}
-		porigin key, *o;
+		porigin key = { 0 }, *o;
 		snprintf(key.blob.hex, sizeof(key.blob.hex), "%s", id);
 		if (strcmp(type, "tree") == 0)
 			rc = tip_tree(p, id, rest, rank++);
@@ -306,7 +305,10 @@ static int cmp_rank(const void *x, const void *y)
 static int cat_read(phist *p, const char *hex, char **buf, size_t *len, char *type, size_t tsize)
 {
 	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "cat-file", "--batch", NULL };
+	*buf = NULL;
 	if (!p->cat.pid && gitcmd_start(&p->cat, argv, 1, 0) < 0)
+		return -1;
+	if (!p->cat.to || !p->cat.from) /* it could not be started before */
 		return -1;
 	return gitcmd_batch_read(&p->cat, hex, buf, len, type, tsize);
 }
@@ -442,8 +444,8 @@ static void missing_note(phist *p)
 {
 	const reach_check *r = &p->reach;
 	const char *gitdir = p->cfg->scan.gitdir, *top = p->cfg->toplevel;
-	const char *verdict = p->cfg->scan.o->allow_missing ? "accepted as partial (--allow-missing)"
-							: "the scan is incomplete: what they hold was not judged";
+	const char *judged = p->cfg->scan.o->allow_missing ? "accepted as partial (--allow-missing)"
+						       : "the scan is incomplete: what they hold was not judged";
 	char remote[256];
 	if (r->failed)
 		report_note(p->cfg->report, "git rev-list could not walk what the refs reach (a commit or tree missing "
@@ -455,11 +457,11 @@ static void missing_note(phist *p)
 		report_note(p->cfg->report, "%llu objects missing (%llu %s; first %s): this is a partial clone whose "
 					    "promisor remote '%s' holds them; %s. Fetch them with: git -C %s fetch "
 					    "--refetch --no-filter %s",
-			    r->missing, r->missing, kinds, r->first.hex, remote, verdict, top[0] ? top : gitdir, remote);
+			    r->missing, r->missing, kinds, r->first.hex, remote, judged, top[0] ? top : gitdir, remote);
 	else
 		report_note(p->cfg->report, "%llu objects missing (%llu %s; first %s): the repository lacks objects "
 					    "that should be there (shallow, damaged or pruned; 'git fsck' tells); %s",
-			    r->missing, r->missing, kinds, r->first.hex, verdict);
+			    r->missing, r->missing, kinds, r->first.hex, judged);
 }
 
 /* What history.c's attribute_and_report notes after the findings. */
@@ -573,7 +575,7 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	b.report = cfg->report;
 	if (!b.scanner || attribute_and_report(&p, &b) < 0 || p.walk_failed)
 		failed = 1;
-	if (p.cat.pid > 0 && gitcmd_finish(&p.cat) != 0)
+	if (p.cat.pid != 0 && gitcmd_finish(&p.cat) != 0)
 		failed = 1;
 	sg_scanner_free(b.scanner);
 	failed = verdict(&p, failed, &p.res.lib);
