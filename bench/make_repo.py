@@ -6,7 +6,9 @@ Layouts: "deep" (default) is shaped like a real project, modules/packages/files
 nested three deep with a few dozen entries per directory, each commit changing
 1-8 files of one module; "flat" is a worst case for tree churn, 300
 directories under one src/ and 10 random directories changed by every commit.
-Usage: make_repo.py DIR [--files N] [--commits N] [--tokens N] [--layout deep|flat] [--seed N]"""
+--object-format sha256 builds the same history as a SHA-256 repository.
+Usage: make_repo.py DIR [--files N] [--commits N] [--tokens N] [--layout deep|flat] [--seed N]
+                        [--object-format sha1|sha256]"""
 import argparse, os, random, subprocess, sys
 
 ap = argparse.ArgumentParser()
@@ -16,6 +18,7 @@ ap.add_argument("--commits", type=int, default=3000)
 ap.add_argument("--tokens", type=int, default=5)
 ap.add_argument("--seed", type=int, default=1)
 ap.add_argument("--layout", choices=("deep", "flat"), default="deep")
+ap.add_argument("--object-format", choices=("sha1", "sha256"), default="sha1")
 a = ap.parse_args()
 rnd = random.Random(a.seed)
 
@@ -37,7 +40,7 @@ def blob(data, out):
     out.write(b)
     out.write(b"\n")
 
-subprocess.run(["git", "init", "-q", a.dir], check=True)
+subprocess.run(["git", "init", "-q", "--object-format=" + a.object_format, a.dir], check=True)
 fi = subprocess.Popen(["git", "-C", a.dir, "fast-import", "--quiet"], stdin=subprocess.PIPE)
 out = fi.stdin
 if a.layout == "flat":

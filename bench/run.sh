@@ -93,6 +93,33 @@ for r in "${repos[@]}"; do
     "$(rss "$SASGUARD" --all-history --quiet "$r")" "$(rss git -C "$r" cat-file --batch-all-objects --batch --unordered)"
 done
 
+# ---- --all-history of SHA-256 twins vs the same git cat-file -----------------
+# The deep histories again as SHA-256 repositories, which libgit2 1.5.1 cannot
+# open: one `git cat-file --batch-all-objects --batch --unordered` stream,
+# scanned on the threads while git inflates (hook/plumb_stream.c), plus `git
+# rev-list --objects --missing=print` beside it and, with tokens, `git log
+# --raw` to attribute them. CPU time (user+sys, children included) as well:
+# the machine may be shared.
+cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.2f", $1 + $2}'; }
+if [ -z "$repo" ]; then
+  for t in 5 0; do
+    r=$W/deep-$([ "$t" = 0 ] && echo clean || echo tokens)-sha256
+    python3 "$here/bench/make_repo.py" "$r" --layout deep --tokens "$t" --files "$files" --commits "$commits" \
+      --object-format sha256 >/dev/null
+    git -C "$r" repack -q -a -d -f
+    set +e; "$SASGUARD" --all-history --quiet "$r" >/dev/null 2>"$W/err"; st=$?; set -e
+    [ "$st" = "$([ "$t" = 0 ] && echo 0 || echo 1)" ] ||
+      { echo "bench: --all-history $r exited $st" >&2; cat "$W/err" >&2; exit 3; }
+    hf --warmup 1 --runs 5 --export-json "$W/h.json" \
+      "$SASGUARD --all-history --quiet $r" "git -C $r cat-file --batch-all-objects --batch --unordered"
+    row "--all-history ($(basename "$r"))" "$(mean "$W/h.json" 0)" "$(mean "$W/h.json" 1)" \
+      "$(rss "$SASGUARD" --all-history --quiet "$r")" "$(rss git -C "$r" cat-file --batch-all-objects --batch --unordered)"
+    printf '%-38s %9s s  %9s s\n' "  CPU user+sys ($(basename "$r"))" \
+      "$(cpu "$SASGUARD" --all-history --quiet "$r")" "$(cpu git -C "$r" cat-file --batch-all-objects --batch --unordered)"
+    rm -rf "$r"
+  done
+fi
+
 # ---- pre-receive of a whole history vs --all-history of the same content ----
 # A first push (a migration, a mirror): the history's pack in the quarantine
 # of an empty bare repository, the hook run as receive-pack runs it.

@@ -129,6 +129,65 @@ typedef struct raw_change {
  * when p does not start one. c->path points into the buffer. */
 const char *raw_change_next(const char *p, const char *end, raw_change *c);
 
+/* ---- plumb_stream.c, plumb_history.c ------------------------------------- */
+
+/* An object id as git plumbing prints it: 40 (SHA-1) or 64 (SHA-256) hex digits. */
+typedef struct plumb_oid {
+	char hex[65];
+} plumb_oid;
+
+typedef struct plumb_ids {
+	plumb_oid *v;
+	size_t n, cap;
+} plumb_ids;
+
+int plumb_ids_push(plumb_ids *l, const char *hex);
+void plumb_ids_free(plumb_ids *l);
+
+typedef struct plumb_stream_cfg {
+	const cli_opts *o;
+	const sg_policy *policy;
+	const sg_baseline *baseline; /* may be NULL */
+	const char *gitdir;
+	int nworkers;
+	int progress;                /* the \r progress line on stderr */
+} plumb_stream_cfg;
+
+typedef struct plumb_stream_result {
+	plumb_ids flagged;            /* blobs holding a finding */
+	plumb_ids messages;           /* commits and tags whose message holds one */
+	report_stats st;              /* files scanned, skips, errors */
+	sg_stats lib;                 /* the scanners' counts, summed */
+	unsigned long long objects;   /* objects the stream held */
+	int stopped;                  /* it ended early (a damaged object): the rest was not read */
+	int failed;
+} plumb_stream_result;
+
+/*
+ * Every object of the repository at gitdir from one `git cat-file
+ * --batch-all-objects --batch --unordered`, judged as scanpool.c judges
+ * them, on cfg->nworkers threads. 0, or -1 when not all could be read (said).
+ */
+int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out);
+
+/*
+ * --all-history of a repository libgit2 cannot open (SHA-256) through git's
+ * plumbing, with history.c's semantics and notes, into cfg->report; counts
+ * added to *lib and *st. 0 when judged whole, 1 when not (said).
+ */
+typedef struct plumb_history_cfg {
+	plumb_stream_cfg scan;
+	report *report;
+	const char *toplevel;        /* its work tree, "" when bare */
+	int state;                   /* --state was given (it keeps nothing of this repository) */
+} plumb_history_cfg;
+
+int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st);
+
+/* Is the repository at or above path one git reads in SHA-256 (trust: whoever
+ * owns it)? 1 with its git directory (absolute) and work tree ("" when bare), else 0. */
+int plumb_history_probe(const char *path, int trust, char *gitdir, size_t gsize, char *top, size_t tsize);
+
 /* ---- blob.c -------------------------------------------------------------- */
 
 /* The skips of a run, by reason, with the first few paths for the note. */

@@ -44,6 +44,8 @@ struct history {
 	char state_key[4096];
 	unsigned char refs_digest[32];
 	unsigned long long skipped; /* objects not read again */
+	/* a repository libgit2 cannot open and git reads (SHA-256): plumb_history.c */
+	char plumb_gitdir[4096], plumb_top[4096];
 };
 
 /* An attribution: the oldest commit and path that hold a flagged blob, and
@@ -916,6 +918,7 @@ static void history_reset(history *h)
 	h->repo = NULL;
 	h->skip = NULL;
 	h->skipped = 0;
+	h->plumb_gitdir[0] = h->plumb_top[0] = '\0';
 	memset(&h->st, 0, sizeof(h->st));
 	missing_init(&h->miss);
 	oidset_init(&h->shallow);
@@ -971,6 +974,16 @@ static int history_repo(history *h, sg_stats *lib, report_stats *st)
 	return failed;
 }
 
+/* A repository libgit2 cannot open (SHA-256), judged through git's plumbing. */
+static int history_plumb(history *h, sg_stats *lib, report_stats *st)
+{
+	plumb_history_cfg cfg = {
+		{ h->o, h->policy, h->baseline, h->plumb_gitdir, h->nworkers, h->progress },
+		h->report, h->plumb_top, h->state != NULL,
+	};
+	return plumb_history(&cfg, lib, st);
+}
+
 /*
  * Judges the open repository: from the state alone when its refs and the
  * policy are as the last audit left them, else anew, reading only objects
@@ -979,6 +992,8 @@ static int history_repo(history *h, sg_stats *lib, report_stats *st)
 static int history_judge(history *h, sg_stats *lib, report_stats *st)
 {
 	char real[4096];
+	if (h->plumb_gitdir[0])
+		return history_plumb(h, lib, st);
 	if (!h->state)
 		return history_repo(h, lib, st);
 	if (!realpath(git_repository_commondir(h->repo), real))
@@ -1000,11 +1015,26 @@ static int history_judge(history *h, sg_stats *lib, report_stats *st)
 	return rc;
 }
 
-/* Opens the repository at path (for one repository: or above it) and its object database. */
+/* libgit2 1.5.1 refused to open a repository for its SHA-256 object format. */
+static int open_refused_sha256(void)
+{
+	const git_error *e = git_error_last();
+	return e && e->message && strstr(e->message, "objectformat");
+}
+
+/* Opens the repository at path (for one repository: or above it) and its
+ * object database; one in SHA-256 is left to git's plumbing (h->plumb_gitdir). */
 static int history_open(history *h, const char *path, int search)
 {
-	int rc = search ? repo_open_path(&h->repo, path)
-			: git_repository_open_ext(&h->repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	int rc = git_repository_open_ext(&h->repo, path, search ? 0 : GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+	if (rc < 0 && open_refused_sha256() &&
+	    plumb_history_probe(path, !search, h->plumb_gitdir, sizeof(h->plumb_gitdir), h->plumb_top,
+				sizeof(h->plumb_top))) {
+		git_error_clear();
+		return 0;
+	}
+	if (rc < 0 && search)
+		rc = repo_open_path(&h->repo, path); /* again, to say why */
 	if (rc != 0)
 		return -1; /* repo_open_path said why; an audit says it in its note */
 	h->packs = pack_store_open(h->repo);
@@ -1021,6 +1051,10 @@ static int is_audit_root(const char *path)
 	git_repository *repo = NULL;
 	if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0) {
 		git_repository_free(repo);
+		return 0;
+	}
+	if (open_refused_sha256()) { /* a repository all the same, read through git */
+		git_error_clear();
 		return 0;
 	}
 	git_error_clear();
@@ -1104,7 +1138,9 @@ int cmd_history(cli_opts *o)
 		git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0); /* a server's repositories belong to git's user */
 	else if (history_open(h, o->nargs ? o->args[0] : ".", 1) < 0)
 		goto out;
-	else
+	else if (h->plumb_gitdir[0] && h->plumb_top[0])
+		snprintf(repo_ini, sizeof(repo_ini), "%.4000s/.sasguard.ini", h->plumb_top);
+	else if (!h->plumb_gitdir[0])
 		repo_policy_file(h->repo, repo_ini, sizeof(repo_ini));
 	sg_policy_free(&p);
 	if ((rc = cli_load_policy(o, &p, repo_ini[0] ? repo_ini : NULL, NULL)) != 0)

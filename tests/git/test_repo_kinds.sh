@@ -256,9 +256,12 @@ printf '[policy]\nunreadable_repo = off\n' > .sasguard.ini
 expect_exit 0 git commit -qm "unread, quiet"
 lacks "$T/err" "sasguard"
 unset SASGUARD_TEST_PLUMBING
-# an audit cannot judge it either, and says so: incomplete, never clean
-expect_exit 3 "$SASGUARD" --all-history "$H"
-has "$T/out" "extensions.objectformat"
+# --all-history judges it through git's plumbing (test_history_sha256.sh):
+# the legacy token at its origin, not where the rename moved it
+expect_exit 1 "$SASGUARD" --all-history "$H"
+has "$T/out" ":legacy.txt:1:7: error"
+lacks "$T/out" "moved.txt"
+lacks "$T/out" "extensions.objectformat"
 cd "$T"
 # ---- SHA-256 pre-receive: judged through git's plumbing, as SHA-1 pushes are --------
 S2=$T/sha256.git

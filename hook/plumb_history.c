@@ -1,0 +1,628 @@
+/*
+ * plumb_history.c - `--all-history` of a repository libgit2 1.5.1 cannot open
+ * (SHA-256) through git's plumbing, with history.c's semantics and notes:
+ * every object judged from one cat-file stream (plumb_stream.c) while `git
+ * rev-list --objects --missing=print` proves the reachable ones are there, and
+ * only when a blob is flagged, one `git log --raw` to attribute it.
+ */
+#include "gitscan.h"
+
+#include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Where a flagged blob was first seen, as history.c's origin: the oldest
+ * commit and path, and the oldest at a path no [allow] path glob covers. */
+typedef struct porigin {
+	plumb_oid blob, commit, ucommit;
+	char *path, *upath;
+	size_t rank, urank;
+	int seen, useen;
+} porigin;
+
+/* The reachability check, read on its own thread while the stream runs. */
+typedef struct reach_check {
+	gitcmd rev;
+	pthread_t thread;
+	int started;
+	unsigned long long missing;
+	plumb_oid first;
+	int failed; /* rev-list could not walk (a commit missing or damaged) */
+} reach_check;
+
+typedef struct phist {
+	const plumb_history_cfg *cfg;
+	plumb_stream_result res;
+	report_stats st;
+	reach_check reach;
+	porigin *origins; /* one per flagged blob, sorted by blob */
+	size_t norigins;
+	int walk_failed;  /* git log could not walk: the unseen origins are unknown, not dangling */
+	gitcmd cat;       /* `git cat-file --batch` for the report's second reads */
+} phist;
+
+/* ---- the reachable objects are there ------------------------------------- */
+
+/* rev-list --missing=print marks each object the refs reach and the
+ * repository lacks with '?' (without fetching it in a partial clone). */
+static void *reach_read(void *arg)
+{
+	reach_check *r = arg;
+	char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, r->rev.from) > 0) {
+		if (line[0] != '?')
+			continue;
+		if (!r->missing++)
+			snprintf(r->first.hex, sizeof(r->first.hex), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
+	}
+	free(line);
+	r->failed = gitcmd_finish(&r->rev) != 0;
+	return NULL;
+}
+
+static int reach_start(reach_check *r, const char *gitdir)
+{
+	char *argv[] = { "git", "--git-dir", (char *)gitdir, "rev-list", "--objects", "--all", "--missing=print",
+			 "--no-object-names", NULL };
+	if (gitcmd_start(&r->rev, argv, 0, 0) < 0 || pthread_create(&r->thread, NULL, reach_read, r) != 0) {
+		gitcmd_finish(&r->rev);
+		r->failed = 1;
+		return -1;
+	}
+	r->started = 1;
+	return 0;
+}
+
+static void reach_wait(reach_check *r)
+{
+	if (r->started)
+		pthread_join(r->thread, NULL);
+	r->started = 0;
+}
+
+/* ---- attribution: the oldest commit and path of each flagged blob -------- */
+
+static int cmp_hex(const void *a, const void *b)
+{
+	return strcmp(((const porigin *)a)->blob.hex, ((const porigin *)b)->blob.hex);
+}
+
+/* One origin per flagged blob (repeats dropped), sorted for bsearch. */
+static int origins_init(phist *p)
+{
+	const plumb_ids *f = &p->res.flagged;
+	if (!(p->origins = calloc(f->n + 1, sizeof(*p->origins))))
+		return -1;
+	for (size_t i = 0; i < f->n; i++)
+		p->origins[i].blob = f->v[i];
+	qsort(p->origins, f->n, sizeof(*p->origins), cmp_hex);
+	for (size_t i = 0; i < f->n; i++)
+		if (!p->norigins || strcmp(p->origins[p->norigins - 1].blob.hex, p->origins[i].blob.hex) != 0)
+			p->origins[p->norigins++] = p->origins[i];
+	return 0;
+}
+
+static void origins_free(phist *p)
+{
+	for (size_t i = 0; i < p->norigins; i++) {
+		free(p->origins[i].path);
+		free(p->origins[i].upath);
+	}
+	free(p->origins);
+	p->origins = NULL;
+	p->norigins = 0;
+}
+
+static int set_path(char **to, const char *path)
+{
+	char *s = strdup(path);
+	if (!s)
+		return -1;
+	free(*to);
+	*to = s;
+	return 0;
+}
+
+/* A commit (rank: its place, oldest first) adds the blob of o at path. The
+ * oldest commit wins; within it the last path in tree order, as history.c's
+ * walk leaves it. */
+static int sight(const phist *p, porigin *o, size_t rank, const char *commit, const char *path)
+{
+	if (!o->seen || o->rank == rank) {
+		if (set_path(&o->path, path) < 0)
+			return -1;
+		snprintf(o->commit.hex, sizeof(o->commit.hex), "%s", commit);
+		o->rank = rank;
+		o->seen = 1;
+	}
+	const sg_policy *pol = p->cfg->scan.policy;
+	if (pol->nallow_paths && sg_policy_path_allowed(pol, path))
+		return 0;
+	if (!o->useen || o->urank == rank) {
+		if (set_path(&o->upath, path) < 0)
+			return -1;
+		snprintf(o->ucommit.hex, sizeof(o->ucommit.hex), "%s", commit);
+		o->urank = rank;
+		o->useen = 1;
+	}
+	return 0;
+}
+
+/* ":om nm oid nid S" of `git log --raw`: the new mode, new id and status. */
+static int raw_record(const char *rec, unsigned *mode, plumb_oid *id, char *status)
+{
+	char om[8], nm[8], oid[72];
+	if (sscanf(rec, ":%7s %7s %71s %64s %c", om, nm, oid, id->hex, status) != 5)
+		return -1;
+	*mode = (unsigned)strtoul(nm, NULL, 8);
+	return 0;
+}
+
+static int on_change(phist *p, const char *rec, const char *path, size_t rank, const char *commit)
+{
+	unsigned mode;
+	plumb_oid id;
+	char status;
+	if (raw_record(rec, &mode, &id, &status) < 0)
+		return -1;
+	if ((status != 'A' && status != 'M' && status != 'T') || tree_mode_kind(mode) != TREE_ENTRY_BLOB)
+		return 0;
+	porigin key = { .blob = id };
+	porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
+	return o ? sight(p, o, rank, commit, path) : 0;
+}
+
+/* A tree a ref points at: each blob in it seen at "<ref>:<path>", no commit. */
+static int tip_tree(phist *p, const char *id, const char *ref, size_t rank)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "ls-tree", "-r", "-z", "--full-tree",
+			 (char *)id, NULL };
+	gitcmd ls;
+	char *e = NULL, *path = NULL;
+	size_t cap = 0;
+	int rc = gitcmd_start(&ls, argv, 0, 0);
+	while (rc == 0 && getdelim(&e, &cap, '\0', ls.from) > 0) {
+		char *tab = strchr(e, '\t'), type[16];
+		plumb_oid blob;
+		if (!tab || sscanf(e, "%*s %15s %64s", type, blob.hex) != 2) {
+			rc = -1;
+			break;
+		}
+		porigin key = { .blob = blob }, *o;
+		if (strcmp(type, "blob") != 0 || !(o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
+			continue;
+		size_t n = strlen(ref) + strlen(tab) + 1;
+		free(path);
+		if (!(path = malloc(n)) || snprintf(path, n, "%s:%s", ref, tab + 1) < 0 || sight(p, o, rank, "", path) < 0)
+			rc = -1;
+	}
+	free(e);
+	free(path);
+	return gitcmd_finish(&ls) != 0 ? -1 : rc;
+}
+
+/*
+ * The trees and blobs refs point at (directly, or through one tag): reachable
+ * content like any commit's, ranked after every commit, as history.c's
+ * walk_other_tips. Read only when a flagged blob is still unseen.
+ */
+static int attribute_other_tips(phist *p, size_t rank)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "for-each-ref",
+			 "--format=%(objecttype) %(objectname) %(*objecttype) %(*objectname) %(refname)", NULL };
+	char *out, *line, *save = NULL;
+	size_t len;
+	int rc = gitcmd_output(argv, &out, &len, 0);
+	for (line = rc == 0 ? strtok_r(out, "\n", &save) : NULL; rc == 0 && line; line = strtok_r(NULL, "\n", &save)) {
+		char type[16], id[sizeof(plumb_oid)], ptype[16] = "", pid[sizeof(plumb_oid)] = "";
+		int ref = 0;
+		/* "<type> <id> <peeled type> <peeled id> <ref>": the peeled pair is empty but for tags */
+		if (sscanf(line, "%15s %64s %n", type, id, &ref) < 2 || !ref)
+			continue;
+		const char *rest = line + ref;
+		if (strcmp(type, "tag") == 0 && sscanf(rest, "%15s %64s %n", ptype, pid, &ref) == 2) {
+			snprintf(type, sizeof(type), "%s", ptype);
+			snprintf(id, sizeof(id), "%s", pid);
+			rest += ref;
+		} else {
+			rest += strspn(rest, " ");
+		}
+		porigin key = { 0 }, *o;
+		snprintf(key.blob.hex, sizeof(key.blob.hex), "%s", id);
+		if (strcmp(type, "tree") == 0)
+			rc = tip_tree(p, id, rest, rank++);
+		else if (strcmp(type, "blob") == 0 && (o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex)))
+			rc = sight(p, o, rank++, "", rest);
+	}
+	free(out);
+	return rc;
+}
+
+static int all_seen(const phist *p)
+{
+	for (size_t i = 0; i < p->norigins; i++)
+		if (!p->origins[i].seen)
+			return 0;
+	return 1;
+}
+
+/*
+ * Every commit the refs reach, parents first, each diffed against its first
+ * parent (a root or shallow commit: against nothing), as history.c's walk:
+ * `git log --all --topo-order --reverse --diff-merges=first-parent --raw -z`.
+ */
+static int attribute(phist *p)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "log", "--all", "--topo-order",
+			 "--reverse", "--no-renames", "--diff-merges=first-parent", "--root", "--raw", "-z",
+			 "--no-abbrev", "--ignore-submodules=none", "--format=%x01%H", NULL };
+	gitcmd log;
+	char *tok = NULL, *rec = NULL, commit[72] = "";
+	size_t cap = 0, rank = 0;
+	int rc = 0;
+	if (gitcmd_start(&log, argv, 0, 0) < 0)
+		rc = -1;
+	while (rc == 0 && getdelim(&tok, &cap, '\0', log.from) > 0) {
+		const char *t = tok[0] == '\n' ? tok + 1 : tok;
+		if (t[0] == '\001') {
+			snprintf(commit, sizeof(commit), "%s", t + 1);
+			rank++;
+		} else if (t[0] == ':' && !rec) {
+			rc = (rec = strdup(t)) ? 0 : -1;
+		} else if (rec) { /* the path after its record */
+			rc = on_change(p, rec, t, rank, commit);
+			free(rec);
+			rec = NULL;
+		} else if (t[0]) {
+			rc = -1;
+		}
+	}
+	free(tok);
+	free(rec);
+	if (gitcmd_finish(&log) != 0 || rc < 0) {
+		fprintf(stderr, "sasguard: git log --all --raw: the history could not be walked\n");
+		return -1;
+	}
+	if (!all_seen(p) && attribute_other_tips(p, rank + 1) < 0) {
+		fprintf(stderr, "sasguard: reading the trees and blobs the refs point at failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the report ---------------------------------------------------------- */
+
+static int cmp_rank(const void *x, const void *y)
+{
+	const porigin *a = *(porigin *const *)x, *b = *(porigin *const *)y;
+	return a->rank < b->rank ? -1 : a->rank > b->rank ? 1 : strcmp(a->path, b->path);
+}
+
+/* An object through `git cat-file --batch`: 1, 0 when not there, -1 broken. */
+static int cat_read(phist *p, const char *hex, char **buf, size_t *len, char *type, size_t tsize)
+{
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "cat-file", "--batch", NULL };
+	*buf = NULL;
+	if (!p->cat.pid && gitcmd_start(&p->cat, argv, 1, 0) < 0)
+		return -1;
+	if (!p->cat.to || !p->cat.from) /* it could not be started before */
+		return -1;
+	return gitcmd_batch_read(&p->cat, hex, buf, len, type, tsize);
+}
+
+/* One attributed blob re-scanned at its path (so [allow] globs apply), into
+ * the report: a second read, not content of its own. */
+static int report_origin(phist *p, blob_ctx *b, const porigin *o)
+{
+	char *buf, type[16];
+	size_t len;
+	sg_findings found;
+	int r = cat_read(p, o->blob.hex, &buf, &len, type, sizeof(type));
+	if (r <= 0) {
+		free(buf);
+		return r; /* gone since the stream: as history.c's BLOB_MISSING */
+	}
+	sg_findings_init(&found);
+	report_stats saved = p->st;
+	b->side_read = 1;
+	r = blob_scan_data(b, buf, len, o->path, &found);
+	b->side_read = 0;
+	p->st = saved;
+	if (r == 0)
+		r = report_take(p->cfg->report, &found, o->path, o->commit.hex[0] ? o->commit.hex : NULL);
+	sg_findings_clear(&found);
+	free(buf);
+	return r;
+}
+
+/* The attributed blobs, oldest commit first; *reached counts them. */
+static int report_origins(phist *p, blob_ctx *b, size_t *reached)
+{
+	porigin **order = calloc(p->norigins + 1, sizeof(*order)); /* NOLINT(bugprone-sizeof-expression) */
+	int rc = 0;
+	*reached = 0;
+	if (!order)
+		return -1;
+	for (size_t i = 0; i < p->norigins; i++) {
+		porigin *o = &p->origins[i];
+		if (!o->seen)
+			continue; /* dangling: no ref reaches it */
+		if (o->useen) { /* reported where no allowance covers it */
+			free(o->path);
+			o->path = o->upath;
+			o->upath = NULL;
+			o->commit = o->ucommit;
+			o->rank = o->urank;
+		}
+		order[(*reached)++] = o;
+	}
+	qsort(order, *reached, sizeof(*order), cmp_rank); /* NOLINT(bugprone-sizeof-expression) */
+	for (size_t i = 0; i < *reached && rc == 0; i++)
+		rc = report_origin(p, b, order[i]);
+	free(order);
+	return rc;
+}
+
+/* A commit or tag message holding a finding, scanned whole after its headers. */
+static int report_message(phist *p, blob_ctx *b, const char *hex)
+{
+	char *buf, type[16];
+	size_t len;
+	sg_findings found;
+	int r = cat_read(p, hex, &buf, &len, type, sizeof(type));
+	if (r <= 0) {
+		free(buf);
+		return -1;
+	}
+	const char *m = len && buf[0] == '\n' ? buf : memmem(buf, len, "\n\n", 2);
+	size_t at = !m ? len : m == buf ? 1 : (size_t)(m - buf) + 2;
+	const char *label = strcmp(type, "commit") == 0 ? "(commit message)" : "(tag message)";
+	sg_findings_init(&found);
+	r = text_scan(b, buf + at, len - at, label, &found);
+	if (r == 0)
+		r = report_take(p->cfg->report, &found, label, hex);
+	sg_findings_clear(&found);
+	free(buf);
+	return r < 0 ? -1 : 0;
+}
+
+/* ---- notes, as history.c and missing.c say them --------------------------- */
+
+/* The boundary commits of a shallow repository ($GIT_DIR/shallow). */
+static size_t shallow_count(const char *gitdir)
+{
+	char path[4096], line[128];
+	size_t n = 0;
+	snprintf(path, sizeof(path), "%s/shallow", gitdir);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		n += line[0] != '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* A partial clone's promisor remote (remote.<name>.promisor, or the older
+ * extensions.partialclone), or a promisor pack: 1 and the name, else 0. */
+static int promisor(const char *gitdir, char *name, size_t size)
+{
+	char *argv[] = { "git", "--git-dir", (char *)gitdir, "config", "--get-regexp",
+			 "^(remote\\..*\\.promisor|extensions\\.partialclone)$", NULL };
+	char *out, dir[4096];
+	size_t len;
+	int found = 0;
+	snprintf(name, size, "<its remote>");
+	if (gitcmd_output(argv, &out, &len, 1) == 0) {
+		char key[512], value[512];
+		for (const char *l = out; !found && sscanf(l, "%511s %511s", key, value) == 2; l = strchr(l, '\n') + 1) {
+			size_t n = strlen(key);
+			if (strcmp(key, "extensions.partialclone") == 0)
+				found = snprintf(name, size, "%s", value) > 0;
+			else if (strcmp(value, "true") == 0 && n > 16)
+				found = snprintf(name, size, "%.*s", (int)(n - 16), key + 7) > 0;
+			if (!strchr(l, '\n'))
+				break;
+		}
+	}
+	free(out);
+	snprintf(dir, sizeof(dir), "%s/objects/pack", gitdir);
+	DIR *d = opendir(dir);
+	for (struct dirent *e; d && !found && (e = readdir(d));) {
+		size_t n = strlen(e->d_name);
+		found = n > 9 && strcmp(e->d_name + n - 9, ".promisor") == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* The objects the refs reach and the repository lacks, said as missing.c says it. */
+static void missing_note(phist *p)
+{
+	const reach_check *r = &p->reach;
+	const char *gitdir = p->cfg->scan.gitdir, *top = p->cfg->toplevel;
+	const char *judged = p->cfg->scan.o->allow_missing ? "accepted as partial (--allow-missing)"
+						       : "the scan is incomplete: what they hold was not judged";
+	char remote[256];
+	if (r->failed)
+		report_note(p->cfg->report, "git rev-list could not walk what the refs reach (a commit or tree missing "
+					    "or damaged; 'git fsck' tells): the scan is incomplete");
+	if (!r->missing)
+		return;
+	const char *kinds = r->missing == 1 ? "object of unknown kind" : "objects of unknown kind";
+	if (promisor(gitdir, remote, sizeof(remote)))
+		report_note(p->cfg->report, "%llu objects missing (%llu %s; first %s): this is a partial clone whose "
+					    "promisor remote '%s' holds them; %s. Fetch them with: git -C %s fetch "
+					    "--refetch --no-filter %s",
+			    r->missing, r->missing, kinds, r->first.hex, remote, judged, top[0] ? top : gitdir, remote);
+	else
+		report_note(p->cfg->report, "%llu objects missing (%llu %s; first %s): the repository lacks objects "
+					    "that should be there (shallow, damaged or pruned; 'git fsck' tells); %s",
+			    r->missing, r->missing, kinds, r->first.hex, judged);
+}
+
+/* What history.c's attribute_and_report notes after the findings. */
+static void walk_notes(phist *p, size_t reached)
+{
+	report *rep = p->cfg->report;
+	size_t shallow = shallow_count(p->cfg->scan.gitdir);
+	if (p->res.stopped)
+		report_note(rep, "git cat-file stopped after %llu objects (a damaged object? 'git fsck' tells): "
+				 "the rest of the repository was not scanned",
+			    p->res.objects);
+	if (reached < p->norigins && p->walk_failed)
+		report_note(rep, "%zu of %zu flagged blobs could not be attributed (git could not walk the history, "
+				 "see above): not reported",
+			    p->norigins - reached, p->norigins);
+	else if (reached < p->norigins)
+		report_note(rep, "%zu of %zu flagged blobs are reachable from no ref (dangling objects): not "
+				 "reported; 'git gc --prune=now' deletes them",
+			    p->norigins - reached, p->norigins);
+	if (shallow)
+		report_note(rep, "the repository is shallow (%zu boundary commit%s): history before them is "
+				 "not here, and findings are attributed to the oldest commit present",
+			    shallow, shallow == 1 ? "" : "s");
+	if (p->st.errors)
+		report_note(rep, "%llu objects could not be read (a damaged repository? 'git fsck' tells): "
+				 "what they hold was not scanned",
+			    p->st.errors);
+}
+
+/* ---- the run ------------------------------------------------------------- */
+
+/* Attribution and the report's second reads: history.c's attribute_and_report. */
+static int attribute_and_report(phist *p, blob_ctx *b)
+{
+	size_t reached = 0;
+	int rc = 0;
+	if (origins_init(p) < 0)
+		return -1;
+	/* a walk that failed still reports what it tied to a commit, and the messages */
+	if (p->norigins && attribute(p) < 0)
+		p->walk_failed = 1;
+	if (report_origins(p, b, &reached) < 0)
+		rc = -1;
+	for (size_t k = 0; rc == 0 && k < p->res.messages.n; k++)
+		rc = report_message(p, b, p->res.messages.v[k].hex);
+	if (rc < 0)
+		fprintf(stderr, "sasguard: reading the flagged objects through git failed\n");
+	walk_notes(p, reached);
+	return rc;
+}
+
+static void add_counts(const phist *p, const sg_stats *total, sg_stats *lib, report_stats *st)
+{
+	lib->bytes += total->bytes;
+	lib->tokens += total->tokens;
+	lib->placeholders += total->placeholders;
+	lib->emulator += total->emulator;
+	lib->limit_hits += total->limit_hits;
+	lib->decoded += total->decoded;
+	st->files += p->st.files;
+	st->binary_skipped += p->st.binary_skipped;
+	st->large_skipped += p->st.large_skipped;
+	st->lfs_skipped += p->st.lfs_skipped;
+	st->missing += p->st.missing;
+	st->errors += p->st.errors;
+}
+
+/* The repository's verdict line, as history_repo words it. */
+static int verdict(phist *p, int failed, const sg_stats *total)
+{
+	const cli_opts *o = p->cfg->scan.o;
+	if (total->limit_hits) {
+		report_note(p->cfg->report, "regex match limit hit %llu time%s: those parts were not scanned",
+			    (unsigned long long)total->limit_hits, total->limit_hits == 1 ? "" : "s");
+		failed = 1;
+	}
+	p->st.missing = p->reach.missing;
+	missing_note(p);
+	if (p->reach.failed || (p->reach.missing && !o->allow_missing))
+		failed = 1;
+	if (failed)
+		report_repo_status(p->cfg->report, p->reach.missing || p->reach.failed ? "incomplete: objects missing"
+											: "incomplete: see the notes");
+	else if (p->reach.missing)
+		report_repo_status(p->cfg->report, "partial (--allow-missing)");
+	return failed;
+}
+
+int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
+{
+	phist p;
+	blob_ctx b;
+	int failed = 0;
+
+	memset(&p, 0, sizeof(p));
+	memset(&b, 0, sizeof(b));
+	p.cfg = cfg;
+	signal(SIGPIPE, SIG_IGN); /* a git child that dies is an error here, not our end */
+	if (cfg->state)
+		report_note(cfg->report, "a SHA-256 repository is read in full on every audit: --state keeps "
+					 "nothing of it yet");
+	/* started first, so that cat-file's child does not hold its pipe */
+	if (reach_start(&p.reach, cfg->scan.gitdir) < 0)
+		failed = 1;
+	failed |= plumb_stream_scan(&cfg->scan, &p.res) < 0;
+	p.st = p.res.st;
+	reach_wait(&p.reach);
+	b.scanner = cli_scanner(cfg->scan.o, cfg->scan.policy, cfg->scan.baseline);
+	b.policy = cfg->scan.policy;
+	b.stats = &p.st;
+	b.report = cfg->report;
+	if (!b.scanner || attribute_and_report(&p, &b) < 0 || p.walk_failed)
+		failed = 1;
+	if (p.cat.pid != 0 && gitcmd_finish(&p.cat) != 0)
+		failed = 1;
+	sg_scanner_free(b.scanner);
+	failed = verdict(&p, failed, &p.res.lib);
+	add_counts(&p, &p.res.lib, lib, st);
+	origins_free(&p);
+	plumb_ids_free(&p.res.flagged);
+	plumb_ids_free(&p.res.messages);
+	return failed;
+}
+
+/* ---- which repositories take this path ----------------------------------- */
+
+/* --all-history names its repository by path, and libgit2 opens it without
+ * the environment: git's children must not be sent elsewhere by it either. */
+static void forget_git_env(void)
+{
+	static const char *const vars[] = { "GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_INDEX_FILE",
+					    "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(*vars); i++)
+		unsetenv(vars[i]);
+}
+
+int plumb_history_probe(const char *path, int trust, char *gitdir, size_t gsize, char *top, size_t tsize)
+{
+	forget_git_env();
+	/* an audit's repositories belong to git's user, as history.c trusts them */
+	char *argv[] = { "git", "-c", "safe.directory=*", "-C", (char *)path, "rev-parse", "--show-object-format",
+			 "--absolute-git-dir", "--is-bare-repository", NULL };
+	char **cmd = trust ? argv : argv + 2, *out = NULL, fmt[16], bare[16] = "";
+	size_t len;
+	int is = 0;
+	cmd[0] = "git";
+	gitdir[0] = top[0] = '\0';
+	if (gitcmd_output(cmd, &out, &len, 1) == 0 && sscanf(out, "%15s", fmt) == 1 && strcmp(fmt, "sha256") == 0) {
+		char *g = strchr(out, '\n') + 1, *b = strchr(g, '\n');
+		if (b && sscanf(b + 1, "%15s", bare) == 1 && (size_t)(b - g) < gsize) {
+			snprintf(gitdir, gsize, "%.*s", (int)(b - g), g);
+			is = 1;
+		}
+	}
+	free(out);
+	if (is && strcmp(bare, "false") == 0) {
+		argv[6] = "--show-toplevel";
+		argv[7] = NULL;
+		if (gitcmd_output(cmd, &out, &len, 1) == 0)
+			snprintf(top, tsize, "%.*s", (int)strcspn(out, "\n"), out);
+		free(out);
+	}
+	return is;
+}
