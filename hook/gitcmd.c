@@ -200,3 +200,15 @@ int gitcmd_batch_next(gitcmd *cat, char **buf, size_t *len, char *type, size_t t
 	*len = (size_t)size;
 	return 1;
 }
+
+int gitcmd_blob_read(gitcmd *cat, const char *name, char **buf, size_t *len)
+{
+	char type[16];
+	int r = gitcmd_batch_read(cat, name, buf, len, type, sizeof(type));
+	if (r == 1 && strcmp(type, "blob") != 0) {
+		free(*buf);
+		*buf = NULL;
+		return 0;
+	}
+	return r;
+}

@@ -87,6 +87,9 @@ int gitcmd_slurp(gitcmd *g, char **out, size_t *len);
  * (owned, NUL-terminated) and its type ("blob", "commit", ...) in
  * type[0..tsize), 0 when git has no such object, -1 on a broken pipe. */
 int gitcmd_batch_read(gitcmd *cat, const char *name, char **buf, size_t *len, char *type, size_t tsize);
+/* The same for a blob: 1 and *buf (owned), 0 when git has no such object or
+ * it is not a blob, -1 on a broken pipe. */
+int gitcmd_blob_read(gitcmd *cat, const char *name, char **buf, size_t *len);
 /* The next answer of a `git cat-file --batch` whose names are written by
  * someone else (a gitcmd_feeder): as gitcmd_batch_read. */
 int gitcmd_batch_next(gitcmd *cat, char **buf, size_t *len, char *type, size_t tsize);
@@ -292,6 +295,10 @@ int reach_is_old(reach *r, const git_oid *id, int64_t time);
 int reach_tag_is_old(reach *r, const git_oid *tag);
 
 /* ---- missing.c ------------------------------------------------------------ */
+
+/* 1 when pack_dir (an objects/pack directory) holds a .promisor file: the
+ * packs of a partial clone's fetches. */
+int missing_promisor_pack(const char *pack_dir);
 
 typedef struct missing {
 	oidset ids;

@@ -106,13 +106,10 @@ static int promisor_remote(git_repository *repo, char *name, size_t size)
 	return found;
 }
 
-/* A .promisor file beside a pack: objects of a partial clone's fetches. */
-static int has_promisor_pack(git_repository *repo)
+int missing_promisor_pack(const char *pack_dir)
 {
-	char dir[4096];
 	int found = 0;
-	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
-	DIR *d = opendir(dir);
+	DIR *d = opendir(pack_dir);
 	for (struct dirent *e; d && !found && (e = readdir(d));) {
 		size_t n = strlen(e->d_name);
 		found = n > 9 && strcmp(e->d_name + n - 9, ".promisor") == 0;
@@ -120,6 +117,13 @@ static int has_promisor_pack(git_repository *repo)
 	if (d)
 		closedir(d);
 	return found;
+}
+
+static int has_promisor_pack(git_repository *repo)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%sobjects/pack", git_repository_commondir(repo));
+	return missing_promisor_pack(dir);
 }
 
 static void kinds(const missing *m, char *buf, size_t size)

@@ -14,20 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A blob by name from `git cat-file --batch`: 1 and *buf (owned), 0 when git
- * has no such object or it is not a blob, -1 on a broken pipe. */
-static int blob_read(gitcmd *cat, const char *name, char **buf, size_t *len)
-{
-	char type[16];
-	int r = gitcmd_batch_read(cat, name, buf, len, type, sizeof(type));
-	if (r == 1 && strcmp(type, "blob") != 0) {
-		free(*buf);
-		*buf = NULL;
-		return 0;
-	}
-	return r;
-}
-
 /* An id (hex) ending at a space, copied into out (72 bytes). */
 static const char *raw_id(const char *p, const char *end, char *out)
 {
@@ -98,7 +84,7 @@ static int scan_gone(plumb *s)
 			continue;
 		char *buf;
 		size_t len;
-		int r = blob_read(&s->cat, c.old_id, &buf, &len);
+		int r = gitcmd_blob_read(&s->cat, c.old_id, &buf, &len);
 		if (r < 0)
 			return -1;
 		if (r == 1) {
@@ -141,7 +127,7 @@ static int keep_against(plumb *s, const char *old_name, const char *nb, size_t n
 {
 	char *ob;
 	size_t on;
-	int r = blob_read(&s->cat, old_name, &ob, &on);
+	int r = gitcmd_blob_read(&s->cat, old_name, &ob, &on);
 	if (r < 0)
 		return -1;
 	if (r == 1)
@@ -189,7 +175,7 @@ static int judge_change(plumb *s, const raw_change *c)
 
 	if ((c->status != 'A' && c->status != 'M' && c->status != 'T') || !is_content(c->new_mode))
 		return 0;
-	int r = blob_read(&s->cat, c->new_id, &nb, &nn);
+	int r = gitcmd_blob_read(&s->cat, c->new_id, &nb, &nn);
 	if (r <= 0) {
 		free(nb);
 		if (r == 0) {

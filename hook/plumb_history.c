@@ -7,7 +7,6 @@
  */
 #include "gitscan.h"
 
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -429,14 +428,7 @@ static int promisor(const char *gitdir, char *name, size_t size)
 	}
 	free(out);
 	snprintf(dir, sizeof(dir), "%s/objects/pack", gitdir);
-	DIR *d = opendir(dir);
-	for (struct dirent *e; d && !found && (e = readdir(d));) {
-		size_t n = strlen(e->d_name);
-		found = n > 9 && strcmp(e->d_name + n - 9, ".promisor") == 0;
-	}
-	if (d)
-		closedir(d);
-	return found;
+	return found || missing_promisor_pack(dir);
 }
 
 /* The objects the refs reach and the repository lacks, said as missing.c says it. */

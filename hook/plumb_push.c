@@ -593,18 +593,6 @@ static int tips_attribute(pplumb *pp)
 
 /* ---- judging a flagged blob where it was added ----------------------------- */
 
-static int blob_read(gitcmd *cat, const char *name, char **buf, size_t *len)
-{
-	char type[16];
-	int r = gitcmd_batch_read(cat, name, buf, len, type, sizeof(type));
-	if (r == 1 && strcmp(type, "blob") != 0) {
-		free(*buf);
-		*buf = NULL;
-		return 0;
-	}
-	return r;
-}
-
 /* Keeps what the commit added against each parent's blob at the same path:
  * a token the parent held there (a rewritten line) is not new. A parent
  * without one there, or missing (counted already), tells nothing. */
@@ -619,7 +607,7 @@ static int keep_new(pplumb *pp, const pobj *o, const char *nb, size_t nn, sg_fin
 		if (!name)
 			return -1;
 		snprintf(name, n, "%.64s:%s", p, o->path);
-		int r = blob_read(&pp->cat, name, &ob, &on);
+		int r = gitcmd_blob_read(&pp->cat, name, &ob, &on);
 		free(name);
 		if (r == 1)
 			r = keep_added_data(pp->c->b, ob, on, nb, nn, o->path, found);
@@ -639,7 +627,7 @@ static int judge_flagged(pplumb *pp, pobj *o)
 	sg_findings found;
 	char *buf = NULL;
 	size_t len;
-	int rc = blob_read(&pp->cat, o->id, &buf, &len);
+	int rc = gitcmd_blob_read(&pp->cat, o->id, &buf, &len);
 	if (rc <= 0) {
 		free(buf);
 		return rc < 0 ? -1 : missing_add_hex(pp->c->miss, o->id, GIT_OBJECT_BLOB, o->path);
