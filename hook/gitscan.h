@@ -31,6 +31,12 @@ const char *repo_unreadable_why(void);
 /* 1 when that format is SHA-256 object ids, which git plumbing reads (plumb.c). */
 int repo_unreadable_is_sha256(void);
 
+/* 1 when the repository a pre-commit hook runs in (GIT_DIR, else ./.git, a
+ * directory or a worktree's file) has extensions.objectformat = sha256 in its
+ * config: a hint read before libgit2 loads, only to start git's children
+ * early (plumb_early_start); repo_open_staged still decides. */
+int repo_staged_looks_sha256(void);
+
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,
  * GIT_WORK_TREE and GIT_CEILING_DIRECTORIES, and names the index git is
@@ -118,7 +124,22 @@ int gitcmd_feed_finish(gitcmd_feeder *f);
  * cat-file --batch`, judged as cmd_pre_commit judges them. Returns the exit
  * status, after printing the report.
  */
-int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base);
+typedef struct plumb_early plumb_early;
+int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base, plumb_early *e);
+
+/* git's two children of a SHA-256 pre-commit (diff-index --cached, cat-file
+ * --batch), started as the hook starts when its repository looks SHA-256
+ * (repo_staged_looks_sha256), before libgit2 loads and the policy is read:
+ * the hook then takes git's time, not git's plus its own. plumb_pre_commit
+ * takes them (it starts them itself when nobody did); plumb_early_cancel
+ * ends those nobody took. */
+struct plumb_early {
+	gitcmd diff, cat;
+	int diff_rc, cat_rc; /* gitcmd_start's */
+	int started;
+};
+void plumb_early_start(plumb_early *e);
+void plumb_early_cancel(plumb_early *e);
 
 /* One record of `git diff-index` or `git diff-tree` -z --raw: ":om nm oid nid S\0path\0". */
 typedef struct raw_change {

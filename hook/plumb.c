@@ -212,7 +212,32 @@ static int judge_change(plumb *s, const raw_change *c)
 	return rc;
 }
 
-int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
+void plumb_early_start(plumb_early *e)
+{
+	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
+			 "HEAD", "--", NULL };
+	char *cat[] = { "git", "cat-file", "--batch", NULL };
+	memset(e, 0, sizeof(*e));
+	/* a git child that dies must end in an error here, not kill us mid-write */
+	signal(SIGPIPE, SIG_IGN);
+	e->diff_rc = gitcmd_start(&e->diff, diff, 0, 1);
+	e->cat_rc = gitcmd_start(&e->cat, cat, 1, 0);
+	e->started = 1;
+}
+
+void plumb_early_cancel(plumb_early *e)
+{
+	if (!e->started)
+		return;
+	/* read-only children: stopping them loses nothing */
+	if (e->diff.pid > 0)
+		kill(e->diff.pid, SIGTERM);
+	gitcmd_finish(&e->diff);
+	gitcmd_finish(&e->cat);
+	e->started = 0;
+}
+
+int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base, plumb_early *e)
 {
 	plumb s;
 	report_stats st = { 0 };
@@ -222,17 +247,16 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 
 	memset(&s, 0, sizeof(s));
 	sg_findings_init(&s.gone_found);
-	/* a git child that dies must end in an error here, not kill us mid-write */
-	signal(SIGPIPE, SIG_IGN);
-	/* git reads the index and starts cat-file while the scanner compiles:
-	 * the hook's time is then git's, not git's plus ours */
-	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
-			 "HEAD", "--", NULL };
-	char *cat[] = { "git", "cat-file", "--batch", NULL };
-	gitcmd d;
-	int started = gitcmd_start(&d, diff, 0, 1);
-	if (gitcmd_start(&s.cat, cat, 1, 0) < 0) {
-		fprintf(stderr, "sasguard: cannot run git cat-file --batch: %s\n", strerror(errno));
+	/* git reads the index and starts cat-file while the scanner compiles
+	 * (or, started by the caller, while libgit2 loaded) */
+	if (!e->started)
+		plumb_early_start(e);
+	e->started = 0; /* taken: finished here */
+	gitcmd d = e->diff;
+	int started = e->diff_rc;
+	s.cat = e->cat;
+	if (e->cat_rc < 0) {
+		fprintf(stderr, "sasguard: cannot run git cat-file --batch\n");
 		gitcmd_finish(&d);
 		goto out;
 	}
@@ -258,7 +282,8 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base)
 		snprintf(empty, sizeof(empty), "%.*s", (int)strcspn(out, "\n"), out);
 		free(out);
 		out = NULL;
-		diff[7] = empty;
+		char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames",
+				 "--ignore-submodules=all", empty, "--", NULL };
 		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
 		if (gitcmd_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
 			fprintf(stderr, "sasguard: git diff-index --cached failed\n");

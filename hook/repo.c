@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 void git_fail(const char *what)
@@ -91,6 +92,78 @@ static int open_fail(const char *path, int rc)
 		fputc('\n', stderr);
 	}
 	return EXIT_INTERNAL;
+}
+
+/* The first line of file (up to size - 1 bytes, newline dropped): 0, or -1. */
+static int first_line(const char *file, char *buf, size_t size)
+{
+	FILE *f = fopen(file, "r");
+	int ok = f && fgets(buf, (int)size, f) != NULL;
+	if (f)
+		fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+/* Trims blanks at both ends of s in place. */
+static char *trim(char *s)
+{
+	size_t n;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n'))
+		s[--n] = '\0';
+	return s;
+}
+
+/* Does the config file at path set extensions.objectformat = sha256? */
+static int config_names_sha256(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+	int in_ext = 0, yes = 0;
+	if (!f)
+		return 0;
+	while (!yes && fgets(line, sizeof(line), f)) {
+		char *l = trim(line), *eq;
+		if (*l == '[') {
+			in_ext = strncasecmp(l, "[extensions]", 12) == 0;
+			continue;
+		}
+		if (!in_ext || !(eq = strchr(l, '=')))
+			continue;
+		*eq = '\0';
+		yes = strcasecmp(trim(l), "objectformat") == 0 && strcasecmp(trim(eq + 1), "sha256") == 0;
+	}
+	fclose(f);
+	return yes;
+}
+
+int repo_staged_looks_sha256(void)
+{
+	const char *gd = getenv("GIT_DIR");
+	char dir[PATH_MAX], line[PATH_MAX], common[2 * PATH_MAX + 2], config[2 * PATH_MAX + 16];
+	struct stat st;
+
+	if (gd && *gd)
+		snprintf(dir, sizeof(dir), "%s", gd);
+	else if (stat(".git", &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(dir, sizeof(dir), ".git");
+	else if (first_line(".git", line, sizeof(line)) == 0 && strncmp(line, "gitdir: ", 8) == 0)
+		snprintf(dir, sizeof(dir), "%s", line + 8); /* a worktree's or submodule's .git file */
+	else
+		return 0;
+	/* a linked worktree keeps its config in the common directory */
+	snprintf(config, sizeof(config), "%s/commondir", dir);
+	if (first_line(config, line, sizeof(line)) == 0 && *line)
+		snprintf(common, sizeof(common), "%s%s%s", line[0] == '/' ? "" : dir, line[0] == '/' ? "" : "/", line);
+	else
+		snprintf(common, sizeof(common), "%s", dir);
+	snprintf(config, sizeof(config), "%s/config", common);
+	return config_names_sha256(config);
 }
 
 int repo_open_staged(git_repository **repo, char *index_path, size_t size)

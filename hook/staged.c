@@ -227,7 +227,7 @@ static int staged_diff(staged *s, const char *index_path)
  * unless the policy's unreadable_repo = error.
  * git runs the hook at the top of the work tree, where .sasguard.ini sits.
  */
-static int unreadable_commit(cli_opts *o, sg_policy *p)
+static int unreadable_commit(cli_opts *o, sg_policy *p, plumb_early *early)
 {
 	const char *wt = getenv("GIT_WORK_TREE");
 	char repo_ini[4096];
@@ -242,7 +242,7 @@ static int unreadable_commit(cli_opts *o, sg_policy *p)
 		/* git reads it: judged through git's plumbing, slower but whole */
 		sg_baseline *base = NULL;
 		if ((rc = cli_load_baseline(o, p, &base)) == 0)
-			rc = plumb_pre_commit(o, p, base);
+			rc = plumb_pre_commit(o, p, base, early);
 		sg_baseline_free(base);
 		return rc;
 	}
@@ -264,10 +264,15 @@ int cmd_pre_commit(cli_opts *o)
 	sg_policy p;
 	report_stats st = { 0 };
 	staged s;
+	plumb_early early;
 	char repo_ini[4096], index_path[4096];
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	memset(&early, 0, sizeof(early));
+	/* before libgit2 loads: a SHA-256 repository's hook then waits on git only */
+	if (repo_staged_looks_sha256())
+		plumb_early_start(&early);
 	oidset_init(&s.gone);
 	missing_init(&s.miss);
 	sg_findings_init(&s.gone_found);
@@ -275,7 +280,7 @@ int cmd_pre_commit(cli_opts *o)
 	sg_policy_init(&p);
 	if ((rc = repo_open_staged(&repo, index_path, sizeof(index_path))) != 0) {
 		if (rc == REPO_UNREADABLE)
-			rc = unreadable_commit(o, &p);
+			rc = unreadable_commit(o, &p, &early);
 		goto out;
 	}
 	repo_policy_file(repo, repo_ini, sizeof(repo_ini));
@@ -321,6 +326,7 @@ int cmd_pre_commit(cli_opts *o)
 	if (rc == EXIT_CLEAN && (s.failed || incomplete))
 		rc = EXIT_INTERNAL;
 out:
+	plumb_early_cancel(&early);
 	trace_close();
 	free(s.merge_trees);
 	missing_free(&s.miss);

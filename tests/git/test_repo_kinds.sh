@@ -228,7 +228,27 @@ lacks "$T/err" "fatal"
 git -C "$H" rm -q --cached first.txt; rm "$H/first.txt"
 echo base > "$H/base.txt"; git -C "$H" add base.txt; git -C "$H" commit -qm base
 commit_case sha256 "$H"
+# The hook starts git's children before libgit2 loads when the repository's
+# config names SHA-256 (repo_staged_looks_sha256): a linked work tree (its .git
+# a file, its config in the common directory), GIT_DIR and GIT_WORK_TREE given,
+# and a commit of named paths (git's next-index-*.lock) judge the same.
+git -C "$H" worktree add -q "$T/sha256-linked" -b linked256 2>/dev/null
+commit_case sha256-worktree "$T/sha256-linked"
+cd "$T"
+printf '%s\n' "$TOKEN_LINE" > "$H/gitdir.txt"
+git --git-dir="$H/.git" --work-tree="$H" add gitdir.txt
+expect_exit 1 git --git-dir="$H/.git" --work-tree="$H" commit -qm "sha256: GIT_DIR"
+has "$T/err" "gitdir.txt:1:7: error"
+git --git-dir="$H/.git" --work-tree="$H" rm -q --cached gitdir.txt; rm "$H/gitdir.txt"
 cd "$H"
+echo named > named.txt; git add named.txt; git commit -qm named --no-verify
+printf '%s\n' "$TOKEN_LINE" >> named.txt
+echo other > other.txt; git add other.txt
+expect_exit 1 git commit -qm "sha256: named paths" -- named.txt
+has "$T/err" "named.txt:2:7: error"
+lacks "$T/err" "other.txt"
+expect_exit 0 git commit -qm "sha256: the other path" -- other.txt
+git checkout -q -- named.txt
 # a legacy token renamed is not new; a merge adds only what no parent had
 printf '%s\n' "$TOKEN_LINE" > legacy.txt; git add legacy.txt; git commit -qm legacy --no-verify
 git mv legacy.txt moved.txt
