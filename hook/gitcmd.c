@@ -18,7 +18,9 @@ int gitcmd_start(gitcmd *g, char *const argv[], int want_stdin, int quiet)
 {
 	int in[2] = { -1, -1 }, out[2];
 	memset(g, 0, sizeof(*g));
-	if ((want_stdin && pipe(in) < 0) || pipe(out) < 0)
+	/* close-on-exec: a child started while others run (from any thread)
+	 * must not hold their pipes open, or they never see their end */
+	if ((want_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
 	if ((g->pid = fork()) < 0)

@@ -173,8 +173,13 @@ typedef struct plumb_stream_cfg {
 	const sg_policy *policy;
 	const sg_baseline *baseline; /* may be NULL */
 	const char *gitdir;
+	size_t hashlen;              /* its ids' length in bytes: 32 lets hook/odb read its packs */
 	int nworkers;
 	int progress;                /* the \r progress line on stderr */
+	/* called once, from a worker, when the first blob with a finding is
+	 * judged (the caller may start what it will need then); may be NULL */
+	void (*on_flag)(void *ctx);
+	void *flag_ctx;
 } plumb_stream_cfg;
 
 typedef struct plumb_stream_result {
@@ -188,9 +193,10 @@ typedef struct plumb_stream_result {
 } plumb_stream_result;
 
 /*
- * Every object of the repository at gitdir from one `git cat-file
- * --batch-all-objects --batch --unordered`, judged as scanpool.c judges
- * them, on cfg->nworkers threads. 0, or -1 when not all could be read (said).
+ * Every object of the repository at gitdir, judged as scanpool.c judges them,
+ * on cfg->nworkers threads: read from its packs and loose files by hook/odb
+ * when it can read them all, else from one `git cat-file --batch-all-objects
+ * --batch --unordered`. 0, or -1 when not all could be read (said).
  */
 int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out);
 

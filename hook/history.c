@@ -978,7 +978,8 @@ static int history_repo(history *h, sg_stats *lib, report_stats *st)
 static int history_plumb(history *h, sg_stats *lib, report_stats *st)
 {
 	plumb_history_cfg cfg = {
-		{ h->o, h->policy, h->baseline, h->plumb_gitdir, h->nworkers, h->progress },
+		/* plumb_history_probe opened only SHA-256 repositories */
+		{ h->o, h->policy, h->baseline, h->plumb_gitdir, ODB_SHA256_LEN, h->nworkers, h->progress },
 		h->report, h->plumb_top, h->state != NULL,
 	};
 	return plumb_history(&cfg, lib, st);

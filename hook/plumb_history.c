@@ -40,6 +40,12 @@ typedef struct phist {
 	size_t norigins;
 	int walk_failed;  /* git log could not walk: the unseen origins are unknown, not dangling */
 	gitcmd cat;       /* `git cat-file --batch` for the report's second reads */
+	struct early_log {
+		gitcmd log;
+		pthread_t thread;
+		FILE *kept;   /* all it printed, for after the scan */
+		int started, failed;
+	} early;
 } phist;
 
 /* ---- the reachable objects are there ------------------------------------- */
@@ -253,18 +259,74 @@ static int all_seen(const phist *p)
  * parent (a root or shallow commit: against nothing), as history.c's walk:
  * `git log --all --topo-order --reverse --diff-merges=first-parent --raw -z`.
  */
-static int attribute(phist *p)
+static int log_start(phist *p, gitcmd *log)
 {
 	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "log", "--all", "--topo-order",
 			 "--reverse", "--no-renames", "--diff-merges=first-parent", "--root", "--raw", "-z",
 			 "--no-abbrev", "--ignore-submodules=none", "--format=%x01%H", NULL };
-	gitcmd log;
+	return gitcmd_start(log, argv, 0, 0);
+}
+
+/* Keeps all the early log prints in a temporary file, while the scan runs. */
+static void *early_log_keep(void *arg)
+{
+	struct early_log *e = arg;
+	char buf[65536];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), e->log.from)) > 0)
+		if (fwrite(buf, 1, n, e->kept) != n)
+			e->failed = 1;
+	if (gitcmd_finish(&e->log) != 0 || fflush(e->kept) != 0)
+		e->failed = 1;
+	return NULL;
+}
+
+/* plumb_stream_scan's on_flag: something will need attributing, so git walks
+ * the history now, beside the rest of the scan, not after it (its output is
+ * read when every flagged blob is known). */
+static void early_log_start(void *ctx)
+{
+	phist *p = ctx;
+	struct early_log *e = &p->early;
+	if (!(e->kept = tmpfile()))
+		return; /* then attribute() runs git log itself */
+	if (log_start(p, &e->log) < 0 || pthread_create(&e->thread, NULL, early_log_keep, e) != 0) {
+		gitcmd_finish(&e->log);
+		fclose(e->kept);
+		e->kept = NULL;
+		return;
+	}
+	e->started = 1;
+}
+
+/* Waits for the early log: its output to read from the start, or NULL. */
+static FILE *early_log_wait(phist *p)
+{
+	struct early_log *e = &p->early;
+	if (!e->started)
+		return NULL;
+	pthread_join(e->thread, NULL);
+	e->started = 0;
+	if (e->failed || fseek(e->kept, 0, SEEK_SET) != 0) {
+		fclose(e->kept);
+		e->kept = NULL;
+		e->failed = 1;
+	}
+	return e->kept;
+}
+
+static int attribute(phist *p)
+{
+	gitcmd log = { 0 };
+	FILE *from = early_log_wait(p);
 	char *tok = NULL, *rec = NULL, commit[72] = "";
 	size_t cap = 0, rank = 0;
-	int rc = 0;
-	if (gitcmd_start(&log, argv, 0, 0) < 0)
+	int rc = 0, status = 0;
+	if (!from && !p->early.failed && log_start(p, &log) == 0)
+		from = log.from;
+	if (!from)
 		rc = -1;
-	while (rc == 0 && getdelim(&tok, &cap, '\0', log.from) > 0) {
+	while (rc == 0 && getdelim(&tok, &cap, '\0', from) > 0) {
 		const char *t = tok[0] == '\n' ? tok + 1 : tok;
 		if (t[0] == '\001') {
 			snprintf(commit, sizeof(commit), "%s", t + 1);
@@ -281,7 +343,13 @@ static int attribute(phist *p)
 	}
 	free(tok);
 	free(rec);
-	if (gitcmd_finish(&log) != 0 || rc < 0) {
+	if (p->early.kept) {
+		fclose(p->early.kept);
+		p->early.kept = NULL;
+	} else {
+		status = log.pid > 0 ? gitcmd_finish(&log) : -1;
+	}
+	if (status != 0 || rc < 0) {
 		fprintf(stderr, "sasguard: git log --all --raw: the history could not be walked\n");
 		return -1;
 	}
@@ -462,7 +530,7 @@ static void walk_notes(phist *p, size_t reached)
 	report *rep = p->cfg->report;
 	size_t shallow = shallow_count(p->cfg->scan.gitdir);
 	if (p->res.stopped)
-		report_note(rep, "git cat-file stopped after %llu objects (a damaged object? 'git fsck' tells): "
+		report_note(rep, "reading the objects stopped after %llu (a damaged object? 'git fsck' tells): "
 				 "the rest of the repository was not scanned",
 			    p->res.objects);
 	if (reached < p->norigins && p->walk_failed)
@@ -558,7 +626,10 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	/* started first, so that cat-file's child does not hold its pipe */
 	if (reach_start(&p.reach, cfg->scan.gitdir) < 0)
 		failed = 1;
-	failed |= plumb_stream_scan(&cfg->scan, &p.res) < 0;
+	plumb_stream_cfg scan = cfg->scan;
+	scan.on_flag = early_log_start;
+	scan.flag_ctx = &p;
+	failed |= plumb_stream_scan(&scan, &p.res) < 0;
 	p.st = p.res.st;
 	reach_wait(&p.reach);
 	b.scanner = cli_scanner(cfg->scan.o, cfg->scan.policy, cfg->scan.baseline);
@@ -572,6 +643,11 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	sg_scanner_free(b.scanner);
 	failed = verdict(&p, failed, &p.res.lib);
 	add_counts(&p, &p.res.lib, lib, st);
+	/* the scan stopped before attributing: git log ends on its own (killing
+	 * it could race its reaping) */
+	FILE *kept = early_log_wait(&p);
+	if (kept)
+		fclose(kept);
 	origins_free(&p);
 	plumb_ids_free(&p.res.flagged);
 	plumb_ids_free(&p.res.messages);

@@ -1,15 +1,20 @@
 /*
  * plumb_stream.c - every object of a repository libgit2 cannot open (SHA-256)
- * judged from one `git cat-file --batch-all-objects --batch --unordered`
- * stream, as scanpool.c judges them for SHA-1: this thread reads the stream,
- * --threads workers scan blobs and messages while git inflates the next ones.
+ * judged as scanpool.c judges them for SHA-1, on --threads workers. When the
+ * repository's objects are all in packs hook/odb reads (v2 indexes of 32-byte
+ * ids, no alternates) and loose files, this thread walks the packs in pack
+ * order and the workers inflate what it hands them, as for SHA-1; else one
+ * `git cat-file --batch-all-objects --batch --unordered` stream is read here
+ * while the workers scan and git inflates the next objects.
  */
 #include "gitscan.h"
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Objects travel in batches (one lock and wake-up per batch, not per object:
@@ -23,8 +28,10 @@
 typedef struct item {
 	plumb_oid id;
 	int message; /* a commit or tag (its message is scanned), else a blob */
-	char *buf;   /* owned */
+	char *buf;   /* owned; NULL: in a pack, read by the worker */
 	size_t len;
+	uint32_t pack; /* where, when buf is NULL (pack_store_walk's names) */
+	uint64_t offset;
 } item;
 
 typedef struct batch {
@@ -37,6 +44,7 @@ typedef struct pworker {
 	pthread_t thread;
 	int started;
 	sg_scanner *scanner;
+	pack_cache *cache; /* its own: the store's packs are shared read-only */
 	plumb_ids flagged, messages;
 	report_stats st;
 	int failed;
@@ -52,6 +60,11 @@ typedef struct pstream {
 	batch pending; /* the reader's batch being filled */
 	pworker workers[MAX_WORKERS];
 	int nworkers;
+	pack_store *packs;  /* the repository's packs, when they are read here */
+	char objdir[4200];
+	plumb_stream_result *out;
+	struct timespec start, last; /* the progress line's */
+	atomic_int flag_told;        /* cfg->on_flag was called */
 } pstream;
 
 int plumb_ids_push(plumb_ids *l, const char *hex)
@@ -155,8 +168,30 @@ static int judge(pworker *w, const item *it)
 	}
 	if (rc == 0 && found.count && plumb_ids_push(it->message ? &w->messages : &w->flagged, it->id.hex) < 0)
 		rc = -1;
+	if (rc == 0 && found.count && !it->message && w->s->cfg->on_flag && !atomic_exchange(&w->s->flag_told, 1))
+		w->s->cfg->on_flag(w->s->cfg->flag_ctx);
 	sg_findings_clear(&found);
 	return rc == SG_ELIMIT ? 0 : rc; /* counted by the scanner: the run's note says it */
+}
+
+/* An item the reader left in its pack: inflated here, on the worker's own
+ * cache. 1 to judge (*o, a reference: unref it), 0 nothing to judge (a
+ * tree, or a blob over max_file_size: counted), -1 unreadable (said). */
+static int read_packed(pworker *w, item *it, pack_obj **o)
+{
+	int r = pack_store_read_at(w->s->packs, w->cache, it->pack, it->offset, o);
+	if (r <= 0) {
+		const git_error *e = git_error_last();
+		fprintf(stderr, "sasguard: object %s cannot be read from its pack: %s\n", it->id.hex,
+			r == 0 ? "its delta base is outside the pack" : e && e->message ? e->message : "damaged");
+		return -1;
+	}
+	it->message = (*o)->type == GIT_OBJECT_COMMIT || (*o)->type == GIT_OBJECT_TAG;
+	if ((*o)->type == GIT_OBJECT_BLOB && (*o)->len > w->s->cfg->policy->max_file_size) {
+		w->st.large_skipped++; /* its size was not in its entry header */
+		return 0;
+	}
+	return it->message || (*o)->type == GIT_OBJECT_BLOB;
 }
 
 static void *work(void *arg)
@@ -165,13 +200,29 @@ static void *work(void *arg)
 	batch *b = malloc(sizeof(*b));
 	while (b && queue_pop(w->s, b)) {
 		for (size_t i = 0; i < b->n; i++) {
-			if (judge(w, &b->items[i]) != 0) {
+			item *it = &b->items[i];
+			pack_obj *o = NULL;
+			int r = it->buf ? 1 : read_packed(w, it, &o);
+			if (r < 0) {
+				w->failed = 1;
+				w->st.errors++;
+				pack_obj_unref(o);
+				continue;
+			}
+			if (o) { /* judged in place: the pack's copy */
+				it->buf = (char *)o->data;
+				it->len = o->len;
+			}
+			if (r > 0 && judge(w, it) != 0) {
 				if (!w->failed)
 					fprintf(stderr, "sasguard: cannot scan object %s\n", b->items[i].id.hex);
 				w->failed = 1;
 				w->st.errors++;
 			}
-			free(b->items[i].buf);
+			if (o)
+				pack_obj_unref(o);
+			else
+				free(it->buf);
 		}
 	}
 	if (!b)
@@ -268,12 +319,148 @@ static int read_stream(pstream *s, FILE *f, plumb_stream_result *out)
 	return r;
 }
 
+/* ---- the packs and loose objects, read here --------------------------------- */
+
+#define PACK_CACHE_BUDGET ((size_t)32 << 20) /* a worker's, as history.c's */
+
+static void id_hex(const unsigned char *id, plumb_oid *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < ODB_SHA256_LEN; i++) {
+		out->hex[2 * i] = hex[id[i] >> 4];
+		out->hex[2 * i + 1] = hex[id[i] & 15];
+	}
+	out->hex[2 * ODB_SHA256_LEN] = '\0';
+}
+
+static void progress(pstream *s)
+{
+	if (s->cfg->progress && (s->out->objects & 4095) == 0 && seconds_since(&s->last) > 0.2) {
+		clock_gettime(CLOCK_MONOTONIC, &s->last);
+		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s", s->out->objects, seconds_since(&s->start));
+	}
+}
+
+/* One pack entry (pack_store_walk): trees are passed over (their blobs come
+ * as objects of their own), a blob over max_file_size counted unread, the
+ * rest handed to the workers, who inflate it. */
+static int packed_entry(const unsigned char *id, uint32_t pack, uint64_t offset, unsigned type, size_t size,
+			void *payload)
+{
+	pstream *s = payload;
+	item it;
+	s->out->objects++;
+	progress(s);
+	if (type == GIT_OBJECT_TREE)
+		return 0;
+	if (type == GIT_OBJECT_BLOB && size != SIZE_MAX && size > s->cfg->policy->max_file_size) {
+		s->out->st.large_skipped++;
+		return 0;
+	}
+	memset(&it, 0, sizeof(it));
+	id_hex(id, &it.id);
+	it.pack = pack;
+	it.offset = offset;
+	queue_push(s, &it);
+	return 0;
+}
+
+/* One loose object: unless a pack holds it too (then it was judged there),
+ * read here (a few, between repacks) and queued whole. */
+static int loose_entry(const unsigned char *id, void *payload)
+{
+	pstream *s = payload;
+	unsigned char *data;
+	const char *why = "";
+	unsigned type;
+	item it;
+	if (pack_store_has(s->packs, id))
+		return 0;
+	memset(&it, 0, sizeof(it));
+	id_hex(id, &it.id);
+	s->out->objects++;
+	progress(s);
+	int r = loose_read(s->objdir, id, ODB_SHA256_LEN, s->cfg->policy->max_file_size, &type, &data, &it.len, &why);
+	if (r == 0)
+		return 0; /* gone since it was listed (git gc): a pack holds it now, read above or not reachable */
+	if (r < 0) { /* counted, and the rest read: the verdict says incomplete */
+		fprintf(stderr, "sasguard: loose object %s cannot be read: %s\n", it.id.hex, why);
+		s->out->st.errors++;
+		s->out->failed = 1;
+		return 0;
+	}
+	if (!data) {
+		if (type == GIT_OBJECT_BLOB)
+			s->out->st.large_skipped++;
+		return 0;
+	}
+	if (type == GIT_OBJECT_TREE) {
+		free(data);
+		return 0;
+	}
+	it.buf = (char *)data;
+	it.message = type != GIT_OBJECT_BLOB;
+	queue_push(s, &it);
+	return 0;
+}
+
+/* The objects directory of gitdir (a linked work tree's is its common one's). */
+static void objects_dir(const char *gitdir, char *out, size_t size)
+{
+	char path[4200], common[4096] = "";
+	snprintf(path, sizeof(path), "%s/commondir", gitdir);
+	FILE *f = fopen(path, "r");
+	if (f && fgets(common, sizeof(common), f))
+		common[strcspn(common, "\r\n")] = '\0';
+	if (f)
+		fclose(f);
+	if (!*common)
+		snprintf(out, size, "%s/objects", gitdir);
+	else if (common[0] == '/')
+		snprintf(out, size, "%s/objects", common);
+	else
+		snprintf(out, size, "%s/%s/objects", gitdir, common);
+}
+
+/* Opens the packs when every object can be read here: no alternates (their
+ * objects are git's to find), every .idx read. 1 then, 0 for the stream. */
+static int packs_open(pstream *s)
+{
+	char alt[4300];
+	size_t unread = 0;
+	struct stat st;
+	if (s->cfg->hashlen != ODB_SHA256_LEN || getenv("SASGUARD_TEST_STREAM"))
+		return 0;
+	objects_dir(s->cfg->gitdir, s->objdir, sizeof(s->objdir));
+	snprintf(alt, sizeof(alt), "%s/info/alternates", s->objdir);
+	if (stat(s->objdir, &st) != 0 || !S_ISDIR(st.st_mode) || stat(alt, &st) == 0)
+		return 0;
+	if (!(s->packs = pack_store_open_objdir(s->objdir, ODB_SHA256_LEN, &unread)) || unread) {
+		pack_store_free(s->packs);
+		s->packs = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+/* Every object through the queue: the packs in pack order, then loose objects. */
+static int read_packs(pstream *s)
+{
+	int rc = pack_store_walk(s->packs, packed_entry, s);
+	if (rc == 0)
+		rc = loose_each(s->objdir, ODB_SHA256_LEN, loose_entry, s);
+	if (s->cfg->progress)
+		fprintf(stderr, "\rsasguard: %llu objects read, %.1f s\n", s->out->objects, seconds_since(&s->start));
+	return rc;
+}
+
 static void gather(pworker *w, plumb_stream_result *out)
 {
 	const sg_stats *lib = sg_scanner_stats(w->scanner);
 	out->st.files += w->st.files;
 	out->st.binary_skipped += w->st.binary_skipped;
 	out->st.lfs_skipped += w->st.lfs_skipped;
+	out->st.large_skipped += w->st.large_skipped;
 	out->st.errors += w->st.errors;
 	out->failed |= w->failed;
 	out->lib.bytes += lib->bytes;
@@ -303,6 +490,7 @@ static void stop_workers(pstream *s, plumb_stream_result *out)
 		plumb_ids_free(&w->flagged);
 		plumb_ids_free(&w->messages);
 		sg_scanner_free(w->scanner);
+		pack_cache_free(w->cache);
 	}
 }
 
@@ -312,6 +500,8 @@ static int start_workers(pstream *s)
 		pworker *w = &s->workers[i];
 		w->s = s;
 		if (!(w->scanner = cli_scanner(s->cfg->o, s->cfg->policy, s->cfg->baseline)))
+			return -1;
+		if (s->packs && !(w->cache = pack_cache_new(PACK_CACHE_BUDGET)))
 			return -1;
 	}
 	for (int i = 0; i < s->nworkers; i++) {
@@ -342,7 +532,13 @@ int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out)
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->not_empty, NULL);
 	pthread_cond_init(&s->not_full, NULL);
-	if (start_workers(s) == 0 && gitcmd_start(&cat, argv, 0, 0) == 0) {
+	s->out = out;
+	clock_gettime(CLOCK_MONOTONIC, &s->start);
+	s->last = s->start;
+	if (packs_open(s)) {
+		if (start_workers(s) == 0 && (rc = read_packs(s)) < 0)
+			fprintf(stderr, "sasguard: reading the repository's objects stopped\n");
+	} else if (start_workers(s) == 0 && gitcmd_start(&cat, argv, 0, 0) == 0) {
 		/* the whole repository passes here: fewer, larger reads (the pipe's own
 		 * size is a hint the kernel may refuse, which costs only speed) */
 		fcntl(fileno(cat.from), F_SETPIPE_SZ, 1 << 20);
@@ -351,7 +547,7 @@ int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out)
 		if (rc < 0)
 			fprintf(stderr, "sasguard: git cat-file --batch-all-objects: a broken stream\n");
 	}
-	int status = cat.pid > 0 ? gitcmd_finish(&cat) : -1;
+	int status = cat.pid > 0 ? gitcmd_finish(&cat) : 0;
 	if (rc == 0 && status != 0) {
 		fprintf(stderr, "sasguard: git cat-file --batch-all-objects failed (exit %d)\n", status);
 		rc = -1;
@@ -361,6 +557,7 @@ int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out)
 		out->st.errors++; /* at least the object it stopped at */
 	}
 	stop_workers(s, out);
+	pack_store_free(s->packs);
 	pthread_cond_destroy(&s->not_full);
 	pthread_cond_destroy(&s->not_empty);
 	pthread_mutex_destroy(&s->mu);

@@ -56,7 +56,7 @@ int odb_size_varint(const unsigned char **p, const unsigned char *end, size_t *o
 	return 0;
 }
 
-int odb_pack_entry_header(const unsigned char **pp, const unsigned char *end, pack_entry_header *h)
+int odb_pack_entry_header(const unsigned char **pp, const unsigned char *end, size_t hashlen, pack_entry_header *h)
 {
 	const unsigned char *p = *pp;
 	memset(h, 0, sizeof(*h));
@@ -78,10 +78,10 @@ int odb_pack_entry_header(const unsigned char **pp, const unsigned char *end, pa
 		if (odb_offset_varint(&p, end, &h->base_distance) < 0)
 			return -1;
 	} else if (h->type == 7) {
-		if (end - p < 20)
+		if ((size_t)(end - p) < hashlen)
 			return -1;
 		h->base_id = p;
-		p += 20;
+		p += hashlen;
 	}
 	*pp = p;
 	return 0;

@@ -29,15 +29,16 @@ int odb_size_varint(const unsigned char **p, const unsigned char *end, size_t *o
 
 /* A pack entry's header: type (1-4 objects, 6 OFS_DELTA, 7 REF_DELTA) and
  * inflated size, then for OFS_DELTA the distance back to its base, for
- * REF_DELTA the base's id (20 bytes, in place). *p is left at the zlib data.
- * 0, or -1 when the header is cut short or runs on (the type is not checked). */
+ * REF_DELTA the base's id (hashlen bytes: 20 SHA-1, 32 SHA-256; in place). *p
+ * is left at the zlib data. 0, or -1 when the header is cut short or runs on
+ * (the type is not checked). */
 typedef struct pack_entry_header {
 	unsigned type;
 	size_t size;
 	uint64_t base_distance;     /* OFS_DELTA */
 	const unsigned char *base_id; /* REF_DELTA */
 } pack_entry_header;
-int odb_pack_entry_header(const unsigned char **p, const unsigned char *end, pack_entry_header *h);
+int odb_pack_entry_header(const unsigned char **p, const unsigned char *end, size_t hashlen, pack_entry_header *h);
 
 /* Puts name (n bytes) at *path + len, NUL-terminated, with room for one byte
  * more (a '/'), growing *path (of *cap bytes; the caller frees it). -1: no memory. */
@@ -68,20 +69,26 @@ oidset_entry *oidset_add(oidset *s, const git_oid *id, int *added);
 
 /* ---- packidx.c --------------------------------------------------------- */
 
+/* The length of an object id in bytes: SHA-1's, SHA-256's. */
+#define ODB_SHA1_LEN 20
+#define ODB_SHA256_LEN 32
+
 typedef struct pack_index {
 	const unsigned char *map;
 	size_t size;
+	size_t hashlen;             /* ODB_SHA1_LEN or ODB_SHA256_LEN: the repository's, not in the file */
 	uint32_t count;
-	const unsigned char *sha;   /* count x 20 bytes, sorted */
+	const unsigned char *sha;   /* count x hashlen bytes, sorted */
 	const unsigned char *off32; /* count x 4 bytes, big endian */
 	const unsigned char *off64; /* the large offsets */
 	int mapped;                 /* map is ours to unmap */
 } pack_index;
 
-/* Maps and checks a version 2 index: 0, or -1 (not one we read; x is cleared). */
-int pack_index_open(pack_index *x, const char *path);
+/* Maps and checks a version 2 index of ids hashlen bytes long: 0, or -1 (not
+ * one we read; x is cleared). */
+int pack_index_open(pack_index *x, const char *path, size_t hashlen);
 /* Checks a version 2 index already in memory, which x borrows: 0 or -1. */
-int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size);
+int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size, size_t hashlen);
 void pack_index_close(pack_index *x);
 
 /* The .pack offset of the i-th id, UINT64_MAX when the index is damaged. */
@@ -119,6 +126,17 @@ typedef struct pack_store pack_store;
 pack_store *pack_store_open(git_repository *repo);
 void pack_store_free(pack_store *s);
 
+/* The packs of the objects directory objdir, whose ids are hashlen bytes long
+ * (a repository libgit2 cannot open: SHA-256). *unread counts the .idx files
+ * it could not read (not v2, no .pack beside): their objects are not in the
+ * store. NULL only when out of memory; with no pack, the store is empty. */
+pack_store *pack_store_open_objdir(const char *objdir, size_t hashlen, size_t *unread);
+/* How many packs s holds, and the i-th one's index and data (borrowed). */
+size_t pack_store_count(const pack_store *s);
+const pack_index *pack_store_index(const pack_store *s, size_t i, const unsigned char **data, size_t *size);
+/* 1 when a pack of s holds id (of the store's length). */
+int pack_store_has(const pack_store *s, const unsigned char *id);
+
 /* A store of one pack already in memory, its .idx and .pack data borrowed
  * (they must outlive it); NULL when they are not a pack we read. For tests
  * and the fuzz harness, which hold no repository. */
@@ -139,6 +157,9 @@ void pack_cache_clear(pack_cache *c);
  * libgit2), -1 when its pack data is damaged (git_error_last says why).
  */
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out);
+/* The same for the object at offset in the store's pack-th pack (as
+ * pack_store_walk names it), whatever the length of its id. */
+int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t pack, uint64_t offset, pack_obj **out);
 
 /* ---- packorder.c ------------------------------------------------------- */
 
@@ -155,9 +176,32 @@ typedef int (*pack_object_cb)(const git_oid *id, git_object_t type, size_t size,
  */
 int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb cb, void *payload);
 
+/* Calls cb once for each object of the store's packs, each pack in pack order,
+ * with its raw id, its place and, from its entry header, its type (1-4; 0
+ * when the header cannot tell) and size (SIZE_MAX when unknown). An object an
+ * earlier pack holds too is skipped. A non-zero return from cb stops the walk
+ * and is returned; -1 when out of memory. */
+typedef int (*pack_entry_cb)(const unsigned char *id, uint32_t pack, uint64_t offset, unsigned type, size_t size,
+			     void *payload);
+int pack_store_walk(pack_store *s, pack_entry_cb cb, void *payload);
+
 /* The same for the object directory objdir (a push's quarantine) and odb,
  * which holds what objdir holds (and maybe more: its alternates). */
 int odb_foreach_in_pack_order_at(const char *objdir, git_odb *odb, pack_object_cb cb, void *payload);
+
+/* ---- loose.c ----------------------------------------------------------- */
+
+/* Calls cb with the id (hashlen bytes) of each loose object of objdir
+ * (objdir/xx/yyyy; other names are not objects and are passed over),
+ * stopping at cb's first non-zero return, which it returns. */
+int loose_each(const char *objdir, size_t hashlen, int (*cb)(const unsigned char *id, void *payload), void *payload);
+
+/* Reads the loose object id of objdir: 1 with its type (1-4), *data (owned,
+ * NUL-terminated) and *len; when it is over max bytes, 1 with *len its size
+ * and *data NULL (not inflated). 0 when objdir has no such file, -1 when it
+ * is damaged (*why says how). */
+int loose_read(const char *objdir, const unsigned char *id, size_t hashlen, size_t max, unsigned *type,
+	       unsigned char **data, size_t *len, const char **why);
 
 /* ---- index.c ----------------------------------------------------------- */
 

@@ -30,31 +30,34 @@ const unsigned char *map_readonly(const char *path, size_t *size)
 	return m;
 }
 
-int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size)
+int pack_index_parse(pack_index *x, const unsigned char *buf, size_t size, size_t hashlen)
 {
 	memset(x, 0, sizeof(*x));
-	if (size < IDX_HEADER + FANOUT + 40 || memcmp(buf, "\377tOc", 4) != 0 || odb_be32(buf + 4) != 2)
+	/* v2 does not say its hash: the repository's object format does */
+	if ((hashlen != ODB_SHA1_LEN && hashlen != ODB_SHA256_LEN) || size < IDX_HEADER + FANOUT + 2 * hashlen ||
+	    memcmp(buf, "\377tOc", 4) != 0 || odb_be32(buf + 4) != 2)
 		return -1;
 	uint32_t count = odb_be32(buf + IDX_HEADER + FANOUT - 4);
-	if (IDX_HEADER + FANOUT + (size_t)count * (20 + 4 + 4) + 40 > size)
+	if (IDX_HEADER + FANOUT + (size_t)count * (hashlen + 4 + 4) + 2 * hashlen > size)
 		return -1;
 	x->map = buf;
 	x->size = size;
+	x->hashlen = hashlen;
 	x->count = count;
 	x->sha = buf + IDX_HEADER + FANOUT;
-	x->off32 = x->sha + (size_t)count * 24;
+	x->off32 = x->sha + (size_t)count * (hashlen + 4);
 	x->off64 = x->off32 + (size_t)count * 4;
 	return 0;
 }
 
-int pack_index_open(pack_index *x, const char *path)
+int pack_index_open(pack_index *x, const char *path, size_t hashlen)
 {
 	size_t size;
 	const unsigned char *map = map_readonly(path, &size);
 	memset(x, 0, sizeof(*x));
 	if (!map)
 		return -1;
-	if (pack_index_parse(x, map, size) < 0) {
+	if (pack_index_parse(x, map, size, hashlen) < 0) {
 		munmap((void *)map, size);
 		return -1;
 	}
@@ -75,7 +78,7 @@ uint64_t pack_index_offset_at(const pack_index *x, uint32_t i)
 	if (!(o & 0x80000000u))
 		return o;
 	/* an index into the large offsets, which end where the two checksums begin */
-	size_t k = o & 0x7fffffffu, n = (x->size - 40 - (size_t)(x->off64 - x->map)) / 8;
+	size_t k = o & 0x7fffffffu, n = (x->size - 2 * x->hashlen - (size_t)(x->off64 - x->map)) / 8;
 	if (k >= n)
 		return UINT64_MAX;
 	const unsigned char *p = x->off64 + 8 * k;
@@ -90,7 +93,7 @@ uint64_t pack_index_offset_of(const pack_index *x, const unsigned char *id)
 		return UINT64_MAX;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(x->sha + 20 * (size_t)mid, id, 20);
+		int c = memcmp(x->sha + x->hashlen * (size_t)mid, id, x->hashlen);
 		if (c == 0)
 			return pack_index_offset_at(x, mid);
 		if (c < 0)

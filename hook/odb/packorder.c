@@ -81,7 +81,7 @@ static void entry_kind(const pack_index *x, const pack_data *pd, ordered *o, uin
 		return;
 	const unsigned char *p = pd->map + off, *end = pd->map + pd->size;
 	pack_entry_header h;
-	if (odb_pack_entry_header(&p, end, &h) < 0)
+	if (odb_pack_entry_header(&p, end, x->hashlen, &h) < 0)
 		return;
 	if (h.type >= 1 && h.type <= 4) {
 		o[k].type = (uint8_t)h.type;
@@ -118,21 +118,17 @@ static int seen_before(const pack_index *earlier, size_t n, const unsigned char 
 	return 0;
 }
 
-/* Calls cb on each object of one pack, in pack order, with its type and size;
- * an object an earlier pack holds too is skipped (judged once, reported once). */
-static int pack_walk(const pack_index *x, const char *idx_path, const pack_index *earlier, size_t nearlier,
-		     pack_object_cb cb, void *payload)
+/* Calls cb on each object of one pack (number packno, its data in pd), in
+ * pack order, with its type and size; an object an earlier pack holds too is
+ * skipped (judged once, reported once). */
+static int pack_walk_raw(const pack_index *x, const pack_data *pd, uint32_t packno, const pack_index *earlier,
+			 size_t nearlier, pack_entry_cb cb, void *payload)
 {
 	ordered *o = malloc(((size_t)x->count + 1) * sizeof(*o));
-	pack_data pd = { NULL, 0 };
-	char pack[8192];
 	int rc = 0;
 
 	if (!o)
 		return -1;
-	/* the .pack beside the .idx, for entry headers; without it, no hints */
-	if (odb_pack_path(idx_path, pack, sizeof(pack)) == 0 && (pd.map = map_readonly(pack, &pd.size)))
-		madvise((void *)pd.map, pd.size, MADV_SEQUENTIAL);
 	for (uint32_t i = 0; i < x->count; i++) {
 		o[i].offset = pack_index_offset_at(x, i);
 		o[i].pos = i;
@@ -140,18 +136,67 @@ static int pack_walk(const pack_index *x, const char *idx_path, const pack_index
 	}
 	qsort(o, x->count, sizeof(*o), cmp_offset);
 	for (uint32_t i = 0; i < x->count && rc == 0; i++) {
-		git_oid id;
 		size_t size;
-		entry_kind(x, &pd, o, x->count, i, &size);
-		const unsigned char *raw = x->sha + 20 * (size_t)o[i].pos;
+		entry_kind(x, pd, o, x->count, i, &size);
+		const unsigned char *raw = x->sha + x->hashlen * (size_t)o[i].pos;
 		if (nearlier && seen_before(earlier, nearlier, raw))
 			continue;
-		git_oid_fromraw(&id, raw);
-		rc = cb(&id, o[i].type ? (git_object_t)o[i].type : GIT_OBJECT_INVALID, size, payload);
+		rc = cb(raw, packno, o[i].offset, o[i].type, size, payload);
 	}
+	free(o);
+	return rc;
+}
+
+/* pack_walk_raw's callback for a SHA-1 caller: the id as libgit2's. */
+typedef struct as_oid {
+	pack_object_cb cb;
+	void *payload;
+} as_oid;
+
+static int oid_entry(const unsigned char *raw, uint32_t packno, uint64_t offset, unsigned type, size_t size,
+		     void *payload)
+{
+	as_oid *a = payload;
+	git_oid id;
+	(void)packno;
+	(void)offset;
+	git_oid_fromraw(&id, raw);
+	return a->cb(&id, type ? (git_object_t)type : GIT_OBJECT_INVALID, size, a->payload);
+}
+
+static int pack_walk(const pack_index *x, const char *idx_path, const pack_index *earlier, size_t nearlier,
+		     pack_object_cb cb, void *payload)
+{
+	pack_data pd = { NULL, 0 };
+	char pack[8192];
+	as_oid a = { cb, payload };
+
+	/* the .pack beside the .idx, for entry headers; without it, no hints */
+	if (odb_pack_path(idx_path, pack, sizeof(pack)) == 0 && (pd.map = map_readonly(pack, &pd.size)))
+		madvise((void *)pd.map, pd.size, MADV_SEQUENTIAL);
+	int rc = pack_walk_raw(x, &pd, 0, earlier, nearlier, oid_entry, &a);
 	if (pd.map)
 		munmap((void *)pd.map, pd.size);
-	free(o);
+	return rc;
+}
+
+int pack_store_walk(pack_store *s, pack_entry_cb cb, void *payload)
+{
+	size_t n = pack_store_count(s);
+	pack_index *idx = malloc((n + 1) * sizeof(*idx)); /* copies, borrowed: for seen_before */
+	int rc = 0;
+	if (!idx)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		pack_data pd;
+		idx[i] = *pack_store_index(s, i, &pd.map, &pd.size);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		pack_data pd;
+		pack_store_index(s, i, &pd.map, &pd.size);
+		rc = pack_walk_raw(&idx[i], &pd, (uint32_t)i, idx, i, cb, payload);
+	}
+	free(idx);
 	return rc;
 }
 
@@ -187,7 +232,7 @@ static int gather(const char *path, void *payload)
 {
 	indexes *ix = payload;
 	pack_index x;
-	if (pack_index_open(&x, path) < 0)
+	if (pack_index_open(&x, path, ODB_SHA1_LEN) < 0)
 		return 0; /* not v2: its objects come through git_odb_foreach */
 	pack_index *g = realloc(ix->idx, (ix->n + 1) * sizeof(*g));
 	if (g)

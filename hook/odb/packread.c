@@ -29,6 +29,8 @@ typedef struct pack {
 struct pack_store {
 	pack *packs;
 	size_t n;
+	size_t hashlen; /* of every pack's ids */
+	size_t unread;  /* .idx files not read (not v2, no .pack beside) */
 };
 
 /* ---- the cache ----------------------------------------------------------- */
@@ -147,11 +149,11 @@ static int pack_data_ok(const unsigned char *data, size_t size)
 	return data && size >= 32 && memcmp(data, "PACK", 4) == 0;
 }
 
-static int pack_open(pack *k, const char *idx_path)
+static int pack_open(pack *k, const char *idx_path, size_t hashlen)
 {
 	char data_path[8192];
 	memset(k, 0, sizeof(*k));
-	if (pack_index_open(&k->idx, idx_path) < 0)
+	if (pack_index_open(&k->idx, idx_path, hashlen) < 0)
 		return -1;
 	if (odb_pack_path(idx_path, data_path, sizeof(data_path)) < 0) {
 		pack_index_close(&k->idx);
@@ -170,8 +172,10 @@ static int add_pack(const char *idx_path, void *payload)
 {
 	pack_store *s = payload;
 	pack k;
-	if (pack_open(&k, idx_path) < 0)
-		return 0; /* its objects are libgit2's to read */
+	if (pack_open(&k, idx_path, s->hashlen) < 0) {
+		s->unread++;
+		return 0; /* its objects are libgit2's (or git's) to read */
+	}
 	pack *g = realloc(s->packs, (s->n + 1) * sizeof(*g));
 	if (!g) {
 		pack_close(&k);
@@ -187,6 +191,7 @@ pack_store *pack_store_open(git_repository *repo)
 	pack_store *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	s->hashlen = ODB_SHA1_LEN;
 	/* out of memory part way: read what we have, libgit2 reads the rest */
 	(void)pack_dir_each(repo, add_pack, s);
 	if (!s->n) {
@@ -196,12 +201,48 @@ pack_store *pack_store_open(git_repository *repo)
 	return s;
 }
 
+pack_store *pack_store_open_objdir(const char *objdir, size_t hashlen, size_t *unread)
+{
+	pack_store *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->hashlen = hashlen;
+	if (pack_objdir_each(objdir, add_pack, s) < 0) {
+		pack_store_free(s);
+		return NULL;
+	}
+	*unread = s->unread;
+	return s;
+}
+
+size_t pack_store_count(const pack_store *s)
+{
+	return s ? s->n : 0;
+}
+
+const pack_index *pack_store_index(const pack_store *s, size_t i, const unsigned char **data, size_t *size)
+{
+	*data = s->packs[i].data;
+	*size = s->packs[i].data_size;
+	return &s->packs[i].idx;
+}
+
+int pack_store_has(const pack_store *s, const unsigned char *id)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		if (pack_index_offset_of(&s->packs[i].idx, id) != UINT64_MAX)
+			return 1;
+	return 0;
+}
+
 pack_store *pack_store_from_memory(const unsigned char *idx, size_t idx_size, const unsigned char *data,
 				   size_t data_size)
 {
 	pack_store *s = calloc(1, sizeof(*s));
+	if (s)
+		s->hashlen = ODB_SHA1_LEN;
 	if (!s || !(s->packs = calloc(1, sizeof(*s->packs))) || !pack_data_ok(data, data_size) ||
-	    pack_index_parse(&s->packs[0].idx, idx, idx_size) < 0) {
+	    pack_index_parse(&s->packs[0].idx, idx, idx_size, ODB_SHA1_LEN) < 0) {
 		pack_store_free(s);
 		return NULL;
 	}
@@ -319,7 +360,7 @@ static int read_entry(const pack *k, uint64_t off, entry *e)
 		return damaged("an offset past the pack's end");
 	const unsigned char *p = k->data + off, *end = k->data + k->data_size - 20;
 	pack_entry_header h;
-	if (odb_pack_entry_header(&p, end, &h) < 0)
+	if (odb_pack_entry_header(&p, end, k->idx.hashlen, &h) < 0)
 		return damaged("a pack entry header is cut short or runs on");
 	e->type = h.type;
 	e->size = h.size;
@@ -399,6 +440,14 @@ static int resolve(pack_store *s, pack_cache *c, uint32_t ki, uint64_t off, pack
 	}
 	*out = obj;
 	return 1;
+}
+
+int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t ki, uint64_t offset, pack_obj **out)
+{
+	*out = NULL;
+	if (ki >= s->n)
+		return damaged("no such pack");
+	return resolve(s, c, ki, offset, out);
 }
 
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out)

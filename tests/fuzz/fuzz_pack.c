@@ -157,7 +157,7 @@ static void check_raw(const uint8_t *data, size_t size)
 	pack_store *s = NULL;
 	git_oid ids[MAX_READS];
 	pack_obj *objs[MAX_READS] = { 0 };
-	if (!idx || !pk || pack_index_parse(&x, idx, ilen) < 0 || !(s = pack_store_from_memory(idx, ilen, pk, plen)))
+	if (!idx || !pk || pack_index_parse(&x, idx, ilen, ODB_SHA1_LEN) < 0 || !(s = pack_store_from_memory(idx, ilen, pk, plen)))
 		goto out;
 	size_t n = x.count < MAX_READS ? x.count : MAX_READS;
 	for (size_t i = 0; i < n; i++)

@@ -97,6 +97,59 @@ for want in "('notes.md', 2, 7" "('old.txt', 1, 7" "('src/key.txt', 2" "'(commit
   has "$T/two.set" "$want"
 done
 
+# hook/odb reads a SHA-256 repository's packs (32-byte ids) and loose files
+# itself; git's cat-file stream is what it falls back to. Both judge alike in
+# every layout: all loose, several packs and loose files holding the same
+# objects, one pack of REF_DELTA entries, one of OFS_DELTA; a linked work
+# tree (its objects in the common directory); a fork on a pool (alternates:
+# the stream).
+json_set() { # DIR [ENV...]: the findings, notes and counts of its history
+  expect_exit 1 env "${@:2}" "$SASGUARD" --all-history --format json --config "$T/policy.ini" "$1"
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for f in d["findings"]:
+    for p in f["locations"]:
+        print(p["path"], p["line"], p["column"], f["rules"], f["fingerprint"], p["commit"])
+print("notes", sorted(d["notes"])); print("stats", sorted(d["stats"].items()))' "$T/out" | sort
+}
+cp -r "$T/two" "$T/lay"
+json_set "$T/lay" SASGUARD_TEST_STREAM=1 > "$T/stream.set"
+grep -q "notes.md 2 7" "$T/stream.set" && pass || fail "the stream judged nothing"
+lay() { # NAME: the layout now in $T/lay judged as the stream judged it
+  json_set "$T/lay" > "$T/lay-$1.set"
+  if cmp -s "$T/stream.set" "$T/lay-$1.set"; then pass; else fail "layout $1: judged unlike git's stream"; diff "$T/stream.set" "$T/lay-$1.set" >&2; fi
+}
+lay loose
+git -C "$T/lay" repack -q   # a pack of the loose objects, which stay too (no -d)
+git -C "$T/lay" rev-list --objects --all | cut -d' ' -f1 |
+  git -C "$T/lay" pack-objects -q "$T/lay/.git/objects/pack/pack" >/dev/null   # all again, in another pack
+[ "$(ls "$T/lay/.git/objects/pack/"*.idx | wc -l)" = 2 ] && pass || fail "setup: two packs"
+lay several-packs-and-loose
+git -C "$T/lay" -c repack.useDeltaBaseOffset=false repack -q -a -d -f
+lay ref-delta
+git -C "$T/lay" repack -q -a -d -f
+lay ofs-delta
+git -C "$T/lay" worktree add -q "$T/lay-wt" 2>/dev/null
+cp "$T/lay/.sasguard.ini" "$T/lay-wt/"   # untracked: the work tree's policy file
+json_set "$T/lay-wt" > "$T/lay-wt.set"
+cmp -s "$T/stream.set" "$T/lay-wt.set" && pass || fail "a linked work tree judged unlike its repository"
+git clone -q --shared "$T/lay" "$T/fork"
+[ -s "$T/fork/.git/objects/info/alternates" ] && pass || fail "setup: no alternates"
+expect_exit 1 "$SASGUARD" --all-history --config "$T/policy.ini" "$T/fork"
+has "$T/out" "notes.md:2:7"
+# A damaged pack entry is named by hook/odb's reader (not git's stream): exit 3.
+cp -r "$T/lay" "$T/badpack"
+blob=$(git -C "$T/badpack" rev-parse 'side~2:notes.md')
+idx=$(ls "$T/badpack/.git/objects/pack/"*.idx)
+off=$(git -C "$T/badpack" show-index --object-format=sha256 < "$idx" | awk -v b="$blob" '$2 == b { print $1 }')
+[ -n "$off" ] && pass || fail "setup: the blob's offset"
+pack=${idx%.idx}.pack; chmod u+w "$pack"
+printf 'XXXXXXXX' | dd of="$pack" bs=1 seek=$((off + 4)) conv=notrunc 2>/dev/null
+expect_exit 1 "$SASGUARD" --all-history "$T/badpack"   # the tokens it could read block
+has "$T/err" "$blob cannot be read from its pack"
+has "$T/out" "1 objects could not be read"
+
 # The other formats: SARIF against the schema, HTML; no full signature anywhere.
 expect_exit 1 "$SASGUARD" --all-history --format sarif --config "$T/policy.ini" "$T/two"
 python3 "$SOURCE_DIR/tests/sarif_check.py" "$T/out" && pass || fail "SHA-256 history SARIF against the schema"
@@ -182,5 +235,6 @@ cp -r "$T/clean" "$T/damaged"
 f="$T/damaged/.git/objects/${b:0:2}/${b:2}"; chmod u+w "$f"; printf 'garbage' > "$f"
 expect_exit 3 "$SASGUARD" --all-history "$T/damaged"
 has "$T/out" "could not be read"
+has "$T/err" "loose object"
 
 finish
