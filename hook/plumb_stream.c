@@ -160,6 +160,7 @@ static int judge(pworker *w, const item *it)
 	int rc = 0;
 	sg_findings_init(&found);
 	if (!it->message) {
+		trace_blob_hex(it->id.hex);
 		rc = scan_blob(w, it, &found);
 	} else {
 		const char *msg = memmem(it->buf, it->len, "\n\n", 2);
@@ -189,6 +190,7 @@ static int read_packed(pworker *w, item *it, pack_obj **o)
 	it->message = (*o)->type == GIT_OBJECT_COMMIT || (*o)->type == GIT_OBJECT_TAG;
 	if ((*o)->type == GIT_OBJECT_BLOB && (*o)->len > w->s->cfg->policy->max_file_size) {
 		w->st.large_skipped++; /* its size was not in its entry header */
+		trace_blob_hex(it->id.hex);
 		return 0;
 	}
 	return it->message || (*o)->type == GIT_OBJECT_BLOB;
@@ -279,6 +281,7 @@ static int read_object(pstream *s, FILE *f, report_stats *st)
 		return skip_bytes(f, size) < 0 || fgetc(f) != '\n' ? -1 : 1;
 	if (blob && size > s->cfg->policy->max_file_size) {
 		st->large_skipped++; /* as scanpool.c: counted, not read */
+		trace_blob_hex(it.id.hex);
 		return skip_bytes(f, size) < 0 || fgetc(f) != '\n' ? -1 : 1;
 	}
 	if (!(it.buf = malloc(size + 1)))
@@ -353,12 +356,13 @@ static int packed_entry(const unsigned char *id, uint32_t pack, uint64_t offset,
 	progress(s);
 	if (type == GIT_OBJECT_TREE)
 		return 0;
-	if (type == GIT_OBJECT_BLOB && size != SIZE_MAX && size > s->cfg->policy->max_file_size) {
-		s->out->st.large_skipped++;
-		return 0;
-	}
 	memset(&it, 0, sizeof(it));
 	id_hex(id, &it.id);
+	if (type == GIT_OBJECT_BLOB && size != SIZE_MAX && size > s->cfg->policy->max_file_size) {
+		s->out->st.large_skipped++;
+		trace_blob_hex(it.id.hex);
+		return 0;
+	}
 	it.pack = pack;
 	it.offset = offset;
 	queue_push(s, &it);
@@ -390,8 +394,10 @@ static int loose_entry(const unsigned char *id, void *payload)
 		return 0;
 	}
 	if (!data) {
-		if (type == GIT_OBJECT_BLOB)
+		if (type == GIT_OBJECT_BLOB) {
 			s->out->st.large_skipped++;
+			trace_blob_hex(it.id.hex);
+		}
 		return 0;
 	}
 	if (type == GIT_OBJECT_TREE) {

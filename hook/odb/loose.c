@@ -73,9 +73,8 @@ static int parse_header(const char *h, unsigned *type, size_t *size)
 	return 0;
 }
 
-/* Inflates the file's bytes z[0..zn) into *data (owned); see loose_read. */
-static int inflate_object(const unsigned char *z, size_t zn, size_t max, unsigned *type, unsigned char **data,
-			  size_t *len, const char **why)
+int loose_inflate(const unsigned char *z, size_t zn, size_t max, unsigned *type, unsigned char **data, size_t *len,
+		  const char **why)
 {
 	unsigned char head[MAX_HEADER];
 	z_stream s;
@@ -97,6 +96,10 @@ static int inflate_object(const unsigned char *z, size_t zn, size_t max, unsigne
 	}
 	*len = size;
 	size_t have = got - (size_t)(nul + 1 - head);
+	if (size / 1032 > zn) { /* no zlib stream inflates to more than 1032 times its size */
+		*why = "a loose object larger than its file can inflate to";
+		goto out;
+	}
 	if (size > max) { /* over the caller's limit: its size alone */
 		ret = 1;
 		goto out;
@@ -139,7 +142,7 @@ int loose_read(const char *objdir, const unsigned char *id, size_t hashlen, size
 		*why = "a loose object cannot be read";
 		return -1;
 	}
-	int rc = inflate_object(z, zn, max, type, data, len, why);
+	int rc = loose_inflate(z, zn, max, type, data, len, why);
 	munmap((void *)z, zn);
 	return rc;
 }

@@ -202,6 +202,9 @@ int loose_each(const char *objdir, size_t hashlen, int (*cb)(const unsigned char
  * is damaged (*why says how). */
 int loose_read(const char *objdir, const unsigned char *id, size_t hashlen, size_t max, unsigned *type,
 	       unsigned char **data, size_t *len, const char **why);
+/* The same for a loose file's bytes z[0..zn) already in memory: 1 or -1. */
+int loose_inflate(const unsigned char *z, size_t zn, size_t max, unsigned *type, unsigned char **data, size_t *len,
+		  const char **why);
 
 /* ---- index.c ----------------------------------------------------------- */
 

@@ -12,6 +12,13 @@
  * at its own offset; when both files' checksums hold (as git wrote them),
  * every object reads and hashes to its id.
  *
+ * An input starting with 'L' is a loose object file (hook/odb/loose.c): read
+ * whole and with a small size limit; what reads has a type of 1-4, the length
+ * its header gave, a NUL after it, and reads alike both times.
+ *
+ * Raw inputs are also read as a SHA-256 index (32-byte ids): each id of a
+ * sorted one is found at its own offset.
+ *
  * Any other input is a recipe: up to 32 objects, each whole (a type and
  * bytes) or a delta (OFS_DELTA or REF_DELTA) of an earlier one made of
  * copies and inserts the input chooses, written as git writes a pack and an
@@ -144,6 +151,48 @@ static int idx_sorted(const pack_index *x)
 	return 1;
 }
 
+static void check_loose(const uint8_t *data, size_t size)
+{
+	unsigned char *a = NULL, *b = NULL;
+	unsigned ta = 0, tb = 0;
+	size_t la = 0, lb = 0;
+	const char *why = "";
+	int ra = loose_inflate(data, size, SIZE_MAX - 1, &ta, &a, &la, &why);
+	int rb = loose_inflate(data, size, 64, &tb, &b, &lb, &why);
+	if (ra == 1) {
+		if (ta < 1 || ta > 4 || !a || a[la] != '\0')
+			broken("a loose object read without a type, its data or its NUL");
+		if (rb != 1 || tb != ta || lb != la || (la <= 64 ? !b || memcmp(a, b, la) != 0 : b != NULL))
+			broken("a size limit changed how a loose object reads");
+	} else if (ra != -1 || a) {
+		broken("a loose object that does not read left data");
+	}
+	free(a);
+	free(b);
+}
+
+/* The raw .idx as a SHA-256 repository's: sorted, each id at its offset. */
+static void check_raw_sha256(const uint8_t *idx, size_t ilen)
+{
+	pack_index x;
+	if (pack_index_parse(&x, idx, ilen, ODB_SHA256_LEN) < 0)
+		return;
+	int sorted = 1;
+	for (uint32_t i = 1; i < x.count && sorted; i++)
+		sorted = memcmp(x.sha + 32 * (size_t)(i - 1), x.sha + 32 * (size_t)i, 32) < 0;
+	const unsigned char *fan = idx + 8;
+	for (unsigned bucket = 0, i = 0; bucket < 256 && sorted; bucket++) {
+		while (i < x.count && x.sha[32 * (size_t)i] <= bucket)
+			i++;
+		sorted = odb_be32(fan + 4 * bucket) == i;
+	}
+	for (uint32_t i = 0; i < x.count && i < MAX_READS; i++) {
+		uint64_t at = pack_index_offset_of(&x, x.sha + 32 * (size_t)i);
+		if (sorted && at != pack_index_offset_at(&x, i))
+			broken("a sorted SHA-256 index does not find an id at its own offset");
+	}
+}
+
 static void check_raw(const uint8_t *data, size_t size)
 {
 	if (size < 5)
@@ -157,6 +206,8 @@ static void check_raw(const uint8_t *data, size_t size)
 	pack_store *s = NULL;
 	git_oid ids[MAX_READS];
 	pack_obj *objs[MAX_READS] = { 0 };
+	if (idx)
+		check_raw_sha256(idx, ilen);
 	if (!idx || !pk || pack_index_parse(&x, idx, ilen, ODB_SHA1_LEN) < 0 || !(s = pack_store_from_memory(idx, ilen, pk, plen)))
 		goto out;
 	size_t n = x.count < MAX_READS ? x.count : MAX_READS;
@@ -468,6 +519,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		git_libgit2_init(); /* packread.c reports damage with git_error_set_str */
 	if (size > 0 && data[0] == 'R')
 		check_raw(data, size);
+	else if (size > 0 && data[0] == 'L')
+		check_loose(data + 1, size - 1);
 	else
 		check_recipe(data, size);
 	return 0;

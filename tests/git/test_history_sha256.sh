@@ -150,6 +150,34 @@ expect_exit 1 "$SASGUARD" --all-history "$T/badpack"   # the tokens it could rea
 has "$T/err" "$blob cannot be read from its pack"
 has "$T/out" "1 objects could not be read"
 
+# The differential on generated SHA-256 histories: the blobs --all-history
+# judged (SASGUARD_TRACE_BLOBS) are every blob git lists, each once, in each
+# layout hook/odb reads and through git's stream.
+G=$T/gen; git init -q --object-format=sha256 "$G"
+python3 "$SOURCE_DIR/tests/adversarial/gen_repo.py" 5 60 | git -C "$G" fast-import --quiet
+git -C "$G" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectname)' |
+  awk '$1 == "blob" { print $2 }' | sort > "$T/gen.want"
+gen_trace() { # LAYOUT [ENV...]
+  : > "$T/gen.trace"
+  env SASGUARD_TRACE_BLOBS="$T/gen.trace" "${@:2}" "$SASGUARD" --all-history --quiet "$G" >/dev/null 2>"$T/err"
+  [ $? -le 1 ] && pass || { fail "gen ($1): exit not 0 or 1"; cat "$T/err" >&2; }
+  [ -z "$(sort "$T/gen.trace" | uniq -d)" ] && pass || fail "gen ($1): a blob judged twice"
+  sort "$T/gen.trace" > "$T/gen.got"
+  cmp -s "$T/gen.want" "$T/gen.got" && pass ||
+    fail "gen ($1): judged $(wc -l < "$T/gen.got") blobs, git lists $(wc -l < "$T/gen.want")"
+}
+gen_trace fast-import-pack
+gen_trace stream SASGUARD_TEST_STREAM=1
+mv "$G/.git/objects/pack" "$T/gen-pack"; mkdir "$G/.git/objects/pack"
+cat "$T/gen-pack/"*.pack | git -C "$G" unpack-objects -q
+[ -z "$(ls "$G/.git/objects/pack")" ] && pass || fail "setup: not all loose"
+gen_trace all-loose
+git -C "$G" repack -q -a -d -f
+gen_trace one-pack
+git -C "$G" -c repack.useDeltaBaseOffset=false repack -q -a -d -f --depth=200
+gen_trace ref-delta-deep
+printf 'generated: %d blobs\n' "$(wc -l < "$T/gen.want")"
+
 # The other formats: SARIF against the schema, HTML; no full signature anywhere.
 expect_exit 1 "$SASGUARD" --all-history --format sarif --config "$T/policy.ini" "$T/two"
 python3 "$SOURCE_DIR/tests/sarif_check.py" "$T/out" && pass || fail "SHA-256 history SARIF against the schema"
