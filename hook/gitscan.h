@@ -190,6 +190,8 @@ typedef struct plumb_stream_result {
 	unsigned long long objects;   /* objects the stream held */
 	int stopped;                  /* it ended early (a damaged object): the rest was not read */
 	int failed;
+	int read_by_odb;              /* hook/odb read the objects (not git's stream), all of them in */
+	char objdir[4200];            /* this objects directory: no alternates */
 } plumb_stream_result;
 
 /*

@@ -7,10 +7,13 @@
  */
 #include "gitscan.h"
 
+#include <ctype.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* Where a flagged blob was first seen, as history.c's origin: the oldest
  * commit and path, and the oldest at a path no [allow] path glob covers. */
@@ -21,14 +24,16 @@ typedef struct porigin {
 	int seen, useen;
 } porigin;
 
-/* The reachability check, read on its own thread while the stream runs. */
+/* The reachability check, read on its own thread while the scan runs. */
 typedef struct reach_check {
 	gitcmd rev;
 	pthread_t thread;
 	int started;
 	unsigned long long missing;
 	plumb_oid first;
-	int failed; /* rev-list could not walk (a commit missing or damaged) */
+	int failed;     /* rev-list could not walk (a commit missing or damaged) */
+	atomic_int stop; /* git log's walk checks instead (log_checks_presence) */
+	int stopped;    /* it was stopped: its answer is partial, not used */
 } reach_check;
 
 typedef struct phist {
@@ -39,6 +44,11 @@ typedef struct phist {
 	porigin *origins; /* one per flagged blob, sorted by blob */
 	size_t norigins;
 	int walk_failed;  /* git log could not walk: the unseen origins are unknown, not dangling */
+	/* git log's walk, not rev-list's, proves the reachable blobs are there:
+	 * every blob a commit holds is added by some first-parent diff */
+	int log_checks_presence;
+	pack_store *present;   /* the packs, for that check (hook/odb read them) */
+	plumb_ids absent;      /* blobs the log names and the repository lacks */
 	gitcmd cat;       /* `git cat-file --batch` for the report's second reads */
 	struct early_log {
 		gitcmd log;
@@ -57,14 +67,20 @@ static void *reach_read(void *arg)
 	reach_check *r = arg;
 	char *line = NULL;
 	size_t cap = 0;
-	while (getline(&line, &cap, r->rev.from) > 0) {
+	while (!atomic_load(&r->stop) && getline(&line, &cap, r->rev.from) > 0) {
 		if (line[0] != '?')
 			continue;
 		if (!r->missing++)
 			snprintf(r->first.hex, sizeof(r->first.hex), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
 	}
 	free(line);
-	r->failed = gitcmd_finish(&r->rev) != 0;
+	if (atomic_load(&r->stop)) {
+		/* this thread alone reaps it: the pid is still rev-list's */
+		kill(r->rev.pid, SIGTERM);
+		r->stopped = 1;
+		r->missing = 0;
+	}
+	r->failed = gitcmd_finish(&r->rev) != 0 && !r->stopped;
 	return NULL;
 }
 
@@ -166,6 +182,34 @@ static int raw_record(const char *rec, unsigned *mode, plumb_oid *id, char *stat
 	return 0;
 }
 
+static int promisor(const char *gitdir, char *name, size_t size);
+
+/* 64 hex digits into a SHA-256 id: 0, or -1. */
+static int hex_to_raw(const char *hex, unsigned char *id)
+{
+	for (size_t i = 0; i < ODB_SHA256_LEN; i++) {
+		unsigned v;
+		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
+		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return -1;
+		id[i] = (unsigned char)v;
+	}
+	return hex[2 * ODB_SHA256_LEN] == '\0' ? 0 : -1;
+}
+
+/* Does the repository hold the blob git log named (a pack hook/odb read, or
+ * a loose file)? The log's check in place of rev-list's --missing=print. */
+static int blob_present(const phist *p, const char *hex)
+{
+	unsigned char id[ODB_SHA256_LEN];
+	char path[4300];
+	struct stat st;
+	if (hex_to_raw(hex, id) < 0 || pack_store_has(p->present, id))
+		return 1;
+	snprintf(path, sizeof(path), "%s/%.2s/%s", p->res.objdir, hex, hex + 2);
+	return stat(path, &st) == 0;
+}
+
 static int on_change(phist *p, const char *rec, const char *path, size_t rank, const char *commit)
 {
 	unsigned mode;
@@ -175,6 +219,8 @@ static int on_change(phist *p, const char *rec, const char *path, size_t rank, c
 		return -1;
 	if ((status != 'A' && status != 'M' && status != 'T') || tree_mode_kind(mode) != TREE_ENTRY_BLOB)
 		return 0;
+	if (p->log_checks_presence && !blob_present(p, id.hex) && plumb_ids_push(&p->absent, id.hex) < 0)
+		return -1;
 	porigin key = { .blob = id };
 	porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
 	return o ? sight(p, o, rank, commit, path) : 0;
@@ -254,6 +300,70 @@ static int all_seen(const phist *p)
 	return 1;
 }
 
+static int cmp_plumb_oid(const void *a, const void *b)
+{
+	return strcmp(((const plumb_oid *)a)->hex, ((const plumb_oid *)b)->hex);
+}
+
+/* What refs name that is no commit (trees, blobs, tags of them): git log
+ * does not walk it, so rev-list checks it, without walking any history. */
+static int absent_at_tips(phist *p)
+{
+	char *fer[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "for-each-ref",
+			"--format=%(objecttype) %(objectname) %(*objecttype)", NULL };
+	char *out = NULL, *line, *save = NULL;
+	size_t len, n = 0;
+	int rc = gitcmd_output(fer, &out, &len, 0);
+	char **argv = rc == 0 ? calloc(len / 8 + 16, sizeof(*argv)) : NULL;
+	if (!argv) {
+		free(out);
+		return -1;
+	}
+	char *head[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "rev-list", "--objects",
+			 "--missing=print", "--no-object-names", "--no-walk" };
+	for (size_t i = 0; i < sizeof(head) / sizeof(*head); i++)
+		argv[n++] = head[i];
+	size_t first = n;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char type[16], ptype[16] = "";
+		int at = 0;
+		if (sscanf(line, "%15s %n%*s %15s", type, &at, ptype) < 1 || !at || strcmp(type, "commit") == 0 ||
+		    strcmp(ptype, "commit") == 0)
+			continue;
+		line[at + strcspn(line + at, " ")] = '\0';
+		argv[n++] = line + at;
+	}
+	argv[n] = NULL;
+	char *list = NULL;
+	if (n > first && (rc = gitcmd_output(argv, &list, &len, 0)) == 0)
+		for (char *l = strtok_r(list, "\n", &save); rc == 0 && l; l = strtok_r(NULL, "\n", &save))
+			if (l[0] == '?')
+				rc = plumb_ids_push(&p->absent, l + 1);
+	free(list);
+	free(argv);
+	free(out);
+	return rc;
+}
+
+/* The blobs git log named that are not there, and the tips', counted once
+ * each into what rev-list would have said (missing_note says it). */
+static int count_absent(phist *p)
+{
+	plumb_oid first = { "" };
+	if (absent_at_tips(p) < 0)
+		return -1;
+	if (!p->absent.n)
+		return 0;
+	first = p->absent.v[0];
+	qsort(p->absent.v, p->absent.n, sizeof(*p->absent.v), cmp_plumb_oid);
+	unsigned long long n = 0;
+	for (size_t i = 0; i < p->absent.n; i++)
+		n += i == 0 || strcmp(p->absent.v[i].hex, p->absent.v[i - 1].hex) != 0;
+	p->reach.missing = n;
+	p->reach.first = first;
+	return 0;
+}
+
 /*
  * Every commit the refs reach, parents first, each diffed against its first
  * parent (a root or shallow commit: against nothing), as history.c's walk:
@@ -297,6 +407,19 @@ static void early_log_start(void *ctx)
 		return;
 	}
 	e->started = 1;
+	/* git log walks every commit and tree rev-list walks: it checks the blobs
+	 * too, when hook/odb holds the object list to check them against and no
+	 * promisor remote could be asked for a tree git log lacks (rev-list's
+	 * --missing=print never fetches) */
+	char remote[256];
+	if (p->res.read_by_odb && !promisor(p->cfg->scan.gitdir, remote, sizeof(remote))) {
+		size_t unread = 0;
+		p->present = pack_store_open_objdir(p->res.objdir, ODB_SHA256_LEN, &unread);
+		if (p->present && !unread) {
+			p->log_checks_presence = 1;
+			atomic_store(&p->reach.stop, 1);
+		}
+	}
 }
 
 /* Waits for the early log: its output to read from the start, or NULL. */
@@ -351,6 +474,10 @@ static int attribute(phist *p)
 	}
 	if (status != 0 || rc < 0) {
 		fprintf(stderr, "sasguard: git log --all --raw: the history could not be walked\n");
+		return -1;
+	}
+	if (p->log_checks_presence && count_absent(p) < 0) {
+		fprintf(stderr, "sasguard: checking that the objects the refs reach are there failed\n");
 		return -1;
 	}
 	if (!all_seen(p) && attribute_other_tips(p, rank + 1) < 0) {
@@ -648,6 +775,8 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	FILE *kept = early_log_wait(&p);
 	if (kept)
 		fclose(kept);
+	pack_store_free(p.present);
+	plumb_ids_free(&p.absent);
 	origins_free(&p);
 	plumb_ids_free(&p.res.flagged);
 	plumb_ids_free(&p.res.messages);

@@ -542,6 +542,8 @@ int plumb_stream_scan(const plumb_stream_cfg *cfg, plumb_stream_result *out)
 	clock_gettime(CLOCK_MONOTONIC, &s->start);
 	s->last = s->start;
 	if (packs_open(s)) {
+		out->read_by_odb = 1;
+		snprintf(out->objdir, sizeof(out->objdir), "%s", s->objdir);
 		if (start_workers(s) == 0 && (rc = read_packs(s)) < 0)
 			fprintf(stderr, "sasguard: reading the repository's objects stopped\n");
 	} else if (start_workers(s) == 0 && gitcmd_start(&cat, argv, 0, 0) == 0) {

@@ -165,7 +165,7 @@ int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t pack, uint64_t off
 
 /* type: from the pack entry header (a delta: its base's); GIT_OBJECT_INVALID
  * when it cannot tell (loose objects, a base outside the pack). size: the
- * object's size, SIZE_MAX when unknown. */
+ * object's size, SIZE_MAX when unknown (and for a tree stored as a delta). */
 typedef int (*pack_object_cb)(const git_oid *id, git_object_t type, size_t size, void *payload);
 
 /*

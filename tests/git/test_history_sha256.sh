@@ -247,6 +247,15 @@ has "$T/out" "incomplete"
 [ "$(ls "$T/partial/objects/pack" | wc -l)" = "$packs" ] && pass || fail "the partial clone fetched what it lacked"
 expect_exit 0 "$SASGUARD" --all-history --allow-missing "$T/partial"
 has "$T/out" "accepted as partial (--allow-missing)"
+# the token's blob fetched, the other still missing: a flagged blob, and the
+# promisor remote keeps rev-list's check (git log would fetch what it lacks)
+git -C "$T/partial" cat-file blob "$(git -C "$T/blobs" rev-parse HEAD:t.txt)" >/dev/null
+packs=$(ls "$T/partial/objects/pack" | wc -l)
+expect_exit 1 "$SASGUARD" --all-history "$T/partial"
+has "$T/out" "t.txt:1:7"
+has "$T/out" "1 objects missing"
+has "$T/out" "partial clone"
+[ "$(ls "$T/partial/objects/pack" | wc -l)" = "$packs" ] && pass || fail "the partial clone fetched what it lacked"
 
 cp -r "$T/clean" "$T/noblob"
 b=$(git -C "$T/noblob" rev-parse HEAD:x); rm -f "$T/noblob/.git/objects/${b:0:2}/${b:2}"
@@ -257,6 +266,26 @@ cp -r "$T/clean" "$T/nocommit"
 echo z > "$T/nocommit/z"; git -C "$T/nocommit" add z; git -C "$T/nocommit" commit -qm z
 c=$(git -C "$T/nocommit" rev-parse HEAD~1); rm -f "$T/nocommit/.git/objects/${c:0:2}/${c:2}"
 expect_exit 3 "$SASGUARD" --all-history "$T/nocommit"
+has "$T/out" "incomplete"
+
+# With a token flagged, git log's walk checks the blobs in place of rev-list
+# (hook/odb read the objects, no promisor remote): the same notes either way.
+cp -r "$T/two" "$T/misstok"
+mb=$(git -C "$T/misstok" rev-parse main:a.txt); rm -f "$T/misstok/.git/objects/${mb:0:2}/${mb:2}"
+t=$(git -C "$T/misstok" rev-parse refs/trees/t)   # a tree only a ref names: rev-list checks it
+tb=$(git -C "$T/misstok" rev-parse 'refs/trees/t:in-tree.txt'); rm -f "$T/misstok/.git/objects/${tb:0:2}/${tb:2}"
+for way in log stream; do
+  expect_exit 1 env $([ $way = stream ] && echo SASGUARD_TEST_STREAM=1) "$SASGUARD" --all-history "$T/misstok"
+  grep -F "objects missing" "$T/out" | sed 's/first [0-9a-f]*/first X/' > "$T/miss-$way"
+  has "$T/out" "2 objects missing"
+  has "$T/out" "notes.md:2:7"
+done
+cmp -s "$T/miss-log" "$T/miss-stream" && pass || fail "git log's check and rev-list's say different things"
+[ -n "$t" ] || fail "setup: refs/trees/t"
+# a tree gone: git log cannot walk, and says so; never clean
+cp -r "$T/two" "$T/misstree"
+tr=$(git -C "$T/misstree" rev-parse 'main^{tree}'); rm -f "$T/misstree/.git/objects/${tr:0:2}/${tr:2}"
+expect_exit 1 "$SASGUARD" --all-history "$T/misstree"
 has "$T/out" "incomplete"
 
 cp -r "$T/clean" "$T/damaged"
