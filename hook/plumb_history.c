@@ -172,27 +172,51 @@ static int sight(const phist *p, porigin *o, size_t rank, const char *commit, co
 	return 0;
 }
 
-/* ":om nm oid nid S" of `git log --raw`: the new mode, new id and status. */
+/* The field of rec after the n-th space (0: rec itself), its length in *len. */
+static const char *raw_field(const char *rec, int n, size_t *len)
+{
+	while (n-- > 0 && (rec = strchr(rec, ' ')))
+		rec++;
+	if (!rec)
+		return NULL;
+	*len = strcspn(rec, " ");
+	return rec;
+}
+
+/* ":om nm oid nid S" of `git log --raw`: the new mode, new id and status.
+ * Read by hand: a history's every change passes here, sscanf was a tenth
+ * of the attribution's time. */
 static int raw_record(const char *rec, unsigned *mode, plumb_oid *id, char *status)
 {
-	char om[8], nm[8], oid[72];
-	if (sscanf(rec, ":%7s %7s %71s %64s %c", om, nm, oid, id->hex, status) != 5)
+	size_t nl = 0, il = 0, sl = 0;
+	const char *nm = raw_field(rec, 1, &nl), *nid = raw_field(rec, 3, &il), *st = raw_field(rec, 4, &sl);
+	char *end = NULL;
+	if (rec[0] != ':' || !nm || !nid || !st || nl == 0 || nl > 7 || il == 0 || il >= sizeof(id->hex) || !sl)
 		return -1;
-	*mode = (unsigned)strtoul(nm, NULL, 8);
+	*mode = (unsigned)strtoul(nm, &end, 8);
+	if (end != nm + nl)
+		return -1;
+	memcpy(id->hex, nid, il);
+	id->hex[il] = '\0';
+	*status = st[0];
 	return 0;
 }
 
 static int promisor(const char *gitdir, char *name, size_t size);
 
-/* 64 hex digits into a SHA-256 id: 0, or -1. */
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64 hex digits (git prints lower case) into a SHA-256 id: 0, or -1. */
 static int hex_to_raw(const char *hex, unsigned char *id)
 {
 	for (size_t i = 0; i < ODB_SHA256_LEN; i++) {
-		unsigned v;
-		if (!isxdigit((unsigned char)hex[2 * i]) || !isxdigit((unsigned char)hex[2 * i + 1]) ||
-		    sscanf(hex + 2 * i, "%2x", &v) != 1)
+		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+		if (lo < 0)
 			return -1;
-		id[i] = (unsigned char)v;
+		id[i] = (unsigned char)(hi << 4 | lo);
 	}
 	return hex[2 * ODB_SHA256_LEN] == '\0' ? 0 : -1;
 }
@@ -442,7 +466,7 @@ static int attribute(phist *p)
 {
 	gitcmd log = { 0 };
 	FILE *from = early_log_wait(p);
-	char *tok = NULL, *rec = NULL, commit[72] = "";
+	char *tok = NULL, *rec = NULL, commit[72] = "", recbuf[256];
 	size_t cap = 0, rank = 0;
 	int rc = 0, status = 0;
 	if (!from && !p->early.failed && log_start(p, &log) == 0)
@@ -455,17 +479,20 @@ static int attribute(phist *p)
 			snprintf(commit, sizeof(commit), "%s", t + 1);
 			rank++;
 		} else if (t[0] == ':' && !rec) {
-			rc = (rec = strdup(t)) ? 0 : -1;
+			/* ":om nm oid nid S": short (two ids), kept until its path */
+			size_t n = strlen(t);
+			if (n >= sizeof(recbuf))
+				rc = -1;
+			else
+				rec = memcpy(recbuf, t, n + 1);
 		} else if (rec) { /* the path after its record */
 			rc = on_change(p, rec, t, rank, commit);
-			free(rec);
 			rec = NULL;
 		} else if (t[0]) {
 			rc = -1;
 		}
 	}
 	free(tok);
-	free(rec);
 	if (p->early.kept) {
 		fclose(p->early.kept);
 		p->early.kept = NULL;
