@@ -373,12 +373,11 @@ static int absent_at_tips(phist *p)
  * each into what rev-list would have said (missing_note says it). */
 static int count_absent(phist *p)
 {
-	plumb_oid first = { "" };
 	if (absent_at_tips(p) < 0)
 		return -1;
 	if (!p->absent.n)
 		return 0;
-	first = p->absent.v[0];
+	plumb_oid first = p->absent.v[0];
 	qsort(p->absent.v, p->absent.n, sizeof(*p->absent.v), cmp_plumb_oid);
 	unsigned long long n = 0;
 	for (size_t i = 0; i < p->absent.n; i++)

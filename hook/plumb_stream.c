@@ -347,7 +347,7 @@ static void progress(pstream *s)
 /* One pack entry (pack_store_walk): trees are passed over (their blobs come
  * as objects of their own), a blob over max_file_size counted unread, the
  * rest handed to the workers, who inflate it. */
-static int packed_entry(const unsigned char *id, uint32_t pack, uint64_t offset, unsigned type, size_t size,
+static int packed_entry(const unsigned char *id, uint32_t packno, uint64_t offset, unsigned type, size_t size,
 			void *payload)
 {
 	pstream *s = payload;
@@ -363,7 +363,7 @@ static int packed_entry(const unsigned char *id, uint32_t pack, uint64_t offset,
 		trace_blob_hex(it.id.hex);
 		return 0;
 	}
-	it.pack = pack;
+	it.pack = packno;
 	it.offset = offset;
 	queue_push(s, &it);
 	return 0;

@@ -76,7 +76,7 @@ static int parse_header(const char *h, unsigned *type, size_t *size)
 int loose_inflate(const unsigned char *z, size_t zn, size_t max, unsigned *type, unsigned char **data, size_t *len,
 		  const char **why)
 {
-	unsigned char head[MAX_HEADER];
+	unsigned char head[MAX_HEADER] = { 0 };
 	z_stream s;
 	memset(&s, 0, sizeof(s));
 	if (inflateInit(&s) != Z_OK)

@@ -159,7 +159,7 @@ void pack_cache_clear(pack_cache *c);
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out);
 /* The same for the object at offset in the store's pack-th pack (as
  * pack_store_walk names it), whatever the length of its id. */
-int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t pack, uint64_t offset, pack_obj **out);
+int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t packno, uint64_t offset, pack_obj **out);
 
 /* ---- packorder.c ------------------------------------------------------- */
 
@@ -181,7 +181,7 @@ int odb_foreach_in_pack_order(git_repository *repo, git_odb *odb, pack_object_cb
  * when the header cannot tell) and size (SIZE_MAX when unknown). An object an
  * earlier pack holds too is skipped. A non-zero return from cb stops the walk
  * and is returned; -1 when out of memory. */
-typedef int (*pack_entry_cb)(const unsigned char *id, uint32_t pack, uint64_t offset, unsigned type, size_t size,
+typedef int (*pack_entry_cb)(const unsigned char *id, uint32_t packno, uint64_t offset, unsigned type, size_t size,
 			     void *payload);
 int pack_store_walk(pack_store *s, pack_entry_cb cb, void *payload);
 

@@ -442,12 +442,12 @@ static int resolve(pack_store *s, pack_cache *c, uint32_t ki, uint64_t off, pack
 	return 1;
 }
 
-int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t ki, uint64_t offset, pack_obj **out)
+int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t packno, uint64_t offset, pack_obj **out)
 {
 	*out = NULL;
-	if (ki >= s->n)
+	if (packno >= s->n)
 		return damaged("no such pack");
-	return resolve(s, c, ki, offset, out);
+	return resolve(s, c, packno, offset, out);
 }
 
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out)
