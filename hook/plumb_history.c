@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Where a flagged blob was first seen, as history.c's origin: the oldest
  * commit and path, and the oldest at a path no [allow] path glob covers. */
@@ -34,6 +36,7 @@ typedef struct reach_check {
 	int failed;     /* rev-list could not walk (a commit missing or damaged) */
 	atomic_int stop; /* git log's walk checks instead (log_checks_presence) */
 	int stopped;    /* it was stopped: its answer is partial, not used */
+	int pidfd;      /* rev-list, to stop it from another thread without a pid race; -1 */
 } reach_check;
 
 typedef struct phist {
@@ -88,7 +91,16 @@ static int reach_start(reach_check *r, const char *gitdir)
 {
 	char *argv[] = { "git", "--git-dir", (char *)gitdir, "rev-list", "--objects", "--all", "--missing=print",
 			 "--no-object-names", NULL };
-	if (gitcmd_start(&r->rev, argv, 0, 0) < 0 || pthread_create(&r->thread, NULL, reach_read, r) != 0) {
+	r->pidfd = -1;
+	if (gitcmd_start(&r->rev, argv, 0, 0) < 0) {
+		gitcmd_finish(&r->rev);
+		r->failed = 1;
+		return -1;
+	}
+	/* the reader thread reaps rev-list; a pidfd, taken before it can, names
+	 * this very process, never another that takes its pid after */
+	r->pidfd = pidfd_open(r->rev.pid, 0);
+	if (pthread_create(&r->thread, NULL, reach_read, r) != 0) {
 		gitcmd_finish(&r->rev);
 		r->failed = 1;
 		return -1;
@@ -97,11 +109,23 @@ static int reach_start(reach_check *r, const char *gitdir)
 	return 0;
 }
 
+/* rev-list is no longer needed: stopped now, not when it next prints (it
+ * may walk for a while without a line). */
+static void reach_stop(reach_check *r)
+{
+	atomic_store(&r->stop, 1);
+	if (r->pidfd >= 0)
+		pidfd_send_signal(r->pidfd, SIGTERM, NULL, 0);
+}
+
 static void reach_wait(reach_check *r)
 {
 	if (r->started)
 		pthread_join(r->thread, NULL);
 	r->started = 0;
+	if (r->pidfd >= 0)
+		close(r->pidfd);
+	r->pidfd = -1;
 }
 
 /* ---- attribution: the oldest commit and path of each flagged blob -------- */
@@ -440,7 +464,7 @@ static void early_log_start(void *ctx)
 		p->present = pack_store_open_objdir(p->res.objdir, ODB_SHA256_LEN, &unread);
 		if (p->present && !unread) {
 			p->log_checks_presence = 1;
-			atomic_store(&p->reach.stop, 1);
+			reach_stop(&p->reach);
 		}
 	}
 }
