@@ -36,6 +36,9 @@ int repo_unreadable_is_sha256(void);
  * config: a hint read before libgit2 loads, only to start git's children
  * early (plumb_early_start); repo_open_staged still decides. */
 int repo_staged_looks_sha256(void);
+/* The common directory of gitdir (a linked work tree's `commondir`, else
+ * gitdir itself) into out: where its config and objects are. */
+void repo_common_dir(const char *gitdir, char *out, size_t size);
 
 /*
  * Opens the repository a pre-commit hook runs in, honouring GIT_DIR,

@@ -7,7 +7,6 @@
  */
 #include "gitscan.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -228,22 +227,6 @@ static int raw_record(const char *rec, unsigned *mode, plumb_oid *id, char *stat
 
 static int promisor(const char *gitdir, char *name, size_t size);
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* 64 hex digits (git prints lower case) into a SHA-256 id: 0, or -1. */
-static int hex_to_raw(const char *hex, unsigned char *id)
-{
-	for (size_t i = 0; i < ODB_SHA256_LEN; i++) {
-		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
-		if (lo < 0)
-			return -1;
-		id[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return hex[2 * ODB_SHA256_LEN] == '\0' ? 0 : -1;
-}
 
 /* Does the repository hold the blob git log named (a pack hook/odb read, or
  * a loose file)? The log's check in place of rev-list's --missing=print. */
@@ -252,7 +235,8 @@ static int blob_present(const phist *p, const char *hex)
 	unsigned char id[ODB_SHA256_LEN];
 	char path[4300];
 	struct stat st;
-	if (hex_to_raw(hex, id) < 0 || pack_store_has(p->present, id))
+	if (strlen(hex) != 2 * ODB_SHA256_LEN || odb_id_from_hex(hex, ODB_SHA256_LEN, id) < 0 ||
+	    pack_store_has(p->present, id))
 		return 1;
 	snprintf(path, sizeof(path), "%s/%.2s/%s", p->res.objdir, hex, hex + 2);
 	return stat(path, &st) == 0;

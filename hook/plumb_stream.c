@@ -326,16 +326,6 @@ static int read_stream(pstream *s, FILE *f, plumb_stream_result *out)
 
 #define PACK_CACHE_BUDGET ((size_t)32 << 20) /* a worker's, as history.c's */
 
-static void id_hex(const unsigned char *id, plumb_oid *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < ODB_SHA256_LEN; i++) {
-		out->hex[2 * i] = hex[id[i] >> 4];
-		out->hex[2 * i + 1] = hex[id[i] & 15];
-	}
-	out->hex[2 * ODB_SHA256_LEN] = '\0';
-}
-
 static void progress(pstream *s)
 {
 	if (s->cfg->progress && (s->out->objects & 4095) == 0 && seconds_since(&s->last) > 0.2) {
@@ -357,7 +347,7 @@ static int packed_entry(const unsigned char *id, uint32_t packno, uint64_t offse
 	if (type == GIT_OBJECT_TREE)
 		return 0;
 	memset(&it, 0, sizeof(it));
-	id_hex(id, &it.id);
+	odb_id_to_hex(id, ODB_SHA256_LEN, it.id.hex);
 	if (type == GIT_OBJECT_BLOB && size != SIZE_MAX && size > s->cfg->policy->max_file_size) {
 		s->out->st.large_skipped++;
 		trace_blob_hex(it.id.hex);
@@ -381,7 +371,7 @@ static int loose_entry(const unsigned char *id, void *payload)
 	if (pack_store_has(s->packs, id))
 		return 0;
 	memset(&it, 0, sizeof(it));
-	id_hex(id, &it.id);
+	odb_id_to_hex(id, ODB_SHA256_LEN, it.id.hex);
 	s->out->objects++;
 	progress(s);
 	int r = loose_read(s->objdir, id, ODB_SHA256_LEN, s->cfg->policy->max_file_size, &type, &data, &it.len, &why);
@@ -410,24 +400,6 @@ static int loose_entry(const unsigned char *id, void *payload)
 	return 0;
 }
 
-/* The objects directory of gitdir (a linked work tree's is its common one's). */
-static void objects_dir(const char *gitdir, char *out, size_t size)
-{
-	char path[4200], common[4096] = "";
-	snprintf(path, sizeof(path), "%s/commondir", gitdir);
-	FILE *f = fopen(path, "r");
-	if (f && fgets(common, sizeof(common), f))
-		common[strcspn(common, "\r\n")] = '\0';
-	if (f)
-		fclose(f);
-	if (!*common)
-		snprintf(out, size, "%s/objects", gitdir);
-	else if (common[0] == '/')
-		snprintf(out, size, "%s/objects", common);
-	else
-		snprintf(out, size, "%s/%s/objects", gitdir, common);
-}
-
 /* Opens the packs when every object can be read here: no alternates (their
  * objects are git's to find), every .idx read. 1 then, 0 for the stream. */
 static int packs_open(pstream *s)
@@ -437,7 +409,9 @@ static int packs_open(pstream *s)
 	struct stat st;
 	if (s->cfg->hashlen != ODB_SHA256_LEN || getenv("SASGUARD_TEST_STREAM"))
 		return 0;
-	objects_dir(s->cfg->gitdir, s->objdir, sizeof(s->objdir));
+	char common[4096];
+	repo_common_dir(s->cfg->gitdir, common, sizeof(common)); /* a linked work tree's objects */
+	snprintf(s->objdir, sizeof(s->objdir), "%s/objects", common);
 	snprintf(alt, sizeof(alt), "%s/info/alternates", s->objdir);
 	if (stat(s->objdir, &st) != 0 || !S_ISDIR(st.st_mode) || stat(alt, &st) == 0)
 		return 0;

@@ -142,6 +142,16 @@ static int config_names_sha256(const char *path)
 	return yes;
 }
 
+void repo_common_dir(const char *gitdir, char *out, size_t size)
+{
+	char file[PATH_MAX + 16], line[PATH_MAX];
+	snprintf(file, sizeof(file), "%s/commondir", gitdir);
+	if (first_line(file, line, sizeof(line)) == 0 && *line)
+		snprintf(out, size, "%s%s%s", line[0] == '/' ? "" : gitdir, line[0] == '/' ? "" : "/", line);
+	else
+		snprintf(out, size, "%s", gitdir);
+}
+
 int repo_staged_looks_sha256(void)
 {
 	const char *gd = getenv("GIT_DIR");
@@ -157,11 +167,7 @@ int repo_staged_looks_sha256(void)
 	else
 		return 0;
 	/* a linked worktree keeps its config in the common directory */
-	snprintf(config, sizeof(config), "%s/commondir", dir);
-	if (first_line(config, line, sizeof(line)) == 0 && *line)
-		snprintf(common, sizeof(common), "%s%s%s", line[0] == '/' ? "" : dir, line[0] == '/' ? "" : "/", line);
-	else
-		snprintf(common, sizeof(common), "%s", dir);
+	repo_common_dir(dir, common, sizeof(common));
 	snprintf(config, sizeof(config), "%s/config", common);
 	return config_names_sha256(config);
 }

@@ -112,3 +112,28 @@ int odb_path_put(char **path, size_t *cap, size_t len, const char *name, size_t 
 	(*path)[len + n] = '\0';
 	return 0;
 }
+
+int odb_id_from_hex(const char *hex, size_t hashlen, unsigned char *id)
+{
+	for (size_t i = 0; i < hashlen; i++) {
+		int d[2];
+		for (int k = 0; k < 2; k++) {
+			char c = hex[2 * i + (size_t)k];
+			d[k] = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+			if (d[k] < 0)
+				return -1;
+		}
+		id[i] = (unsigned char)(d[0] << 4 | d[1]);
+	}
+	return 0;
+}
+
+void odb_id_to_hex(const unsigned char *id, size_t hashlen, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < hashlen; i++) {
+		hex[2 * i] = digits[id[i] >> 4];
+		hex[2 * i + 1] = digits[id[i] & 15];
+	}
+	hex[2 * hashlen] = '\0';
+}

@@ -14,24 +14,15 @@
 
 #define MAX_HEADER 32 /* "commit 18446744073709551615" and its NUL fit */
 
-static int hexval(int c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Two hex digits of the directory and the rest of the name into id: 0 or -1. */
 static int name_to_id(const char *dir, const char *name, size_t hashlen, unsigned char *id)
 {
-	if (strlen(name) != 2 * hashlen - 2)
+	char hex[2 * ODB_SHA256_LEN];
+	if (hashlen > ODB_SHA256_LEN || strlen(name) != 2 * hashlen - 2)
 		return -1;
-	for (size_t i = 0; i < hashlen; i++) {
-		const char *p = i == 0 ? dir : name + 2 * i - 2;
-		int hi = hexval(p[0]), lo = hexval(p[1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		id[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
+	memcpy(hex, dir, 2);
+	memcpy(hex + 2, name, 2 * hashlen - 2);
+	return odb_id_from_hex(hex, hashlen, id);
 }
 
 int loose_each(const char *objdir, size_t hashlen, int (*cb)(const unsigned char *id, void *payload), void *payload)
@@ -128,10 +119,11 @@ out:
 int loose_read(const char *objdir, const unsigned char *id, size_t hashlen, size_t max, unsigned *type,
 	       unsigned char **data, size_t *len, const char **why)
 {
-	char path[4200];
-	int n = snprintf(path, sizeof(path), "%s/%02x/", objdir, id[0]);
-	for (size_t i = 1; i < hashlen && n > 0 && (size_t)n + 3 < sizeof(path); i++)
-		n += snprintf(path + n, sizeof(path) - (size_t)n, "%02x", id[i]);
+	char path[4200], hex[2 * ODB_SHA256_LEN + 1];
+	if (hashlen > ODB_SHA256_LEN)
+		return 0;
+	odb_id_to_hex(id, hashlen, hex);
+	snprintf(path, sizeof(path), "%s/%.2s/%s", objdir, hex, hex + 2);
 	*data = NULL;
 	size_t zn;
 	const unsigned char *z = map_readonly(path, &zn);

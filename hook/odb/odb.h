@@ -40,6 +40,12 @@ typedef struct pack_entry_header {
 } pack_entry_header;
 int odb_pack_entry_header(const unsigned char **p, const unsigned char *end, size_t hashlen, pack_entry_header *h);
 
+/* An id of hashlen bytes from the 2 x hashlen lower-case hex digits git
+ * prints (more may follow): 0, or -1 at the first that is not one. */
+int odb_id_from_hex(const char *hex, size_t hashlen, unsigned char *id);
+/* The id's 2 x hashlen hex digits and a NUL into hex. */
+void odb_id_to_hex(const unsigned char *id, size_t hashlen, char *hex);
+
 /* Puts name (n bytes) at *path + len, NUL-terminated, with room for one byte
  * more (a '/'), growing *path (of *cap bytes; the caller frees it). -1: no memory. */
 int odb_path_put(char **path, size_t *cap, size_t len, const char *name, size_t n);
