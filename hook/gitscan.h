@@ -130,19 +130,30 @@ int gitcmd_feed_finish(gitcmd_feeder *f);
 typedef struct plumb_early plumb_early;
 int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base, plumb_early *e);
 
-/* git's two children of a SHA-256 pre-commit (diff-index --cached, cat-file
- * --batch), started as the hook starts when its repository looks SHA-256
- * (repo_staged_looks_sha256), before libgit2 loads and the policy is read:
- * the hook then takes git's time, not git's plus its own. plumb_pre_commit
- * takes them (it starts them itself when nobody did); plumb_early_cancel
- * ends those nobody took. */
+/* git's two children of a SHA-256 pre-commit (`git rev-parse` naming the
+ * index, the object directory, the git directory and HEAD's tree; `git
+ * cat-file --batch`), started as the hook starts when its repository looks
+ * SHA-256 (repo_staged_looks_sha256), before libgit2 loads and the policy is
+ * read: the hook then takes git's time, not git's plus its own.
+ * plumb_pre_commit takes them (it starts them itself when nobody did);
+ * plumb_early_cancel ends those nobody took. */
 struct plumb_early {
-	gitcmd diff, cat;
-	int diff_rc, cat_rc; /* gitcmd_start's */
+	gitcmd probe, cat;
+	int probe_rc, cat_rc; /* gitcmd_start's */
 	int started;
 };
 void plumb_early_start(plumb_early *e);
 void plumb_early_cancel(plumb_early *e);
+
+/* ---- plumb_index.c ------------------------------------------------------- */
+
+/* The staged changes of a SHA-256 repository as `git diff-index --cached -z
+ * --raw --no-renames HEAD` records, in *out (owned, *len bytes), read by
+ * hook/odb: probe is what plumb_early's `git rev-parse` printed (lines cut
+ * in place), cat reads the trees no pack or loose file here holds. 0, or 1
+ * when git must be asked instead (an unborn branch, a sparse directory
+ * changed, an index or tree hook/odb does not read). */
+int plumb_index_changes(gitcmd *cat, char *probe, size_t probelen, char **out, size_t *len);
 
 /* One record of `git diff-index` or `git diff-tree` -z --raw: ":om nm oid nid S\0path\0". */
 typedef struct raw_change {

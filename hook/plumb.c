@@ -1,8 +1,9 @@
 /*
- * plumb.c - pre-commit through git's own plumbing, for repositories libgit2
- * 1.5.1 cannot open (SHA-256): `git diff-index --cached` lists what the index
- * git is committing changes, `git cat-file --batch` reads the blobs, and the
- * library judges them as staged.c does. git is always there when its hook runs.
+ * plumb.c - pre-commit for repositories libgit2 1.5.1 cannot open (SHA-256):
+ * hook/odb walks the index against HEAD (plumb_index.c), or where it cannot,
+ * `git diff-index --cached` lists what the index git is committing changes;
+ * `git cat-file --batch` reads the blobs, and the library judges them as
+ * staged.c does. git is always there when its hook runs.
  */
 #include "gitscan.h"
 
@@ -175,6 +176,8 @@ static int judge_change(plumb *s, const raw_change *c)
 
 	if ((c->status != 'A' && c->status != 'M' && c->status != 'T') || !is_content(c->new_mode))
 		return 0;
+	if (c->status != 'A' && is_content(c->old_mode) && strcmp(c->old_id, c->new_id) == 0)
+		return 0; /* a mode changed alone: nothing added */
 	int r = gitcmd_blob_read(&s->cat, c->new_id, &nb, &nn);
 	if (r <= 0) {
 		free(nb);
@@ -185,6 +188,7 @@ static int judge_change(plumb *s, const raw_change *c)
 		}
 		return -1;
 	}
+	trace_blob_hex(c->new_id);
 	sg_findings_init(&found);
 	if (blob_scan_data(&s->b, nb, nn, c->path, &found) < 0)
 		rc = -1;
@@ -214,13 +218,15 @@ static int judge_change(plumb *s, const raw_change *c)
 
 void plumb_early_start(plumb_early *e)
 {
-	char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames", "--ignore-submodules=all",
-			 "HEAD", "--", NULL };
+	/* GIT_INDEX_FILE (a temporary index of `git commit <paths>`) and
+	 * GIT_OBJECT_DIRECTORY as git resolves them; HEAD^{tree} fails on an unborn branch */
+	char *probe[] = { "git", "rev-parse", "--git-path", "index", "--git-path", "objects", "--absolute-git-dir",
+			  "--verify", "-q", "HEAD^{tree}", NULL };
 	char *cat[] = { "git", "cat-file", "--batch", NULL };
 	memset(e, 0, sizeof(*e));
 	/* a git child that dies must end in an error here, not kill us mid-write */
 	signal(SIGPIPE, SIG_IGN);
-	e->diff_rc = gitcmd_start(&e->diff, diff, 0, 1);
+	e->probe_rc = gitcmd_start(&e->probe, probe, 0, 1);
 	e->cat_rc = gitcmd_start(&e->cat, cat, 1, 0);
 	e->started = 1;
 }
@@ -230,66 +236,84 @@ void plumb_early_cancel(plumb_early *e)
 	if (!e->started)
 		return;
 	/* read-only children: stopping them loses nothing */
-	if (e->diff.pid > 0)
-		kill(e->diff.pid, SIGTERM);
-	gitcmd_finish(&e->diff);
+	if (e->probe.pid > 0)
+		kill(e->probe.pid, SIGTERM);
+	gitcmd_finish(&e->probe);
 	gitcmd_finish(&e->cat);
 	e->started = 0;
+}
+
+/* The staged changes from git diff-index: against HEAD or, on an unborn
+ * branch, the empty tree of this object format. 0 or -1 after saying why. */
+static int changes_from_git(plumb *s)
+{
+	char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
+	char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
+	char against[80] = "HEAD", *out = NULL;
+	size_t len;
+	for (int tries = 0; tries < 2; tries++) {
+		char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames",
+				 "--ignore-submodules=all", against, "--", NULL };
+		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
+		if (gitcmd_output(diff, &s->changes, &s->nchanges_len, 1) == 0)
+			return 0;
+		free(s->changes);
+		s->changes = NULL;
+		int born = gitcmd_output(head, &out, &len, 1) == 0;
+		free(out);
+		out = NULL;
+		if (tries || born || gitcmd_output(hash_empty, &out, &len, 0) < 0)
+			break;
+		snprintf(against, sizeof(against), "%.*s", (int)strcspn(out, "\n"), out);
+		free(out);
+		out = NULL;
+	}
+	free(out);
+	fprintf(stderr, "sasguard: git diff-index --cached HEAD failed\n");
+	return -1;
 }
 
 int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base, plumb_early *e)
 {
 	plumb s;
 	report_stats st = { 0 };
-	char empty[80] = "", *out = NULL;
-	size_t len;
+	char *probe = NULL;
+	size_t probelen = 0;
 	int rc = EXIT_INTERNAL;
 
 	memset(&s, 0, sizeof(s));
 	sg_findings_init(&s.gone_found);
-	/* git reads the index and starts cat-file while the scanner compiles
-	 * (or, started by the caller, while libgit2 loaded) */
+	/* git resolves the paths and HEAD and starts cat-file while the scanner
+	 * compiles (or, started by the caller, while libgit2 loaded) */
 	if (!e->started)
 		plumb_early_start(e);
 	e->started = 0; /* taken: finished here */
-	gitcmd d = e->diff;
-	int started = e->diff_rc;
+	gitcmd pr = e->probe;
+	int started = e->probe_rc;
 	s.cat = e->cat;
 	if (e->cat_rc < 0) {
 		fprintf(stderr, "sasguard: cannot run git cat-file --batch\n");
-		gitcmd_finish(&d);
+		gitcmd_finish(&pr);
 		goto out;
 	}
 	if (!(s.b.scanner = cli_scanner(o, p, base)) || !(s.b.report = report_open(o, p))) {
-		gitcmd_finish(&d);
+		gitcmd_finish(&pr);
 		goto out;
 	}
 	s.b.policy = p;
 	s.b.stats = &st;
-	/* against HEAD; on an unborn branch, the empty tree of this object format */
-	if (started < 0 ? (gitcmd_finish(&d), -1) : gitcmd_slurp(&d, &s.changes, &s.nchanges_len)) {
-		char *head[] = { "git", "rev-parse", "-q", "--verify", "HEAD", NULL };
-		char *hash_empty[] = { "git", "hash-object", "-t", "tree", "/dev/null", NULL };
-		free(s.changes);
-		s.changes = NULL;
-		int born = gitcmd_output(head, &out, &len, 1) == 0;
-		free(out);
-		out = NULL;
-		if (born || gitcmd_output(hash_empty, &out, &len, 0) < 0) {
-			fprintf(stderr, "sasguard: git diff-index --cached HEAD failed\n");
-			goto out;
-		}
-		snprintf(empty, sizeof(empty), "%.*s", (int)strcspn(out, "\n"), out);
-		free(out);
-		out = NULL;
-		char *diff[] = { "git", "diff-index", "--cached", "-z", "--raw", "--no-renames",
-				 "--ignore-submodules=all", empty, "--", NULL };
-		/* GIT_INDEX_FILE, which git set for the hook, reaches git diff-index too */
-		if (gitcmd_output(diff, &s.changes, &s.nchanges_len, 0) < 0) {
-			fprintf(stderr, "sasguard: git diff-index --cached failed\n");
-			goto out;
-		}
+	/* tests compare the two ways: 1 asks git diff-index, 0 forbids it */
+	const char *t = getenv("SASGUARD_TEST_DIFF_INDEX");
+	int from_index = started == 0 && gitcmd_slurp(&pr, &probe, &probelen) == 0 && !(t && *t == '1') &&
+			 plumb_index_changes(&s.cat, probe, probelen, &s.changes, &s.nchanges_len) == 0;
+	if (started < 0)
+		gitcmd_finish(&pr);
+	if (!from_index && t && *t == '0') {
+		fprintf(stderr, "sasguard: (SASGUARD_TEST_DIFF_INDEX=0) the index walk did not read this index\n");
+		goto out;
 	}
+	if (!from_index && changes_from_git(&s) < 0)
+		goto out;
 	if (scan_gone(&s) < 0)
 		goto broken;
 	const char *c = s.changes, *end = s.changes + s.nchanges_len;
@@ -314,7 +338,7 @@ int plumb_pre_commit(cli_opts *o, const sg_policy *p, sg_baseline *base, plumb_e
 broken:
 	fprintf(stderr, "sasguard: reading the staged content through git cat-file failed\n");
 out:
-	free(out);
+	free(probe);
 	if (s.cat.pid > 0 && gitcmd_finish(&s.cat) != 0 && rc != EXIT_INTERNAL)
 		rc = EXIT_INTERNAL;
 	for (size_t i = 0; i < s.nmerge; i++)

@@ -18,7 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define ENTRY_FIXED 62 /* stat data (40), object id (20), flags (2) */
+/* An entry's fixed part: stat data (40), object id, flags (2) */
+#define ENTRY_FIXED(hashlen) (40 + (hashlen) + 2)
 #define FLAG_EXTENDED 0x4000
 #define FLAG_STAGE 0x3000
 #define XFLAG_INTENT_TO_ADD 0x2000
@@ -28,24 +29,25 @@ static int parse_entries(index_file *x, uint32_t version, const unsigned char **
 	const unsigned char *p = *pp;
 	size_t prev_len = 0, used = 0, cap = 0;
 	const char *prev = NULL;
+	const size_t fixed = ENTRY_FIXED(x->hashlen);
 
 	if (version == 4 && !(x->paths = malloc(cap = (size_t)x->n * 32 + 4096)))
 		return -1;
 	for (size_t i = 0; i < x->n; i++) {
 		index_entry *e = &x->e[i];
-		if (end - p < ENTRY_FIXED + 1)
+		if ((size_t)(end - p) < fixed + 1)
 			return -1;
-		uint16_t flags = odb_be16(p + 60);
-		size_t off = ENTRY_FIXED;
+		uint16_t flags = odb_be16(p + fixed - 2);
+		size_t off = fixed;
 		e->mode = odb_be32(p + 24);
 		e->id = p + 40;
 		e->stage = (unsigned)(flags & FLAG_STAGE) >> 12;
 		e->skip = e->stage != 0;
 		if (flags & FLAG_EXTENDED) {
 			/* two more bytes of flags, and still a name's NUL after them */
-			if (version < 3 || end - p < ENTRY_FIXED + 2 + 1)
+			if (version < 3 || (size_t)(end - p) < fixed + 2 + 1)
 				return -1;
-			e->skip |= (odb_be16(p + 62) & XFLAG_INTENT_TO_ADD) != 0;
+			e->skip |= (odb_be16(p + fixed) & XFLAG_INTENT_TO_ADD) != 0;
 			off += 2;
 		}
 		const unsigned char *name = p + off;
@@ -125,10 +127,10 @@ static int parse_node(index_file *x, const unsigned char **pp, const unsigned ch
 		return -1;
 	p = nl + 1;
 	if (node->count >= 0) {
-		if (end - p < 20)
+		if ((size_t)(end - p) < x->hashlen)
 			return -1;
 		node->id = p;
-		p += 20;
+		p += x->hashlen;
 	}
 	node->nsub = (size_t)nsub;
 	*pp = p;
@@ -240,12 +242,12 @@ static int ewah_each(const unsigned char *w, size_t nwords, size_t limit, int (*
 static int parse_link(index_file *x, const unsigned char *p, size_t len)
 {
 	const unsigned char *end = p + len;
-	if (len < 20)
+	if (len < x->hashlen)
 		return -1;
-	static const unsigned char zero[20];
-	x->split = memcmp(p, zero, 20) != 0; /* a null id: not split after all */
-	memcpy(x->shared_id, p, 20);
-	p += 20;
+	static const unsigned char zero[ODB_SHA256_LEN];
+	x->split = memcmp(p, zero, x->hashlen) != 0; /* a null id: not split after all */
+	memcpy(x->shared_id, p, x->hashlen);
+	p += x->hashlen;
 	if (p == end)
 		return 0;
 	if (ewah_span(&p, end, &x->del_words, &x->ndel_words) < 0 ||
@@ -306,7 +308,7 @@ int index_merge_shared(index_file *x, index_file *base, const char **why)
 	int rc = -1;
 
 	*why = "corrupt split index link";
-	if (base->split || (base->n && !(m.base = malloc(base->n * sizeof(*m.base)))) ||
+	if (base->split || base->hashlen != x->hashlen || (base->n && !(m.base = malloc(base->n * sizeof(*m.base)))) ||
 	    !(m.gone = calloc(base->n + 1, 1)) || !(out = calloc(base->n + x->n + 1, sizeof(*out))))
 		goto done;
 	if (base->n)
@@ -372,17 +374,25 @@ static int parse_fail(index_file *x, const char **why, const char *what)
 
 int index_parse(index_file *x, const unsigned char *buf, size_t size, const char **why)
 {
+	return index_parse_ids(x, buf, size, ODB_SHA1_LEN, why);
+}
+
+int index_parse_ids(index_file *x, const unsigned char *buf, size_t size, size_t hashlen, const char **why)
+{
 	const unsigned char *tree = NULL, *tree_end = NULL;
 
 	memset(x, 0, sizeof(*x));
-	if (!buf || size < 12 + 20) /* an empty file is mapped as NULL */
+	x->hashlen = hashlen;
+	if (hashlen != ODB_SHA1_LEN && hashlen != ODB_SHA256_LEN)
+		return parse_fail(x, why, "an object id length git does not use");
+	if (!buf || size < 12 + hashlen) /* an empty file is mapped as NULL */
 		return parse_fail(x, why, "too short");
-	const unsigned char *p = buf, *end = buf + size - 20; /* the trailing checksum */
+	const unsigned char *p = buf, *end = buf + size - hashlen; /* the trailing checksum */
 	uint32_t version = odb_be32(p + 4);
 	if (memcmp(p, "DIRC", 4) != 0 || version < 2 || version > 4)
 		return parse_fail(x, why, "not an index of version 2, 3 or 4");
 	x->n = odb_be32(p + 8);
-	if (x->n > size / ENTRY_FIXED || !(x->e = calloc(x->n + 1, sizeof(*x->e))))
+	if (x->n > size / ENTRY_FIXED(hashlen) || !(x->e = calloc(x->n + 1, sizeof(*x->e))))
 		return parse_fail(x, why, "corrupt entry count");
 	p += 12;
 	if (parse_entries(x, version, &p, end) < 0)
@@ -412,21 +422,9 @@ int index_parse(index_file *x, const unsigned char *buf, size_t size, const char
 
 /* HEAD's tree for one directory, read raw, with a cursor on its entries. */
 typedef struct raw_tree {
-	git_odb_object *obj;
+	raw_object obj;
 	tree_cursor c;
 } raw_tree;
-
-static int raw_open(raw_tree *t, git_odb *odb, const unsigned char *id)
-{
-	git_oid oid;
-	memset(t, 0, sizeof(*t));
-	if (!id)
-		return tree_cursor_start(&t->c, NULL, 0);
-	git_oid_fromraw(&oid, id);
-	if (git_odb_read(&t->obj, odb, &oid) < 0 || git_odb_object_type(t->obj) != GIT_OBJECT_TREE)
-		return -1;
-	return tree_cursor_start(&t->c, git_odb_object_data(t->obj), git_odb_object_size(t->obj));
-}
 
 /* A directory's children follow it in pre-order. git writes them shortest
  * name first (cache-tree.c's subtree_name_cmp), the walk meets them in the
@@ -446,13 +444,10 @@ typedef struct dir {
 } dir_state;
 
 typedef struct walk {
-	git_odb *odb;
+	const index_diff_io *io;
 	const index_file *x;
+	size_t hashlen;
 	size_t pos;
-	tree_change_cb cb;
-	void *payload;
-	git_oid *gone;      /* blobs HEAD had where the index has nothing: renames' sources */
-	size_t ngone, capgone;
 	char *path;
 	size_t cap;
 	size_t sparse_len;  /* while a sparse directory is diffed: its path's length */
@@ -461,31 +456,139 @@ typedef struct walk {
 	size_t ndirs, capdirs;
 } walk;
 
-static int note_gone(walk *w, const raw_tree *h)
+static int raw_open(walk *w, raw_tree *t, const unsigned char *id)
 {
-	if (tree_mode_is_tree(h->c.e.mode))
-		return 0;
-	if (w->ngone == w->capgone) {
-		size_t cap = w->capgone ? w->capgone * 2 : 16;
-		git_oid *g = realloc(w->gone, cap * sizeof(*g));
-		if (!g)
+	memset(t, 0, sizeof(*t));
+	if (!id)
+		return tree_cursor_start_ids(&t->c, NULL, 0, w->hashlen);
+	if (w->io->odb) {
+		git_oid oid;
+		git_oid_fromraw(&oid, id);
+		if (git_odb_read(&t->obj.gobj, w->io->odb, &oid) < 0 || git_odb_object_type(t->obj.gobj) != GIT_OBJECT_TREE)
 			return -1;
-		w->gone = g;
-		w->capgone = cap;
+		t->obj.data = git_odb_object_data(t->obj.gobj);
+		t->obj.len = git_odb_object_size(t->obj.gobj);
+	} else if (w->io->read_tree(id, &t->obj, w->io->payload) < 0) {
+		return -1;
 	}
-	git_oid_fromraw(&w->gone[w->ngone++], h->c.e.id);
+	return tree_cursor_start_ids(&t->c, t->obj.data, t->obj.len, w->hashlen);
+}
+
+/* Makes room for a path of n bytes and its NUL. */
+static int path_room(walk *w, size_t n)
+{
+	if (w->path && n + 1 <= w->cap)
+		return 0;
+	size_t cap = (n + 1) * 2;
+	char *p = realloc(w->path, cap);
+	if (!p)
+		return -1;
+	w->path = p;
+	w->cap = cap;
 	return 0;
 }
 
-/* Advances the HEAD tree past names before name; what it passes the index lacks. */
-static int head_seek(walk *w, raw_tree *h, const char *name, size_t len, int dir)
+static int set_path(walk *w, const char *s, size_t n)
 {
+	if (path_room(w, n) < 0)
+		return -1;
+	memcpy(w->path, s, n);
+	w->path[n] = '\0';
+	return 0;
+}
+
+/* One directory of a tree the index lacks whole, and its path's length. */
+typedef struct gone_level {
+	raw_tree t;
+	size_t len;
+} gone_level;
+
+/*
+ * A directory HEAD has at w->path (len bytes, ending in '/') where the index
+ * has none: every file below it is gone too, as git diff-index lists them (a
+ * directory renamed moves its tokens, it does not add them). A stack on the
+ * heap: HEAD may nest as deep as it likes.
+ */
+static int gone_dir(walk *w, size_t len, const unsigned char *id)
+{
+	gone_level *st = malloc(sizeof(*st));
+	size_t n = 0, cap = 1;
 	int rc = 0;
-	while (rc == 0 && h->c.valid &&
-	       tree_name_cmp(h->c.e.name, h->c.e.len, tree_mode_is_tree(h->c.e.mode), name, len, dir) < 0) {
-		rc = note_gone(w, h);
+	if (!st)
+		return -1;
+	if (raw_open(w, &st[0].t, id) < 0) {
+		raw_object_release(&st[0].t.obj);
+		free(st);
+		return -1;
+	}
+	st[n++].len = len;
+	while (rc == 0 && n) {
+		gone_level *top = &st[n - 1];
+		if (!top->t.c.valid) {
+			raw_object_release(&top->t.obj);
+			n--;
+			continue;
+		}
+		tree_entry_raw e = top->t.c.e; /* its bytes stay in top's tree, held until popped */
+		size_t at = top->len;
+		if ((rc = tree_cursor_next(&top->t.c)) < 0 || (rc = path_room(w, at + e.len + 1)) < 0)
+			break;
+		memcpy(w->path + at, e.name, e.len);
+		if (!tree_mode_is_tree(e.mode)) {
+			w->path[at + e.len] = '\0';
+			rc = w->io->gone(w->path, e.id, e.mode, w->io->payload);
+			continue;
+		}
+		w->path[at + e.len] = '/';
+		if (n == cap) {
+			gone_level *more = realloc(st, 2 * cap * sizeof(*st));
+			if (!more) {
+				rc = -1;
+				break;
+			}
+			st = more;
+			cap *= 2;
+		}
+		if ((rc = raw_open(w, &st[n].t, e.id)) < 0) {
+			raw_object_release(&st[n].t.obj);
+			break;
+		}
+		st[n++].len = at + e.len + 1;
+	}
+	while (n)
+		raw_object_release(&st[--n].t.obj);
+	free(st);
+	return rc;
+}
+
+/* HEAD's entry under d's cursor, which the index lacks: a file, or a
+ * directory whose files all are gone. */
+static int note_gone(walk *w, const dir_state *d)
+{
+	const tree_entry_raw *e = &d->h.c.e;
+	if (!w->io->gone)
+		return 0;
+	if (set_path(w, d->prefix, d->plen) < 0 || path_room(w, d->plen + e->len + 1) < 0)
+		return -1;
+	memcpy(w->path + d->plen, e->name, e->len);
+	w->path[d->plen + e->len] = '\0';
+	if (tree_mode_is_tree(e->mode)) {
+		w->path[d->plen + e->len] = '/';
+		return gone_dir(w, d->plen + e->len + 1, e->id);
+	}
+	return w->io->gone(w->path, e->id, e->mode, w->io->payload);
+}
+
+/* Advances d's HEAD tree past names before name; what it passes the index lacks. */
+static int head_seek(walk *w, dir_state *d, const char *name, size_t len, int dir)
+{
+	tree_cursor *c = &d->h.c;
+	int rc = 0;
+	while (rc == 0 && c->valid &&
+	       tree_name_cmp(c->e.name, c->e.len, tree_mode_is_tree(c->e.mode), name, len, dir) < 0) {
+		rc = note_gone(w, d);
 		if (rc == 0)
-			rc = tree_cursor_next(&h->c);
+			rc = tree_cursor_next(c);
 	}
 	return rc;
 }
@@ -523,29 +626,6 @@ static const ctnode *child_named(children *c, const char *name, size_t len)
 	return k;
 }
 
-/* Makes room for a path of n bytes and its NUL. */
-static int path_room(walk *w, size_t n)
-{
-	if (w->path && n + 1 <= w->cap)
-		return 0;
-	size_t cap = (n + 1) * 2;
-	char *p = realloc(w->path, cap);
-	if (!p)
-		return -1;
-	w->path = p;
-	w->cap = cap;
-	return 0;
-}
-
-static int set_path(walk *w, const char *s, size_t n)
-{
-	if (path_room(w, n) < 0)
-		return -1;
-	memcpy(w->path, s, n);
-	w->path[n] = '\0';
-	return 0;
-}
-
 /* tree_diff names what it finds from the top of the tree it diffs: a sparse
  * directory's path goes in front, so that reports and [allow] see the whole. */
 static int in_sparse_dir(const char *path, const git_oid *old_entry_id, const git_oid *new_id, void *payload)
@@ -555,49 +635,56 @@ static int in_sparse_dir(const char *path, const git_oid *old_entry_id, const gi
 	if (path_room(w, w->sparse_len + n) < 0)
 		return -1;
 	memcpy(w->path + w->sparse_len, path, n + 1);
-	return w->cb(w->path, old_entry_id, new_id, w->payload);
+	return w->io->changed(w->path, old_entry_id ? old_entry_id->id : NULL, new_id->id, w->io->payload);
 }
 
-/* A sparse index's directory entry ("dir/", mode 040000): its tree against HEAD's. */
-static int sparse_dir(walk *w, const index_entry *e, const git_oid *old, const git_oid *nid)
+/* A sparse index's directory entry ("dir/", mode 040000): its tree against
+ * HEAD's, through libgit2 (tree_diff); without it, the caller asks git. */
+static int sparse_dir(walk *w, const index_entry *e, const unsigned char *old)
 {
 	size_t len = e->len;
+	if (!w->io->odb)
+		return INDEX_DIFF_SPARSE;
 	if (set_path(w, e->path, len) < 0 || path_room(w, len + 1) < 0)
 		return -1;
 	if (len && w->path[len - 1] != '/')
 		w->path[len++] = '/';
 	w->sparse_len = len;
-	return tree_diff(w->odb, NULL, old, nid, in_sparse_dir, w);
-}
-
-static int one_entry(walk *w, raw_tree *h, const index_entry *e, const char *name, size_t len)
-{
-	int rc = head_seek(w, h, name, len, tree_mode_is_tree(e->mode));
-	if (rc < 0)
-		return rc;
-	const unsigned char *old = NULL;
-	unsigned old_mode = 0;
-	if (h->c.valid && h->c.e.len == len && memcmp(h->c.e.name, name, len) == 0) {
-		old = h->c.e.id;
-		old_mode = h->c.e.mode;
-		rc = tree_cursor_next(&h->c);
-	}
-	w->pos++;
-	/* modes as git canonicalises them: a HEAD tree's 100600 or 040755 is a file or a directory */
-	if (rc || e->skip ||
-	    (old && tree_mode_kind(old_mode) == tree_mode_kind(e->mode) && memcmp(old, e->id, 20) == 0))
-		return rc;
 	git_oid nid, oid;
 	git_oid_fromraw(&nid, e->id);
 	if (old)
 		git_oid_fromraw(&oid, old);
+	return tree_diff(w->io->odb, NULL, old ? &oid : NULL, &nid, in_sparse_dir, w);
+}
+
+static int one_entry(walk *w, dir_state *d, const index_entry *e, const char *name, size_t len)
+{
+	tree_cursor *c = &d->h.c;
+	int rc = head_seek(w, d, name, len, tree_mode_is_tree(e->mode));
+	if (rc < 0)
+		return rc;
+	const unsigned char *old = NULL;
+	unsigned old_mode = 0;
+	if (c->valid && c->e.len == len && memcmp(c->e.name, name, len) == 0) {
+		old = c->e.id;
+		old_mode = c->e.mode;
+		/* a file where HEAD has a directory (or back): what HEAD had there is gone */
+		if (tree_mode_is_tree(old_mode) != tree_mode_is_tree(e->mode) && (rc = note_gone(w, d)) < 0)
+			return rc;
+		rc = tree_cursor_next(c);
+	}
+	w->pos++;
+	/* modes as git canonicalises them: a HEAD tree's 100600 or 040755 is a file or a directory */
+	if (rc || e->skip ||
+	    (old && tree_mode_kind(old_mode) == tree_mode_kind(e->mode) && memcmp(old, e->id, w->hashlen) == 0))
+		return rc;
 	if (tree_mode_is_tree(e->mode))
-		return sparse_dir(w, e, old && tree_mode_is_tree(old_mode) ? &oid : NULL, &nid);
+		return sparse_dir(w, e, old && tree_mode_is_tree(old_mode) ? old : NULL);
 	if (tree_mode_kind(e->mode) == TREE_ENTRY_GITLINK)
 		return 0; /* a gitlink: a submodule's commit, not content */
 	if (set_path(w, e->path, e->len) < 0)
 		return -1;
-	return w->cb(w->path, old && tree_mode_is_blob(old_mode) ? &oid : NULL, &nid, w->payload);
+	return w->io->changed(w->path, old && tree_mode_is_blob(old_mode) ? old : NULL, e->id, w->io->payload);
 }
 
 /* Whether the next count entries are exactly the directory's: a damaged
@@ -620,7 +707,7 @@ static int count_is_dir(const walk *w, size_t count, const char *prefix, size_t 
  */
 static int enter_dir(walk *w, const ctnode *node, const char *prefix, size_t plen, const unsigned char *head_id)
 {
-	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, 20) == 0 &&
+	if (node && node->count >= 0 && head_id && memcmp(node->id, head_id, w->hashlen) == 0 &&
 	    count_is_dir(w, (size_t)node->count, prefix, plen)) {
 		w->pos += (size_t)node->count;
 		return 0;
@@ -635,8 +722,8 @@ static int enter_dir(walk *w, const ctnode *node, const char *prefix, size_t ple
 	}
 	dir_state *d = &w->dirs[w->ndirs];
 	memset(d, 0, sizeof(*d));
-	if (raw_open(&d->h, w->odb, head_id) < 0) {
-		git_odb_object_free(d->h.obj);
+	if (raw_open(w, &d->h, head_id) < 0) {
+		raw_object_release(&d->h.obj);
 		return -1;
 	}
 	d->kids = children_of(node);
@@ -666,9 +753,9 @@ static int dir_step(walk *w)
 	const char *slash = memchr(rest, '/', rlen);
 	if (!slash || (tree_mode_is_tree(e->mode) && slash == rest + rlen - 1))
 		/* a file, or a sparse index's directory entry ("dir/", mode 040000) */
-		return one_entry(w, &d->h, e, rest, slash ? rlen - 1 : rlen);
+		return one_entry(w, d, e, rest, slash ? rlen - 1 : rlen);
 	size_t nlen = (size_t)(slash - rest), depth = w->ndirs;
-	int rc = head_seek(w, &d->h, rest, nlen, 1);
+	int rc = head_seek(w, d, rest, nlen, 1);
 	const unsigned char *sub = NULL;
 	if (rc == 0 && d->h.c.valid && tree_mode_is_tree(d->h.c.e.mode) && d->h.c.e.len == nlen &&
 	    memcmp(d->h.c.e.name, rest, nlen) == 0) {
@@ -689,11 +776,11 @@ static int dir_leave(walk *w)
 	dir_state *d = &w->dirs[w->ndirs - 1];
 	int rc = 0;
 	while (rc == 0 && d->h.c.valid) {
-		rc = note_gone(w, &d->h);
+		rc = note_gone(w, d);
 		if (rc == 0)
 			rc = tree_cursor_next(&d->h.c);
 	}
-	git_odb_object_free(d->h.obj);
+	raw_object_release(&d->h.obj);
 	w->ndirs--;
 	if (rc == 0 && w->ndirs)
 		rc = made_progress(w, &w->dirs[w->ndirs - 1]);
@@ -706,8 +793,7 @@ static int in_top_dir(const walk *w)
 	return w->pos < w->x->n && (d->plen == 0 || has_prefix(&w->x->e[w->pos], d->prefix, d->plen));
 }
 
-int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree_change_cb cb, void *payload,
-	       git_oid **gone, size_t *ngone)
+int index_diff_ids(const index_file *x, const unsigned char *head_tree, const index_diff_io *io)
 {
 	walk w;
 	if (x->split) {
@@ -715,19 +801,62 @@ int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree
 		return -1;
 	}
 	memset(&w, 0, sizeof(w));
-	w.odb = odb;
+	w.io = io;
 	w.x = x;
-	w.cb = cb;
-	w.payload = payload;
-	int rc = enter_dir(&w, x->root, "", 0, head_tree ? head_tree->id : NULL);
+	w.hashlen = x->hashlen;
+	int rc = enter_dir(&w, x->root, "", 0, head_tree);
 	while (rc == 0 && w.ndirs)
 		rc = in_top_dir(&w) ? dir_step(&w) : dir_leave(&w);
 	while (w.ndirs) /* after an error */
-		git_odb_object_free(w.dirs[--w.ndirs].h.obj);
+		raw_object_release(&w.dirs[--w.ndirs].h.obj);
 	free(w.dirs);
 	free(w.path);
-	*gone = w.gone;
-	*ngone = w.ngone;
+	return rc;
+}
+
+/* index_diff's way into index_diff_ids: ids as git_oid, the gone ones listed. */
+typedef struct oid_walk {
+	tree_change_cb cb;
+	void *payload;
+	git_oid *gone;
+	size_t ngone, capgone;
+} oid_walk;
+
+static int oid_changed(const char *path, const unsigned char *old, const unsigned char *new_id, void *payload)
+{
+	oid_walk *o = payload;
+	git_oid nid, oid;
+	git_oid_fromraw(&nid, new_id);
+	if (old)
+		git_oid_fromraw(&oid, old);
+	return o->cb(path, old ? &oid : NULL, &nid, o->payload);
+}
+
+static int oid_gone(const char *path, const unsigned char *id, unsigned mode, void *payload)
+{
+	oid_walk *o = payload;
+	(void)path;
+	(void)mode;
+	if (o->ngone == o->capgone) {
+		size_t cap = o->capgone ? o->capgone * 2 : 16;
+		git_oid *g = realloc(o->gone, cap * sizeof(*g));
+		if (!g)
+			return -1;
+		o->gone = g;
+		o->capgone = cap;
+	}
+	git_oid_fromraw(&o->gone[o->ngone++], id);
+	return 0;
+}
+
+int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree_change_cb cb, void *payload,
+	       git_oid **gone, size_t *ngone)
+{
+	oid_walk o = { cb, payload, NULL, 0, 0 };
+	index_diff_io io = { odb, NULL, oid_changed, oid_gone, &o };
+	int rc = x->hashlen == ODB_SHA1_LEN ? index_diff_ids(x, head_tree ? head_tree->id : NULL, &io) : -1;
+	*gone = o.gone;
+	*ngone = o.ngone;
 	return rc;
 }
 
@@ -763,9 +892,8 @@ fail:
 static int shared_map(const char *index_path, const char *gitdir, const index_file *x, void **map, size_t *size,
 		      const char **why)
 {
-	char hex[41], path[4096];
-	for (int i = 0; i < 20; i++)
-		snprintf(hex + 2 * i, 3, "%02x", x->shared_id[i]);
+	char hex[2 * ODB_SHA256_LEN + 1], path[4096];
+	odb_id_to_hex(x->shared_id, x->hashlen, hex);
 	const char *slash = strrchr(index_path, '/');
 	int dirlen = slash ? (int)(slash - index_path) : 1;
 	const char *dir = slash ? index_path : ".";
@@ -778,55 +906,79 @@ static int shared_map(const char *index_path, const char *gitdir, const index_fi
 	if (rc == 0)
 		*why = "its shared index (sharedindex.<id>) is missing";
 	/* its trailing checksum is the id the link names */
-	if (rc > 0 && (*size < 20 || memcmp((const unsigned char *)*map + *size - 20, x->shared_id, 20) != 0)) {
+	if (rc > 0 && (*size < x->hashlen ||
+		       memcmp((const unsigned char *)*map + *size - x->hashlen, x->shared_id, x->hashlen) != 0)) {
 		*why = "its shared index does not match the id it names";
 		rc = -1;
 	}
 	return rc;
 }
 
+/* A split index: its shared index mapped, parsed and merged in. 0 or -1 with *why. */
+static int load_shared(index_loaded *l, const char *index_path, const char *gitdir, const char **why)
+{
+	index_file *base;
+	if (shared_map(index_path, gitdir, &l->x, &l->smap, &l->ssize, why) <= 0)
+		return -1;
+	if (!(base = malloc(sizeof(*base)))) {
+		*why = "out of memory";
+		return -1;
+	}
+	if (index_parse_ids(base, l->smap, l->ssize, l->x.hashlen, why) < 0) {
+		free(base);
+		return -1;
+	}
+	if (index_merge_shared(&l->x, base, why) < 0) {
+		index_free(base);
+		free(base);
+		return -1;
+	}
+	return 0;
+}
+
+int index_load(index_loaded *l, const char *index_path, const char *gitdir, size_t hashlen, const char **why)
+{
+	memset(l, 0, sizeof(*l));
+	*why = NULL;
+	int rc = index_map(index_path, &l->map, &l->size, why);
+	if (rc <= 0)
+		return rc;
+	if (index_parse_ids(&l->x, l->map, l->size, hashlen, why) < 0 ||
+	    (l->x.split && load_shared(l, index_path, gitdir, why) < 0)) {
+		index_unload(l);
+		return -1;
+	}
+	return 1;
+}
+
+void index_unload(index_loaded *l)
+{
+	index_free(&l->x);
+	if (l->smap)
+		munmap(l->smap, l->ssize);
+	if (l->map)
+		munmap(l->map, l->size);
+	memset(l, 0, sizeof(*l));
+}
+
 int staged_changes(git_odb *odb, const char *index_path, const char *gitdir, const git_oid *head_tree,
 		   tree_change_cb cb, void *payload, git_oid **gone, size_t *ngone)
 {
-	index_file x;
-	index_file *base = NULL;
+	index_loaded l;
 	const char *why = NULL;
-	void *map, *smap = NULL;
-	size_t size, ssize = 0;
-	int rc = index_map(index_path, &map, &size, &why);
+	int rc = index_load(&l, index_path, gitdir, ODB_SHA1_LEN, &why);
 
 	*gone = NULL;
 	*ngone = 0;
-	if (rc > 0 && (rc = index_parse(&x, map, size, &why)) == 0) {
-		if (x.split) {
-			if (shared_map(index_path, gitdir, &x, &smap, &ssize, &why) > 0) {
-				rc = -1;
-				if (!(base = malloc(sizeof(*base))))
-					why = "out of memory";
-				else if (index_parse(base, smap, ssize, &why) == 0) {
-					if ((rc = index_merge_shared(&x, base, &why)) < 0)
-						index_free(base);
-				}
-				if (rc < 0) {
-					free(base);
-					base = NULL;
-				}
-			} else {
-				rc = -1;
-			}
-		}
-		if (rc == 0) {
-			rc = index_diff(odb, &x, head_tree, cb, payload, gone, ngone);
-			if (rc < 0 && !git_error_last())
-				print_safef(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
-		}
-		index_free(&x);
-	}
-	if (smap)
-		munmap(smap, ssize);
-	if (map)
-		munmap(map, size);
-	if (why && rc < 0)
+	if (rc < 0) {
 		print_safef(stderr, "sasguard: cannot read the index %s: %s\n", index_path, why);
+		return -1;
+	}
+	if (rc == 0)
+		return 0; /* no index file: an empty index */
+	rc = index_diff(odb, &l.x, head_tree, cb, payload, gone, ngone);
+	if (rc < 0 && !git_error_last())
+		print_safef(stderr, "sasguard: %s or HEAD's trees are damaged\n", index_path);
+	index_unload(&l);
 	return rc;
 }

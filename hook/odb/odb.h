@@ -163,6 +163,8 @@ void pack_cache_clear(pack_cache *c);
  * libgit2), -1 when its pack data is damaged (git_error_last says why).
  */
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out);
+/* The same for an id of the store's length (SHA-256: 32 bytes). */
+int pack_store_read_id(pack_store *s, pack_cache *c, const unsigned char *id, pack_obj **out);
 /* The same for the object at offset in the store's pack-th pack (as
  * pack_store_walk names it), whatever the length of its id. */
 int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t packno, uint64_t offset, pack_obj **out);
@@ -230,7 +232,7 @@ int staged_changes(git_odb *odb, const char *index_path, const char *gitdir, con
 
 /* ---- treediff.c -------------------------------------------------------- */
 
-/* One entry of a raw tree object ("<octal mode> <name>\0<20-byte id>"), in place. */
+/* One entry of a raw tree object ("<octal mode> <name>\0<id>"), in place. */
 typedef struct tree_entry_raw {
 	unsigned mode;
 	const char *name;
@@ -241,12 +243,15 @@ typedef struct tree_entry_raw {
 /* Reads a raw tree's entries in order: valid is 0 past the last one. */
 typedef struct tree_cursor {
 	const unsigned char *p, *end;
+	size_t hashlen; /* of the ids: ODB_SHA1_LEN or ODB_SHA256_LEN */
 	tree_entry_raw e;
 	int valid;
 } tree_cursor;
 
-/* Starts at data[0..len) and reads the first entry; -1 on a corrupt tree. */
+/* Starts at data[0..len) and reads the first entry; -1 on a corrupt tree.
+ * Its ids are SHA-1's; tree_cursor_start_ids: hashlen bytes long. */
 int tree_cursor_start(tree_cursor *c, const void *data, size_t len);
+int tree_cursor_start_ids(tree_cursor *c, const void *data, size_t len, size_t hashlen);
 /* The next entry; -1 on a corrupt tree. */
 int tree_cursor_next(tree_cursor *c);
 
@@ -278,8 +283,9 @@ typedef struct raw_object {
 	git_object_t type;
 	const unsigned char *data;
 	size_t len;
-	git_odb_object *gobj;    /* the reference held, one of the two */
+	git_odb_object *gobj;    /* the reference held, one of the three */
 	struct pack_obj *pobj;
+	unsigned char *owned;    /* read by other means (a loose file, git cat-file): freed */
 } raw_object;
 
 int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
@@ -375,6 +381,7 @@ typedef struct ctnode {
 } ctnode;
 
 typedef struct index_file {
+	size_t hashlen; /* of its ids: ODB_SHA1_LEN or ODB_SHA256_LEN, the repository's */
 	index_entry *e;
 	size_t n;
 	char *paths;   /* v4: the expanded paths */
@@ -384,7 +391,7 @@ typedef struct index_file {
 	/* a split index (the link extension): the shared index it builds on,
 	 * which of that one's entries it deletes and replaces (EWAH bitmaps) */
 	int split;                  /* 1 until index_merge_shared has run */
-	unsigned char shared_id[20];
+	unsigned char shared_id[ODB_SHA256_LEN]; /* hashlen bytes of it */
 	const unsigned char *del_words, *rep_words;
 	size_t ndel_words, nrep_words;
 	struct index_file *base;    /* the shared index, once merged (owned) */
@@ -396,6 +403,9 @@ typedef struct index_file {
  * (x is then cleared). A cache-tree it cannot read is only a lost shortcut.
  */
 int index_parse(index_file *x, const unsigned char *buf, size_t size, const char **why);
+/* The same for an index whose ids are hashlen bytes long (its format does
+ * not say: the repository's extensions.objectformat does). */
+int index_parse_ids(index_file *x, const unsigned char *buf, size_t size, size_t hashlen, const char **why);
 void index_free(index_file *x);
 
 /*
@@ -412,5 +422,40 @@ int index_merge_shared(index_file *x, index_file *base, const char **why);
  * index must have been merged (index_merge_shared) first, else -1. */
 int index_diff(git_odb *odb, const index_file *x, const git_oid *head_tree, tree_change_cb cb, void *payload,
 	       git_oid **gone, size_t *ngone);
+
+/* What index_diff_ids reports, and where it reads HEAD's trees. Ids are the
+ * index's hashlen bytes. */
+typedef struct index_diff_io {
+	/* HEAD's trees: through libgit2 when odb is set (SHA-1), else through
+	 * read_tree (0 and the tree's bytes in *out, -1 when it cannot) */
+	git_odb *odb;
+	int (*read_tree)(const unsigned char *id, raw_object *out, void *payload);
+	/* a blob the index adds or changes at path; old_id NULL when HEAD has no blob there */
+	int (*changed)(const char *path, const unsigned char *old_id, const unsigned char *new_id, void *payload);
+	/* a file HEAD has at path where the index has none (NULL: not wanted);
+	 * a directory the index lacks whole is not read, so not listed */
+	int (*gone)(const char *path, const unsigned char *id, unsigned mode, void *payload);
+	void *payload;
+} index_diff_io;
+
+/* index_diff_ids' answer when a sparse directory entry changed and there is no
+ * odb: its trees are diffed through libgit2 only, so the caller asks git. */
+#define INDEX_DIFF_SPARSE (-2)
+/* index_diff for any id length: 0, -1, INDEX_DIFF_SPARSE or a callback's stop.
+ * head_tree NULL: an unborn branch. */
+int index_diff_ids(const index_file *x, const unsigned char *head_tree, const index_diff_io *io);
+
+/* An index file mapped and parsed, its shared index merged in when split. */
+typedef struct index_loaded {
+	index_file x;
+	void *map, *smap;
+	size_t size, ssize;
+} index_loaded;
+
+/* Loads the index at index_path (a split index's shared one beside it, else
+ * in gitdir, which may be NULL): 1, 0 when there is no index file (an empty
+ * index; l is cleared), -1 with *why (printed by nobody). index_unload frees. */
+int index_load(index_loaded *l, const char *index_path, const char *gitdir, size_t hashlen, const char **why);
+void index_unload(index_loaded *l);
 
 #endif

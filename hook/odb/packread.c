@@ -452,9 +452,14 @@ int pack_store_read_at(pack_store *s, pack_cache *c, uint32_t packno, uint64_t o
 
 int pack_store_read(pack_store *s, pack_cache *c, const git_oid *id, pack_obj **out)
 {
+	return pack_store_read_id(s, c, id->id, out);
+}
+
+int pack_store_read_id(pack_store *s, pack_cache *c, const unsigned char *id, pack_obj **out)
+{
 	*out = NULL;
 	for (size_t i = 0; s && i < s->n; i++) {
-		uint64_t off = pack_index_offset_of(&s->packs[i].idx, id->id);
+		uint64_t off = pack_index_offset_of(&s->packs[i].idx, id);
 		if (off != UINT64_MAX)
 			return resolve(s, c, (uint32_t)i, off, out);
 	}

@@ -56,6 +56,7 @@ void raw_object_release(raw_object *o)
 {
 	git_odb_object_free(o->gobj);
 	pack_obj_unref(o->pobj);
+	free(o->owned);
 	memset(o, 0, sizeof(*o));
 }
 

@@ -24,23 +24,29 @@ int tree_cursor_next(tree_cursor *c)
 	if (c->p >= c->end || *c->p++ != ' ')
 		return -1;
 	const unsigned char *nul = memchr(c->p, '\0', (size_t)(c->end - c->p));
-	if (!nul || nul == c->p || c->end - nul < 21)
+	if (!nul || nul == c->p || (size_t)(c->end - nul) < c->hashlen + 1)
 		return -1;
 	c->e.mode = mode;
 	c->e.name = (const char *)c->p;
 	c->e.len = (size_t)(nul - c->p);
 	c->e.id = nul + 1;
-	c->p = nul + 21;
+	c->p = nul + 1 + c->hashlen;
 	c->valid = 1;
 	return 0;
 }
 
-int tree_cursor_start(tree_cursor *c, const void *data, size_t len)
+int tree_cursor_start_ids(tree_cursor *c, const void *data, size_t len, size_t hashlen)
 {
 	memset(c, 0, sizeof(*c));
 	c->p = data;
 	c->end = c->p ? c->p + len : NULL;
+	c->hashlen = hashlen;
 	return tree_cursor_next(c);
+}
+
+int tree_cursor_start(tree_cursor *c, const void *data, size_t len)
+{
+	return tree_cursor_start_ids(c, data, len, ODB_SHA1_LEN);
 }
 
 /*

@@ -4,7 +4,11 @@
 # histories with branches, merges, tags, renames, copies, re-additions):
 #  (a) --all-history judges exactly the blobs `git rev-list --objects --all HEAD` lists;
 #  (b) pre-receive judges exactly the blobs `git rev-list --objects <new> --not
-#      <the server's refs before the push>` lists, push after push.
+#      <the server's refs before the push>` lists, push after push;
+#  (c) pre-commit judges exactly the content blobs `git diff-index --cached`
+#      adds or changes, round after round of staging (gen_stage.py), in SHA-1
+#      and SHA-256 repositories; in SHA-256, hook/odb's walk of the index
+#      (plumb_index.c) and git diff-index's list give the same report.
 # SASGUARD_TRACE_BLOBS=FILE makes sasguard write each blob it judged, once.
 ADV=$(cd "$(dirname "$0")" && pwd)
 . "$ADV/../git/gitlib.sh"
@@ -106,6 +110,65 @@ for seed in $SEEDS; do
   expect_exit 0 env SASGUARD_TRACE_BLOBS="$T/hist.trace" "$SASGUARD" --all-history "$S"
   same_set "seed $seed: --all-history of the server" "$T/want" "$T/hist.trace"
   cd "$T"
+done
+# staged_want REPO: the content blobs (files, symlinks) `git diff-index
+# --cached` adds or changes against HEAD (a mode changed alone adds none).
+staged_want() {
+  git -C "$1" diff-index --cached -z --raw --no-renames --ignore-submodules=all HEAD |
+    "$PY" -c '
+import sys
+f = sys.stdin.buffer.read().split(b"\0")
+empty = {"e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+         "473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813"}
+for meta, path in zip(f[0::2], f[1::2]):
+    om, nm, oid, nid, st = meta[1:].decode().split()
+    if st[0] in "AMT" and nm in ("100644", "100755", "120000") and oid != nid and nid not in empty:
+        print(nid)' | sort -u
+}
+for fmt in sha1 sha256; do
+  P=$T/stage-$fmt
+  git init -q --object-format=$fmt "$P"
+  "$PY" - "$TOKEN_LINE" <<'PY' | git -C "$P" fast-import --quiet
+import sys
+w = sys.stdout.write
+for i in range(120):
+    body = "file %d\n" % i + (sys.argv[1] + "\n" if i % 12 == 0 else "")  # ten hold a token already
+    w("blob\nmark :%d\ndata %d\n%s\n" % (i + 1, len(body), body))
+w("commit refs/heads/main\ncommitter t <t@example.com> 1700000000 +0000\ndata 5\nbase\n")
+for i in range(120):
+    w("M 100644 :%d d%d/e%d/f%d.txt\n" % (i + 1, i % 5, i % 3, i))
+w("\n")
+PY
+  git -C "$P" symbolic-ref HEAD refs/heads/main
+  git -C "$P" reset -q --hard main
+  for round in $(seq 1 "${DIFF_ROUNDS:-14}"); do
+    "$PY" "$ADV/gen_stage.py" "$P" 7 "$round" "$TOKEN_LINE" || { fail "$fmt round $round: gen_stage.py failed"; continue; }
+    what="$fmt, staged round $round"
+    staged_want "$P" > "$T/want"
+    : > "$T/staged.trace"
+    # (in SHA-256, the index walk and only it: SASGUARD_TEST_DIFF_INDEX=0)
+    (cd "$P" && SASGUARD_TEST_DIFF_INDEX=0 SASGUARD_TRACE_BLOBS="$T/staged.trace" "$SASGUARD" pre-commit \
+       > "$T/staged.out" 2>&1)
+    st=$?
+    [ "$st" -le 1 ] && pass || { fail "$what: exit $st"; cat "$T/staged.out" >&2; }
+    grep -v -x -e e69de29bb2d1d6434b8b29ae775ad8c2e48c5391 \
+      -e 473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813 "$T/staged.trace" > "$T/staged.got"
+    same_set "$what" "$T/want" "$T/staged.got"
+    if [ "$fmt" = sha256 ]; then
+      # from git diff-index's list: the same report, the same blobs
+      : > "$T/staged.trace"
+      (cd "$P" && SASGUARD_TEST_DIFF_INDEX=1 SASGUARD_TRACE_BLOBS="$T/staged.trace" "$SASGUARD" pre-commit \
+         > "$T/staged-git.out" 2>&1)
+      # (git diff-index lists an intent-to-add entry as an empty file added:
+      # read there, it adds one to the files counted, nothing else)
+      [ "$?" = "$st" ] && cmp -s <(sed 's/ in [0-9]* files\{0,1\}$//' "$T/staged.out") \
+        <(sed 's/ in [0-9]* files\{0,1\}$//' "$T/staged-git.out") && pass ||
+        { fail "$what: hook/odb's walk and git diff-index disagree"; diff "$T/staged.out" "$T/staged-git.out" >&2; }
+      grep -v -x -e 473a0f4c3be8a93681a267e3b1e9a7dcda1185436fe141f7749120a303721813 "$T/staged.trace" > "$T/staged.got"
+      same_set "$what (git diff-index)" "$T/want" "$T/staged.got"
+    fi
+    printf '%s: %d blobs staged, exit %d\n' "$what" "$(wc -l < "$T/want")" "$st"
+  done
 done
 echo "differential: $(($(date +%s) - START)) s"
 

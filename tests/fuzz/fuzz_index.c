@@ -7,8 +7,8 @@
  * The input is an index file, optionally followed by raw tree objects, each
  * after the separator "\nSGTREE\n": they are stored, and the first is HEAD's
  * tree. What must hold:
- *  - parsing: every path ends in a NUL at its length, every id and
- *    cache-tree node lies within the input;
+ *  - parsing, as a SHA-1 and as a SHA-256 index: every path ends in a NUL
+ *    at its length, every id and cache-tree node lies within the input;
  *  - the walk against that HEAD returns 0 or -1, and each change it names is
  *    an entry's path with the entry's id, in the index's order, or lies
  *    under a sparse directory entry;
@@ -123,7 +123,7 @@ static void check_parsed(const index_file *x, const uint8_t *buf, size_t size)
 		const index_entry *e = &x->e[i];
 		if (!e->path || strlen(e->path) != e->len)
 			broken("a path that does not end in a NUL at its length");
-		if (!inside(e->id, 20, buf, size))
+		if (!inside(e->id, x->hashlen, buf, size))
 			broken("an entry's id outside the input");
 	}
 	if (x->root && x->root != x->nodes)
@@ -132,7 +132,7 @@ static void check_parsed(const index_file *x, const uint8_t *buf, size_t size)
 		const ctnode *t = &x->nodes[i];
 		if (t->span < 1 || t->span > x->nnodes - i)
 			broken("a cache-tree node spans past the last one");
-		if (!inside(t->name, t->len, buf, size) || (t->count >= 0 && !inside(t->id, 20, buf, size)))
+		if (!inside(t->name, t->len, buf, size) || (t->count >= 0 && !inside(t->id, x->hashlen, buf, size)))
 			broken("a cache-tree node's name or id outside the input");
 	}
 }
@@ -526,6 +526,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		index_free(&x);
 	} else if (!why || !*why) {
 		broken("an index refused without a reason");
+	}
+	/* the same bytes as a SHA-256 repository's index (32-byte ids) */
+	if (index_parse_ids(&x, idx, ilen, ODB_SHA256_LEN, &why) == 0) {
+		check_parsed(&x, idx, ilen);
+		index_free(&x);
+	} else if (!why || !*why) {
+		broken("a SHA-256 index refused without a reason");
 	}
 	git_mempack_reset(mem);
 	free(idx);

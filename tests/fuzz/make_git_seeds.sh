@@ -80,7 +80,16 @@ open(sys.argv[1], "wb").write(d + hashlib.sha1(d).digest())
 PY
 index_seed v3-sparse-no-sdir $(trees_of HEAD) $(trees_of "$(git write-tree)")
 
-# Trees as git writes them: every mode, names that sort around '/', many entries.
+# A SHA-256 repository's index (32-byte ids; fuzz_index parses every input
+# both ways): a cache-tree, a staged change, a split index.
+R2=$T/r256
+git init -q --object-format=sha256 "$R2" && cd "$R2"
+mkdir -p src/lib && printf 'a\n' > src/a.c && printf 'b\n' > src/lib/b.c && printf 'r\n' > README
+git add . && git commit -qm one && printf 'b2\n' > src/lib/b.c && git add .
+index_seed v2-sha256-staged
+git update-index --split-index && index_seed v2-sha256-split-index
+
+
 T2=$T/t && git init -q "$T2" && cd "$T2"
 for n in a-b a.b a0 'a b' é.txt; do printf '%s\n' "$n" > "$n"; done
 mkdir a && echo x > a/x

@@ -12,9 +12,10 @@ git config --global init.defaultBranch main
 git config --global advice.detachedHead false
 git config --global protocol.file.allow always
 
-# new_repo DIR: a repository with the pre-commit hook (and pre-merge-commit) installed.
+# new_repo DIR: a repository with the pre-commit hook (and pre-merge-commit) installed,
+# in REPO_FORMAT's object format when it is set (sha1, sha256).
 new_repo() {
-  git init -q "$1"
+  git init -q ${REPO_FORMAT:+--object-format="$REPO_FORMAT"} "$1"
   printf '#!/bin/sh\nexec "%s" pre-commit "$@"\n' "$SASGUARD" > "$1/.git/hooks/pre-commit"
   cp "$1/.git/hooks/pre-commit" "$1/.git/hooks/pre-merge-commit"
   chmod +x "$1/.git/hooks/pre-commit" "$1/.git/hooks/pre-merge-commit"

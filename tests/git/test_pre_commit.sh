@@ -79,6 +79,16 @@ has "$T/err" "added-key.txt:1:"
 has "$T/err" " in 1 file"
 lacks "$T/err" "renamed-again.txt"
 git reset -q --hard HEAD
+# So does a directory's rename, and a file that takes a directory's place
+# (HEAD's files below it are gone, as git diff-index lists them).
+mkdir -p olddir/sub; cp new-name.txt olddir/sub/t.txt; echo other > olddir/o.txt
+git add -A; git commit -qm "token in a directory" --no-verify
+git mv olddir newdir
+expect_exit 0 git commit -m "directory renamed"
+git rm -rq --cached newdir; rm -rf newdir
+printf 'x\n%s\n' "$TOKEN_LINE" > newdir; git add newdir
+expect_exit 0 git commit -m "a file where the directory was"
+git rm -q newdir; git commit -qm "cleanup" --no-verify
 
 # Binary content (a NUL in the first 8000 bytes) is scanned, its tokens as bytes
 # and as UTF-16 strings among other bytes; a repository's policy may opt out.

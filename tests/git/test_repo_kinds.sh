@@ -36,59 +36,66 @@ base_repo() {
   git -C "$1" add -A && git -C "$1" commit -qm base --no-verify
 }
 
-for v in 2 3 4; do
-  base_repo "$T/index-v$v"; git -C "$T/index-v$v" update-index --index-version "$v"
-  git -C "$T/index-v$v" config index.version "$v"
-  commit_case "index-v$v" "$T/index-v$v"
-done
+# Each kind of index, in both object formats (SHA-256's index holds 32-byte ids,
+# read by hook/odb as SHA-1's is: plumb_index.c)
+index_kinds() { # SUFFIX
+  local x=$1
+  for v in 2 3 4; do
+    base_repo "$T/index-v$v$x"; git -C "$T/index-v$v$x" update-index --index-version "$v"
+    git -C "$T/index-v$v$x" config index.version "$v"
+    commit_case "index-v$v$x" "$T/index-v$v$x"
+  done
 
-base_repo "$T/split"; git -C "$T/split" config core.splitIndex true
-git -C "$T/split" config splitIndex.maxPercentChange 100
-git -C "$T/split" update-index --split-index
-commit_case split-index "$T/split"
-[ -n "$(ls "$T/split/.git/"sharedindex.* 2>/dev/null)" ] && pass || fail "split: no shared index"
+  base_repo "$T/split$x"; git -C "$T/split$x" config core.splitIndex true
+  git -C "$T/split$x" config splitIndex.maxPercentChange 100
+  git -C "$T/split$x" update-index --split-index
+  commit_case "split-index$x" "$T/split$x"
+  [ -n "$(ls "$T/split$x/.git/"sharedindex.* 2>/dev/null)" ] && pass || fail "split: no shared index"
 
-base_repo "$T/untracked"; git -C "$T/untracked" config core.untrackedCache true
-git -C "$T/untracked" update-index --untracked-cache; git -C "$T/untracked" status >/dev/null
-commit_case untracked-cache "$T/untracked"
+  base_repo "$T/untracked$x"; git -C "$T/untracked$x" config core.untrackedCache true
+  git -C "$T/untracked$x" update-index --untracked-cache; git -C "$T/untracked$x" status >/dev/null
+  commit_case "untracked-cache$x" "$T/untracked$x"
 
-# fsmonitor (hook protocol 2): a hook that answers "everything may have changed"
-base_repo "$T/fsmon"
-printf '#!/bin/sh\nprintf "tok\\0/\\0"\n' > "$T/fsmon/.git/fsmon.sh"; chmod +x "$T/fsmon/.git/fsmon.sh"
-git -C "$T/fsmon" config core.fsmonitorHookVersion 2
-git -C "$T/fsmon" config core.fsmonitor .git/fsmon.sh; git -C "$T/fsmon" status >/dev/null
-grep -qa FSMN "$T/fsmon/.git/index" && pass || fail "fsmonitor: no FSMN extension in the index"
-commit_case fsmonitor "$T/fsmon"
+  # fsmonitor (hook protocol 2): a hook that answers "everything may have changed"
+  base_repo "$T/fsmon$x"
+  printf '#!/bin/sh\nprintf "tok\\0/\\0"\n' > "$T/fsmon$x/.git/fsmon.sh"; chmod +x "$T/fsmon$x/.git/fsmon.sh"
+  git -C "$T/fsmon$x" config core.fsmonitorHookVersion 2
+  git -C "$T/fsmon$x" config core.fsmonitor .git/fsmon.sh; git -C "$T/fsmon$x" status >/dev/null
+  grep -qa FSMN "$T/fsmon$x/.git/index" && pass || fail "fsmonitor: no FSMN extension in the index"
+  commit_case "fsmonitor$x" "$T/fsmon$x"
 
-base_repo "$T/ita"; printf '%s\n' "$TOKEN_LINE" > "$T/ita/later.txt"; git -C "$T/ita" add -N later.txt
-commit_case intent-to-add "$T/ita"
+  base_repo "$T/ita$x"; printf '%s\n' "$TOKEN_LINE" > "$T/ita$x/later.txt"; git -C "$T/ita$x" add -N later.txt
+  commit_case "intent-to-add$x" "$T/ita$x"
 
-base_repo "$T/skipwt"; git -C "$T/skipwt" update-index --skip-worktree top.txt
-commit_case skip-worktree "$T/skipwt"
+  base_repo "$T/skipwt$x"; git -C "$T/skipwt$x" update-index --skip-worktree top.txt
+  commit_case "skip-worktree$x" "$T/skipwt$x"
 
-# sparse checkouts: the index holds directory entries ("b/") outside the cone
-for mode in cone no-cone; do
-  S=$T/sparse-$mode; base_repo "$S"
-  if [ $mode = cone ]; then git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
-  else git -C "$S" sparse-checkout set --no-cone '/a/' '/kind-*' 2>/dev/null; fi
-  commit_case "sparse-$mode" "$S"
-done
-# A change to a sparse directory entry is named by its whole path, and
-# [allow] path globs are judged against it: b/deep/** allows it, deep/** does not.
-S=$T/sparse-cone
-git -C "$S" sparse-checkout disable
-printf '%s\n' "$TOKEN_LINE" > "$S/b/deep/secret.txt"; git -C "$S" add b/deep/secret.txt
-git -C "$S" commit -qm "outside token" --no-verify
-git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
-git -C "$S" reset -q --soft HEAD^
-[ "$(git -C "$S" ls-files --sparse -s b/ | cut -c1-6)" = 040000 ] && pass || fail "b/ is not a sparse directory entry"
-cd "$S"
-printf '[allow]\npath = deep/**\n' > "$T/deep.ini"
-expect_exit 1 "$SASGUARD" pre-commit --config "$T/deep.ini"
-has "$T/err" "b/deep/secret.txt:1:7: error"
-printf '[allow]\npath = b/deep/**\n' > "$T/bdeep.ini"
-expect_exit 0 "$SASGUARD" pre-commit --config "$T/bdeep.ini"
-cd "$T"
+  # sparse checkouts: the index holds directory entries ("b/") outside the cone
+  for mode in cone no-cone; do
+    S=$T/sparse-$mode$x; base_repo "$S"
+    if [ $mode = cone ]; then git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
+    else git -C "$S" sparse-checkout set --no-cone '/a/' '/kind-*' 2>/dev/null; fi
+    commit_case "sparse-$mode$x" "$S"
+  done
+  # A change to a sparse directory entry is named by its whole path, and
+  # [allow] path globs are judged against it: b/deep/** allows it, deep/** does not.
+  S=$T/sparse-cone$x
+  git -C "$S" sparse-checkout disable
+  printf '%s\n' "$TOKEN_LINE" > "$S/b/deep/secret.txt"; git -C "$S" add b/deep/secret.txt
+  git -C "$S" commit -qm "outside token" --no-verify
+  git -C "$S" sparse-checkout set --cone --sparse-index a 2>/dev/null
+  git -C "$S" reset -q --soft HEAD^
+  [ "$(git -C "$S" ls-files --sparse -s b/ | cut -c1-6)" = 040000 ] && pass || fail "b/ is not a sparse directory entry"
+  cd "$S"
+  printf '[allow]\npath = deep/**\n' > "$T/deep$x.ini"
+  expect_exit 1 "$SASGUARD" pre-commit --config "$T/deep$x.ini"
+  has "$T/err" "b/deep/secret.txt:1:7: error"
+  printf '[allow]\npath = b/deep/**\n' > "$T/bdeep$x.ini"
+  expect_exit 0 "$SASGUARD" pre-commit --config "$T/bdeep$x.ini"
+  cd "$T"
+}
+index_kinds ""
+REPO_FORMAT=sha256 index_kinds -sha256
 
 # a linked work tree: its own index under .git/worktrees/<name>
 base_repo "$T/main-wt"; git -C "$T/main-wt" worktree add -q "$T/linked" -b linked 2>/dev/null
