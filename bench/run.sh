@@ -96,10 +96,10 @@ done
 # ---- --all-history of SHA-256 twins vs the same git cat-file -----------------
 # The deep histories again as SHA-256 repositories, which libgit2 1.5.1 cannot
 # open: hook/odb reads their packs (32-byte ids) on the threads as for SHA-1
-# (hook/plumb_stream.c), `git rev-list --objects --missing=print` beside it
-# and, with tokens, `git log --raw` to attribute them (which then checks the
-# blobs, and rev-list stops). CPU time (user+sys, children included) as well:
-# the machine may be shared.
+# (hook/plumb_stream.c), and beside it one `git log --raw`, read as it prints,
+# checks that the blobs the refs reach are there and ties the flagged ones to
+# their commits (hook/plumb_history.c). CPU time (user+sys, children
+# included) as well: the machine may be shared.
 cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.2f", $1 + $2}'; }
 if [ -z "$repo" ]; then
   for t in 5 0; do
@@ -167,8 +167,9 @@ if [ "$quick" = 0 ] && [ -z "$repo" ]; then
 fi
 
 # ---- pre-commit vs git diff --cached --quiet, one staged line, big index ----
-# SHA-1 (our index reader) and SHA-256 (git's plumbing, started before libgit2
-# loads: libgit2 1.5.1 cannot open it), the same 60 000 files.
+# SHA-1 and SHA-256 (libgit2 1.5.1 cannot open it: our index reader takes
+# 32-byte ids, git rev-parse and cat-file start before libgit2 loads), the
+# same 60 000 files.
 for fmt in sha1 sha256; do
 P=$W/precommit-$fmt
 git init -q --object-format=$fmt "$P"

@@ -8,49 +8,56 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* quiet: git's stderr to /dev/null (a probe whose failure is an answer). */
+extern char **environ;
+
+/* quiet: git's stderr to /dev/null (a probe whose failure is an answer).
+ * posix_spawn, not fork: a fork of this process while its workers run copies
+ * their page tables and makes every page they then write fault, for a child
+ * that only execs git (a history's run was 15% slower for two children). */
 int gitcmd_start(gitcmd *g, char *const argv[], int want_stdin, int quiet)
 {
 	int in[2] = { -1, -1 }, out[2];
+	posix_spawn_file_actions_t fa;
 	memset(g, 0, sizeof(*g));
 	/* close-on-exec: a child started while others run (from any thread)
 	 * must not hold their pipes open, or they never see their end */
 	if ((want_stdin && pipe2(in, O_CLOEXEC) < 0) || pipe2(out, O_CLOEXEC) < 0)
 		return -1;
 	fflush(NULL);
-	if ((g->pid = fork()) < 0)
-		return -1;
-	if (g->pid == 0) {
-		if (want_stdin) {
-			dup2(in[0], 0);
-			close(in[0]);
-			close(in[1]);
-		}
-		dup2(out[1], 1);
-		close(out[0]);
-		close(out[1]);
-		if (quiet) {
-			int null = open("/dev/null", O_WRONLY);
-			if (null >= 0)
-				dup2(null, 2);
-		}
-		execvp("git", argv);
-		_exit(127);
-	}
+	int rc = posix_spawn_file_actions_init(&fa);
+	if (rc == 0 && want_stdin)
+		rc = posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (rc == 0 && quiet)
+		rc = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid = -1;
+	if (rc == 0)
+		rc = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
+	if (want_stdin)
+		close(in[0]);
+	if (rc != 0) {
+		close(out[0]);
+		if (want_stdin)
+			close(in[1]);
+		errno = rc;
+		return -1;
+	}
+	g->pid = pid;
 	g->from = fdopen(out[0], "r");
 	/* a pipe holds 64 KiB: read it whole, not in stdio's 4 KiB */
 	if (g->from)
 		setvbuf(g->from, NULL, _IOFBF, 65536);
-	if (want_stdin) {
-		close(in[0]);
+	if (want_stdin)
 		g->to = fdopen(in[1], "w");
-	}
 	return g->from && (!want_stdin || g->to) ? 0 : -1;
 }
 

@@ -1,18 +1,20 @@
 /*
  * plumb_history.c - `--all-history` of a repository libgit2 1.5.1 cannot open
  * (SHA-256) through git's plumbing, with history.c's semantics and notes:
- * every object judged from one cat-file stream (plumb_stream.c) while `git
- * rev-list --objects --missing=print` proves the reachable ones are there, and
- * only when a blob is flagged, one `git log --raw` to attribute it.
+ * every object judged from one stream (plumb_stream.c) while, beside it, one
+ * walk of the history proves the reachable blobs are there and ties each
+ * blob to the commit that added it: `git log --raw`, read as it prints (the
+ * blobs it names checked against hook/odb's packs, its changes kept in a
+ * compact temporary file for the flagged ones), or where hook/odb cannot
+ * check them, `git rev-list --objects --missing=print`, and git log only
+ * once a blob is flagged.
  */
 #include "gitscan.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,9 +35,6 @@ typedef struct reach_check {
 	unsigned long long missing;
 	plumb_oid first;
 	int failed;     /* rev-list could not walk (a commit missing or damaged) */
-	atomic_int stop; /* git log's walk checks instead (log_checks_presence) */
-	int stopped;    /* it was stopped: its answer is partial, not used */
-	int pidfd;      /* rev-list, to stop it from another thread without a pid race; -1 */
 } reach_check;
 
 typedef struct phist {
@@ -50,12 +49,13 @@ typedef struct phist {
 	 * every blob a commit holds is added by some first-parent diff */
 	int log_checks_presence;
 	pack_store *present;   /* the packs, for that check (hook/odb read them) */
+	char objdir[4200];     /* theirs, and the loose objects' */
 	plumb_ids absent;      /* blobs the log names and the repository lacks */
 	gitcmd cat;       /* `git cat-file --batch` for the report's second reads */
 	struct early_log {
 		gitcmd log;
 		pthread_t thread;
-		FILE *kept;   /* all it printed, for after the scan */
+		FILE *kept;   /* its changes, compact (log_keep), for after the scan */
 		int started, failed;
 	} early;
 } phist;
@@ -69,20 +69,14 @@ static void *reach_read(void *arg)
 	reach_check *r = arg;
 	char *line = NULL;
 	size_t cap = 0;
-	while (!atomic_load(&r->stop) && getline(&line, &cap, r->rev.from) > 0) {
+	while (getline(&line, &cap, r->rev.from) > 0) {
 		if (line[0] != '?')
 			continue;
 		if (!r->missing++)
 			snprintf(r->first.hex, sizeof(r->first.hex), "%.*s", (int)strcspn(line + 1, "\n"), line + 1);
 	}
 	free(line);
-	if (atomic_load(&r->stop)) {
-		/* this thread alone reaps it: the pid is still rev-list's */
-		kill(r->rev.pid, SIGTERM);
-		r->stopped = 1;
-		r->missing = 0;
-	}
-	r->failed = gitcmd_finish(&r->rev) != 0 && !r->stopped;
+	r->failed = gitcmd_finish(&r->rev) != 0;
 	return NULL;
 }
 
@@ -90,15 +84,11 @@ static int reach_start(reach_check *r, const char *gitdir)
 {
 	char *argv[] = { "git", "--git-dir", (char *)gitdir, "rev-list", "--objects", "--all", "--missing=print",
 			 "--no-object-names", NULL };
-	r->pidfd = -1;
 	if (gitcmd_start(&r->rev, argv, 0, 0) < 0) {
 		gitcmd_finish(&r->rev);
 		r->failed = 1;
 		return -1;
 	}
-	/* the reader thread reaps rev-list; a pidfd, taken before it can, names
-	 * this very process, never another that takes its pid after */
-	r->pidfd = pidfd_open(r->rev.pid, 0);
 	if (pthread_create(&r->thread, NULL, reach_read, r) != 0) {
 		gitcmd_finish(&r->rev);
 		r->failed = 1;
@@ -108,23 +98,11 @@ static int reach_start(reach_check *r, const char *gitdir)
 	return 0;
 }
 
-/* rev-list is no longer needed: stopped now, not when it next prints (it
- * may walk for a while without a line). */
-static void reach_stop(reach_check *r)
-{
-	atomic_store(&r->stop, 1);
-	if (r->pidfd >= 0)
-		pidfd_send_signal(r->pidfd, SIGTERM, NULL, 0);
-}
-
 static void reach_wait(reach_check *r)
 {
 	if (r->started)
 		pthread_join(r->thread, NULL);
 	r->started = 0;
-	if (r->pidfd >= 0)
-		close(r->pidfd);
-	r->pidfd = -1;
 }
 
 /* ---- attribution: the oldest commit and path of each flagged blob -------- */
@@ -230,32 +208,72 @@ static int promisor(const char *gitdir, char *name, size_t size);
 
 /* Does the repository hold the blob git log named (a pack hook/odb read, or
  * a loose file)? The log's check in place of rev-list's --missing=print. */
-static int blob_present(const phist *p, const char *hex)
+static int blob_present(const phist *p, const unsigned char *id, const char *hex)
 {
-	unsigned char id[ODB_SHA256_LEN];
 	char path[4300];
 	struct stat st;
-	if (strlen(hex) != 2 * ODB_SHA256_LEN || odb_id_from_hex(hex, ODB_SHA256_LEN, id) < 0 ||
-	    pack_store_has(p->present, id))
+	if (pack_store_has(p->present, id))
 		return 1;
-	snprintf(path, sizeof(path), "%s/%.2s/%s", p->res.objdir, hex, hex + 2);
+	snprintf(path, sizeof(path), "%s/%.2s/%s", p->objdir, hex, hex + 2);
 	return stat(path, &st) == 0;
 }
 
-static int on_change(phist *p, const char *rec, const char *path, size_t rank, const char *commit)
+/*
+ * The compact file log_keep writes while git log prints, read back after the
+ * scan: 'C' and a commit's 32-byte id, in git log's order; 'B', a blob's id,
+ * its path's length (4 bytes, host order) and the path, for each blob a
+ * commit's first-parent diff adds. A fifth of git log's text, and no hex.
+ */
+static int keep_change(phist *p, const char *rec, const char *path)
 {
 	unsigned mode;
-	plumb_oid id;
+	plumb_oid hex;
+	unsigned char id[ODB_SHA256_LEN];
 	char status;
-	if (raw_record(rec, &mode, &id, &status) < 0)
+	if (raw_record(rec, &mode, &hex, &status) < 0 || odb_id_from_hex(hex.hex, ODB_SHA256_LEN, id) < 0)
 		return -1;
 	if ((status != 'A' && status != 'M' && status != 'T') || tree_mode_kind(mode) != TREE_ENTRY_BLOB)
 		return 0;
-	if (p->log_checks_presence && !blob_present(p, id.hex) && plumb_ids_push(&p->absent, id.hex) < 0)
+	if (p->log_checks_presence && !blob_present(p, id, hex.hex) && plumb_ids_push(&p->absent, hex.hex) < 0)
 		return -1;
-	porigin key = { .blob = id };
-	porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
-	return o ? sight(p, o, rank, commit, path) : 0;
+	uint32_t n = (uint32_t)strlen(path);
+	FILE *f = p->early.kept;
+	return putc('B', f) == EOF || fwrite(id, sizeof(id), 1, f) != 1 || fwrite(&n, sizeof(n), 1, f) != 1 ||
+			       fwrite(path, 1, n, f) != n
+		       ? -1
+		       : 0;
+}
+
+/* Reads git log's stream as it comes: its commits and changes into the
+ * compact file, the blobs it names checked (when log_checks_presence). */
+static int keep_log(phist *p, FILE *from)
+{
+	char *tok = NULL, *rec = NULL, recbuf[256];
+	unsigned char id[ODB_SHA256_LEN];
+	size_t cap = 0;
+	int rc = 0;
+	while (rc == 0 && getdelim(&tok, &cap, '\0', from) > 0) {
+		const char *t = tok[0] == '\n' ? tok + 1 : tok;
+		if (t[0] == '\001') {
+			if (strlen(t + 1) != 2 * ODB_SHA256_LEN || odb_id_from_hex(t + 1, ODB_SHA256_LEN, id) < 0 ||
+			    putc('C', p->early.kept) == EOF || fwrite(id, sizeof(id), 1, p->early.kept) != 1)
+				rc = -1;
+		} else if (t[0] == ':' && !rec) {
+			/* ":om nm oid nid S": short (two ids), kept until its path */
+			size_t n = strlen(t);
+			if (n >= sizeof(recbuf))
+				rc = -1;
+			else
+				rec = memcpy(recbuf, t, n + 1);
+		} else if (rec) { /* the path after its record */
+			rc = keep_change(p, rec, t);
+			rec = NULL;
+		} else if (t[0]) {
+			rc = -1;
+		}
+	}
+	free(tok);
+	return rc;
 }
 
 /* A tree a ref points at: each blob in it seen at "<ref>:<path>", no commit. */
@@ -381,8 +399,6 @@ static int absent_at_tips(phist *p)
  * each into what rev-list would have said (missing_note says it). */
 static int count_absent(phist *p)
 {
-	if (absent_at_tips(p) < 0)
-		return -1;
 	if (!p->absent.n)
 		return 0;
 	plumb_oid first = p->absent.v[0];
@@ -408,114 +424,162 @@ static int log_start(phist *p, gitcmd *log)
 	return gitcmd_start(log, argv, 0, 0);
 }
 
-/* Keeps all the early log prints in a temporary file, while the scan runs. */
-static void *early_log_keep(void *arg)
+static void *log_keep(void *arg)
 {
-	struct early_log *e = arg;
-	char buf[65536];
-	size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), e->log.from)) > 0)
-		if (fwrite(buf, 1, n, e->kept) != n)
-			e->failed = 1;
+	phist *p = arg;
+	struct early_log *e = &p->early;
+	/* what refs name beside commits, checked while git log still sorts its
+	 * walk (it prints nothing until then): not after it, on the run's end */
+	if (p->log_checks_presence && absent_at_tips(p) < 0)
+		e->failed = 1;
+	if (keep_log(p, e->log.from) < 0)
+		e->failed = 1;
 	if (gitcmd_finish(&e->log) != 0 || fflush(e->kept) != 0)
 		e->failed = 1;
 	return NULL;
 }
 
-/* plumb_stream_scan's on_flag: something will need attributing, so git walks
- * the history now, beside the rest of the scan, not after it (its output is
- * read when every flagged blob is known). */
-static void early_log_start(void *ctx)
+/* Starts git log, read by its own thread (log_keep) while the scan runs. */
+static int log_begin(phist *p)
 {
-	phist *p = ctx;
 	struct early_log *e = &p->early;
 	if (!(e->kept = tmpfile()))
-		return; /* then attribute() runs git log itself */
-	if (log_start(p, &e->log) < 0 || pthread_create(&e->thread, NULL, early_log_keep, e) != 0) {
+		return -1;
+	if (log_start(p, &e->log) < 0 || pthread_create(&e->thread, NULL, log_keep, p) != 0) {
 		gitcmd_finish(&e->log);
 		fclose(e->kept);
 		e->kept = NULL;
-		return;
+		return -1;
 	}
 	e->started = 1;
-	/* git log walks every commit and tree rev-list walks: it checks the blobs
-	 * too, when hook/odb holds the object list to check them against and no
-	 * promisor remote could be asked for a tree git log lacks (rev-list's
-	 * --missing=print never fetches) */
-	char remote[256];
-	if (p->res.read_by_odb && !promisor(p->cfg->scan.gitdir, remote, sizeof(remote))) {
-		size_t unread = 0;
-		p->present = pack_store_open_objdir(p->res.objdir, ODB_SHA256_LEN, &unread);
-		if (p->present && !unread) {
-			p->log_checks_presence = 1;
-			reach_stop(&p->reach);
-		}
-	}
+	return 0;
 }
 
-/* Waits for the early log: its output to read from the start, or NULL. */
-static FILE *early_log_wait(phist *p)
+/*
+ * Can git log's walk check the blobs, in rev-list's place? When hook/odb
+ * holds the object list to check them against (every pack index read, no
+ * alternates: their objects are git's to find) and no promisor remote could
+ * be asked for a tree git log lacks (rev-list's --missing=print never
+ * fetches). Opens p->present then.
+ */
+static int log_can_check(phist *p)
+{
+	char common[4096], alt[4300], remote[256];
+	struct stat st;
+	size_t unread = 0;
+	if (getenv("SASGUARD_TEST_STREAM") || getenv("SASGUARD_TEST_REV_LIST")) /* tests take git's way */
+		return 0;
+	repo_common_dir(p->cfg->scan.gitdir, common, sizeof(common));
+	snprintf(p->objdir, sizeof(p->objdir), "%s/objects", common);
+	snprintf(alt, sizeof(alt), "%s/info/alternates", p->objdir);
+	if (stat(alt, &st) == 0 || promisor(p->cfg->scan.gitdir, remote, sizeof(remote)))
+		return 0;
+	p->present = pack_store_open_objdir(p->objdir, ODB_SHA256_LEN, &unread);
+	if (p->present && !unread)
+		return 1;
+	pack_store_free(p->present);
+	p->present = NULL;
+	return 0;
+}
+
+/* plumb_stream_scan's on_flag: something will need attributing, so git log
+ * walks now, beside the rest of the scan, if it does not yet. */
+static void early_log_start(void *ctx)
+{
+	phist *p = ctx;
+	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "cat-file", "--batch", NULL };
+	if (!p->early.started && !p->early.kept)
+		log_begin(p); /* if it cannot start now, attribute() starts it */
+	/* and cat-file for the report's second reads: ready when the scan ends */
+	if (!p->cat.pid)
+		(void)gitcmd_start(&p->cat, argv, 1, 0); /* cat_read says it if it could not */
+}
+
+/* The compact file's changes: the flagged blobs sighted; *rank is the last commit's. */
+static int attribute_kept(phist *p, FILE *f, size_t *rank)
+{
+	unsigned char id[ODB_SHA256_LEN];
+	char commit[2 * ODB_SHA256_LEN + 1] = "", *path = NULL;
+	size_t cap = 0;
+	int c, rc = fseek(f, 0, SEEK_SET) == 0 ? 0 : -1;
+	while (rc == 0 && (c = getc(f)) != EOF) {
+		uint32_t n = 0;
+		if (fread(id, sizeof(id), 1, f) != 1) {
+			rc = -1;
+		} else if (c == 'C') {
+			odb_id_to_hex(id, ODB_SHA256_LEN, commit);
+			(*rank)++;
+		} else if (c != 'B' || fread(&n, sizeof(n), 1, f) != 1 || (n >= cap && !(path = realloc(path, cap = (size_t)n + 1)))) {
+			rc = -1;
+		} else if (fread(path, 1, n, f) != n) {
+			rc = -1;
+		} else {
+			porigin key;
+			path[n] = '\0';
+			odb_id_to_hex(id, ODB_SHA256_LEN, key.blob.hex);
+			porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
+			if (o)
+				rc = sight(p, o, *rank, commit, path);
+		}
+	}
+	free(path);
+	return rc;
+}
+
+/* After the scan: git log's walk read to its end (started now if it was
+ * not), its compact file, or NULL when it failed. */
+static FILE *log_finish(phist *p)
 {
 	struct early_log *e = &p->early;
-	if (!e->started)
-		return NULL;
-	pthread_join(e->thread, NULL);
-	e->started = 0;
-	if (e->failed || fseek(e->kept, 0, SEEK_SET) != 0) {
+	if (!e->started && !e->kept && !e->failed && log_begin(p) < 0)
+		e->failed = 1;
+	if (e->started) {
+		pthread_join(e->thread, NULL);
+		e->started = 0;
+	}
+	if (e->kept && e->failed) {
 		fclose(e->kept);
 		e->kept = NULL;
-		e->failed = 1;
 	}
 	return e->kept;
 }
 
 static int attribute(phist *p)
 {
-	gitcmd log = { 0 };
-	FILE *from = early_log_wait(p);
-	char *tok = NULL, *rec = NULL, commit[72] = "", recbuf[256];
-	size_t cap = 0, rank = 0;
-	int rc = 0, status = 0;
-	if (!from && !p->early.failed && log_start(p, &log) == 0)
-		from = log.from;
-	if (!from)
-		rc = -1;
-	while (rc == 0 && getdelim(&tok, &cap, '\0', from) > 0) {
-		const char *t = tok[0] == '\n' ? tok + 1 : tok;
-		if (t[0] == '\001') {
-			snprintf(commit, sizeof(commit), "%s", t + 1);
-			rank++;
-		} else if (t[0] == ':' && !rec) {
-			/* ":om nm oid nid S": short (two ids), kept until its path */
-			size_t n = strlen(t);
-			if (n >= sizeof(recbuf))
-				rc = -1;
-			else
-				rec = memcpy(recbuf, t, n + 1);
-		} else if (rec) { /* the path after its record */
-			rc = on_change(p, rec, t, rank, commit);
-			rec = NULL;
-		} else if (t[0]) {
-			rc = -1;
-		}
-	}
-	free(tok);
-	if (p->early.kept) {
-		fclose(p->early.kept);
-		p->early.kept = NULL;
-	} else {
-		status = log.pid > 0 ? gitcmd_finish(&log) : -1;
-	}
-	if (status != 0 || rc < 0) {
+	size_t rank = 0;
+	FILE *kept = log_finish(p);
+	int rc = kept ? attribute_kept(p, kept, &rank) : -1;
+	if (rc < 0) {
 		fprintf(stderr, "sasguard: git log --all --raw: the history could not be walked\n");
-		return -1;
-	}
-	if (p->log_checks_presence && count_absent(p) < 0) {
-		fprintf(stderr, "sasguard: checking that the objects the refs reach are there failed\n");
 		return -1;
 	}
 	if (!all_seen(p) && attribute_other_tips(p, rank + 1) < 0) {
 		fprintf(stderr, "sasguard: reading the trees and blobs the refs point at failed\n");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * git log's walk in rev-list's place, at its end: the blobs it named and the
+ * repository lacks counted as rev-list counts them. A walk git log could not
+ * finish (a commit or tree missing) says nothing of the rest: rev-list, which
+ * goes on past what is missing, walks then, as it would have from the start.
+ */
+static int presence_finish(phist *p)
+{
+	if (!p->log_checks_presence)
+		return 0;
+	if (!log_finish(p)) {
+		p->log_checks_presence = 0;
+		plumb_ids_free(&p->absent);
+		if (reach_start(&p->reach, p->cfg->scan.gitdir) < 0)
+			return -1;
+		reach_wait(&p->reach);
+		return 0;
+	}
+	if (count_absent(p) < 0) {
+		fprintf(stderr, "sasguard: checking that the objects the refs reach are there failed\n");
 		return -1;
 	}
 	return 0;
@@ -784,8 +848,12 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	if (cfg->state)
 		report_note(cfg->report, "a SHA-256 repository is read in full on every audit: --state keeps "
 					 "nothing of it yet");
-	/* started first, so that cat-file's child does not hold its pipe */
-	if (reach_start(&p.reach, cfg->scan.gitdir) < 0)
+	/* started first, so that cat-file's child does not hold its pipe:
+	 * git log, when its walk can check the blobs, else rev-list */
+	p.log_checks_presence = log_can_check(&p); /* before log_keep reads it */
+	if (p.log_checks_presence && log_begin(&p) < 0)
+		p.log_checks_presence = 0;
+	if (!p.log_checks_presence && reach_start(&p.reach, cfg->scan.gitdir) < 0)
 		failed = 1;
 	plumb_stream_cfg scan = cfg->scan;
 	scan.on_flag = early_log_start;
@@ -793,6 +861,8 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	failed |= plumb_stream_scan(&scan, &p.res) < 0;
 	p.st = p.res.st;
 	reach_wait(&p.reach);
+	if (presence_finish(&p) < 0)
+		failed = 1;
 	b.scanner = cli_scanner(cfg->scan.o, cfg->scan.policy, cfg->scan.baseline);
 	b.policy = cfg->scan.policy;
 	b.stats = &p.st;
@@ -806,9 +876,10 @@ int plumb_history(const plumb_history_cfg *cfg, sg_stats *lib, report_stats *st)
 	add_counts(&p, &p.res.lib, lib, st);
 	/* the scan stopped before attributing: git log ends on its own (killing
 	 * it could race its reaping) */
-	FILE *kept = early_log_wait(&p);
-	if (kept)
-		fclose(kept);
+	if (p.early.started || p.early.kept) {
+		p.early.failed = 1; /* read or not, done with */
+		log_finish(&p);
+	}
 	pack_store_free(p.present);
 	plumb_ids_free(&p.absent);
 	origins_free(&p);

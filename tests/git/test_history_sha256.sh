@@ -257,16 +257,25 @@ has "$T/out" "1 objects missing"
 has "$T/out" "partial clone"
 [ "$(ls "$T/partial/objects/pack" | wc -l)" = "$packs" ] && pass || fail "the partial clone fetched what it lacked"
 
+# (hook/odb reads the objects: git log's walk checks the blobs, even with
+# nothing flagged; SASGUARD_TEST_REV_LIST=1 takes rev-list's: the same notes)
 cp -r "$T/clean" "$T/noblob"
 b=$(git -C "$T/noblob" rev-parse HEAD:x); rm -f "$T/noblob/.git/objects/${b:0:2}/${b:2}"
-expect_exit 3 "$SASGUARD" --all-history "$T/noblob"
-has "$T/out" "1 objects missing"
-
 cp -r "$T/clean" "$T/nocommit"
 echo z > "$T/nocommit/z"; git -C "$T/nocommit" add z; git -C "$T/nocommit" commit -qm z
 c=$(git -C "$T/nocommit" rev-parse HEAD~1); rm -f "$T/nocommit/.git/objects/${c:0:2}/${c:2}"
-expect_exit 3 "$SASGUARD" --all-history "$T/nocommit"
-has "$T/out" "incomplete"
+for way in log revlist; do
+  env=$([ $way = revlist ] && echo SASGUARD_TEST_REV_LIST=1)
+  expect_exit 3 env $env "$SASGUARD" --all-history "$T/noblob"
+  has "$T/out" "1 objects missing"
+  grep -F "objects missing" "$T/out" > "$T/noblob-$way"
+  # a commit gone: git log cannot walk past it, rev-list can (and then does)
+  expect_exit 3 env $env "$SASGUARD" --all-history "$T/nocommit"
+  has "$T/out" "incomplete"
+  grep -F "note" "$T/out" > "$T/nocommit-$way"
+done
+cmp -s "$T/noblob-log" "$T/noblob-revlist" && pass || fail "a missing blob: git log's check and rev-list's differ"
+cmp -s "$T/nocommit-log" "$T/nocommit-revlist" && pass || fail "a missing commit: git log's way and rev-list's differ"
 
 # With a token flagged, git log's walk checks the blobs in place of rev-list
 # (hook/odb read the objects, no promisor remote): the same notes either way.
