@@ -14,8 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
 /* quiet: git's stderr to /dev/null (a probe whose failure is an answer).
  * posix_spawn, not fork: a fork of this process while its workers run copies
  * their page tables and makes every page they then write fault, for a child

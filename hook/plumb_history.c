@@ -487,12 +487,13 @@ static int log_can_check(phist *p)
 static void early_log_start(void *ctx)
 {
 	phist *p = ctx;
-	char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "cat-file", "--batch", NULL };
 	if (!p->early.started && !p->early.kept)
 		log_begin(p); /* if it cannot start now, attribute() starts it */
 	/* and cat-file for the report's second reads: ready when the scan ends */
-	if (!p->cat.pid)
+	if (!p->cat.pid) {
+		char *argv[] = { "git", "--git-dir", (char *)p->cfg->scan.gitdir, "cat-file", "--batch", NULL };
 		(void)gitcmd_start(&p->cat, argv, 1, 0); /* cat_read says it if it could not */
+	}
 }
 
 /* The compact file's changes: the flagged blobs sighted; *rank is the last commit's. */
@@ -501,26 +502,35 @@ static int attribute_kept(phist *p, FILE *f, size_t *rank)
 	unsigned char id[ODB_SHA256_LEN];
 	char commit[2 * ODB_SHA256_LEN + 1] = "", *path = NULL;
 	size_t cap = 0;
+	porigin key;
 	int c, rc = fseek(f, 0, SEEK_SET) == 0 ? 0 : -1;
+	memset(&key, 0, sizeof(key));
 	while (rc == 0 && (c = getc(f)) != EOF) {
 		uint32_t n = 0;
-		if (fread(id, sizeof(id), 1, f) != 1) {
-			rc = -1;
-		} else if (c == 'C') {
+		rc = -1;
+		if (fread(id, sizeof(id), 1, f) != 1 || (c != 'C' && c != 'B'))
+			break;
+		if (c == 'C') {
 			odb_id_to_hex(id, ODB_SHA256_LEN, commit);
 			(*rank)++;
-		} else if (c != 'B' || fread(&n, sizeof(n), 1, f) != 1 || (n >= cap && !(path = realloc(path, cap = (size_t)n + 1)))) {
-			rc = -1;
-		} else if (fread(path, 1, n, f) != n) {
-			rc = -1;
-		} else {
-			porigin key;
-			path[n] = '\0';
-			odb_id_to_hex(id, ODB_SHA256_LEN, key.blob.hex);
-			porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
-			if (o)
-				rc = sight(p, o, *rank, commit, path);
+			rc = 0;
+			continue;
 		}
+		if (fread(&n, sizeof(n), 1, f) != 1)
+			break;
+		if ((size_t)n >= cap) {
+			char *more = realloc(path, (size_t)n + 1);
+			if (!more)
+				break;
+			path = more;
+			cap = (size_t)n + 1;
+		}
+		if (fread(path, 1, n, f) != n)
+			break;
+		path[n] = '\0';
+		odb_id_to_hex(id, ODB_SHA256_LEN, key.blob.hex);
+		porigin *o = bsearch(&key, p->origins, p->norigins, sizeof(*o), cmp_hex);
+		rc = o ? sight(p, o, *rank, commit, path) : 0;
 	}
 	free(path);
 	return rc;

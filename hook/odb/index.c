@@ -468,7 +468,7 @@ static int raw_open(walk *w, raw_tree *t, const unsigned char *id)
 			return -1;
 		t->obj.data = git_odb_object_data(t->obj.gobj);
 		t->obj.len = git_odb_object_size(t->obj.gobj);
-	} else if (w->io->read_tree(id, &t->obj, w->io->payload) < 0) {
+	} else if (!w->io->read_tree || w->io->read_tree(id, &t->obj, w->io->payload) < 0) {
 		return -1;
 	}
 	return tree_cursor_start_ids(&t->c, t->obj.data, t->obj.len, w->hashlen);
@@ -906,7 +906,7 @@ static int shared_map(const char *index_path, const char *gitdir, const index_fi
 	if (rc == 0)
 		*why = "its shared index (sharedindex.<id>) is missing";
 	/* its trailing checksum is the id the link names */
-	if (rc > 0 && (*size < x->hashlen ||
+	if (rc > 0 && (!*map || *size < x->hashlen ||
 		       memcmp((const unsigned char *)*map + *size - x->hashlen, x->shared_id, x->hashlen) != 0)) {
 		*why = "its shared index does not match the id it names";
 		rc = -1;
@@ -943,8 +943,13 @@ int index_load(index_loaded *l, const char *index_path, const char *gitdir, size
 	int rc = index_map(index_path, &l->map, &l->size, why);
 	if (rc <= 0)
 		return rc;
-	if (index_parse_ids(&l->x, l->map, l->size, hashlen, why) < 0 ||
-	    (l->x.split && load_shared(l, index_path, gitdir, why) < 0)) {
+	if (index_parse_ids(&l->x, l->map, l->size, hashlen, why) < 0) { /* x is cleared */
+		if (l->map)
+			munmap(l->map, l->size);
+		memset(l, 0, sizeof(*l));
+		return -1;
+	}
+	if (l->x.split && load_shared(l, index_path, gitdir, why) < 0) {
 		index_unload(l);
 		return -1;
 	}
