@@ -424,6 +424,7 @@ static int log_start(phist *p, gitcmd *log)
 	return gitcmd_start(log, argv, 0, 0);
 }
 
+/* git log's reader, on its own thread until log_finish joins it. */
 static void *log_keep(void *arg)
 {
 	phist *p = arg;
