@@ -72,9 +72,7 @@ static int read_tree(const unsigned char *id, raw_object *out, void *payload)
 	if (r < 0)
 		return -1;
 	if (r == 1) {
-		out->type = out->pobj->type;
-		out->data = out->pobj->data;
-		out->len = out->pobj->len;
+		raw_object_from_pack(out, out->pobj);
 		return out->type == GIT_OBJECT_TREE ? 0 : -1;
 	}
 	if ((r = loose_read(o->objdir, id, ID_LEN, TREE_MAX, &type, &out->owned, &out->len, &why)) < 0)

@@ -292,6 +292,8 @@ int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_obje
 /* The same, and -1 unless the object is a tree. */
 int raw_tree_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out);
 void raw_object_release(raw_object *o);
+/* o holds pack object p (its reference, taken), as read from a pack. */
+void raw_object_from_pack(raw_object *o, pack_obj *p);
 /* 1 when odb has no object id (a read failed because it is missing, not damaged). */
 int raw_object_missing(git_odb *odb, const git_oid *id);
 

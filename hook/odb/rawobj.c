@@ -60,6 +60,14 @@ void raw_object_release(raw_object *o)
 	memset(o, 0, sizeof(*o));
 }
 
+void raw_object_from_pack(raw_object *o, pack_obj *p)
+{
+	o->pobj = p;
+	o->type = p->type;
+	o->data = p->data;
+	o->len = p->len;
+}
+
 int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_object *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -68,9 +76,7 @@ int raw_object_read(git_odb *odb, tree_cache *cache, const git_oid *id, raw_obje
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
-			out->type = out->pobj->type;
-			out->data = out->pobj->data;
-			out->len = out->pobj->len;
+			raw_object_from_pack(out, out->pobj);
 			return 0;
 		}
 	}
